@@ -1,0 +1,162 @@
+"""The common frame of every service app: lifespan owning the engine, error handlers, request
+context, health, readiness and metrics endpoints. Each service's ``main.create_app`` calls
+``build_service_app`` and adds its own routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+
+from shared.auth import TokenVerifier
+from shared.db import Database
+from shared.errors import problem_response
+from shared.logging import configure_logging
+from shared.migrations import current_revisions, head_revisions
+from shared.observability import Metrics, RequestContextMiddleware
+from shared.settings import ServiceSettings
+
+Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": text,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for code, text in {
+        401: "Missing, invalid or expired token",
+        403: "The caller's role may not do this",
+        422: "Invalid input; `errors` names each field",
+    }.items()
+}
+
+
+def problem_schema() -> dict[str, Any]:
+    return {
+        "title": "Problem",
+        "type": "object",
+        "description": "RFC 9457 problem details",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": {"type": "string"},
+                        "message": {"type": "string"},
+                        "code": {"type": "string"},
+                    },
+                },
+            },
+        },
+        "required": ["type", "title", "status"],
+    }
+
+
+def build_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    service_dir: Path,
+    routers: Sequence[APIRouter],
+    extra_lifespan: Extra | None = None,
+    openapi_tags: list[dict[str, Any]] | None = None,
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level, settings.json_logs)
+    metrics = Metrics(settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
+        app.state.database = database
+        app.state.token_verifier = TokenVerifier(
+            [settings.public_key_pem()],
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway=settings.jwt_leeway_seconds,
+        )
+        try:
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan(app):
+                    yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+
+    from shared.errors import install_error_handlers
+
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, quiet_paths=("/healthz", "/readyz", "/metrics")
+    )
+
+    heads = head_revisions(service_dir)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: database reachable, migrations at head")
+    async def readyz(request: Request) -> Any:
+        database: Database = request.app.state.database
+        try:
+            current = await current_revisions(database.engine)
+        except Exception as exc:  # any failure to reach the database means "not ready"
+            return _not_ready(settings.service_name, f"database unreachable: {type(exc).__name__}")
+        if current != heads:
+            return _not_ready(
+                settings.service_name,
+                f"migrations not at head (database {sorted(current)}, code {sorted(heads)})",
+            )
+        return {"status": "ready", "service": settings.service_name, "revision": sorted(current)}
+
+    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+
+    for router in routers:
+        app.include_router(router)
+
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original_openapi()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = problem_schema()
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _not_ready(service: str, detail: str) -> Any:
+    body = {
+        "type": "https://contrato.dev/problems/not-ready",
+        "title": "Not ready",
+        "status": 503,
+        "detail": detail,
+        "service": service,
+    }
+    return problem_response(503, body)

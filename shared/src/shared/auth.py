@@ -1,0 +1,192 @@
+"""Who is calling: JWT verification, roles and the tenant the caller is scoped to.
+
+The gateway checks the token first; every service checks it again (defence in depth) and
+scopes its queries with the ``Principal`` it gets from here.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.errors import Forbidden, Unauthorized
+
+ALGORITHMS = ["RS256", "ES256", "EdDSA"]
+
+
+class Role(StrEnum):
+    admin = "admin"  # everything
+    operator = "operator"  # all clients of its operator
+    finance = "finance"  # billing of all clients of its operator
+    client = "client"  # read-only, one client
+    partner = "partner"  # ingestion and reading for its client (or operator)
+    service = "service"  # service-to-service
+
+
+# Roles that see every client of the operator; the others are scoped to one client.
+OPERATOR_WIDE = frozenset({Role.admin, Role.operator, Role.finance, Role.service})
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    client_id: uuid.UUID | None = None
+    token: str | None = None
+
+    @property
+    def operator_wide(self) -> bool:
+        return self.role in OPERATOR_WIDE or self.client_id is None
+
+    def can_see_client(self, client_id: uuid.UUID | None) -> bool:
+        return self.operator_wide or (client_id is not None and client_id == self.client_id)
+
+    @property
+    def tenant_client_id(self) -> uuid.UUID | None:
+        """The client every query must be limited to, or None for operator-wide callers."""
+        return None if self.operator_wide else self.client_id
+
+
+class TokenVerifier:
+    """Verifies our JWTs against one or more public keys (PEM)."""
+
+    def __init__(self, public_keys: Iterable[str], *, issuer: str, audience: str, leeway: int = 30):
+        self.keys = [serialization.load_pem_public_key(k.encode()) for k in public_keys]
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+
+    def verify(self, token: str) -> Principal:
+        claims: dict[str, Any] | None = None
+        last_error: Exception | None = None
+        for key in self.keys:
+            try:
+                claims = jwt.decode(
+                    token,
+                    key=key,  # type: ignore[arg-type]
+                    algorithms=ALGORITHMS,
+                    audience=self.audience,
+                    issuer=self.issuer,
+                    leeway=self.leeway,
+                    options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                )
+                break
+            except jwt.ExpiredSignatureError as exc:
+                raise Unauthorized("token expired") from exc
+            except jwt.InvalidTokenError as exc:
+                last_error = exc
+        if claims is None:
+            raise Unauthorized(f"invalid token: {last_error}")
+        return principal_from_claims(claims, token)
+
+
+def principal_from_claims(claims: dict[str, Any], token: str | None = None) -> Principal:
+    try:
+        role = Role(claims.get("role", ""))
+    except ValueError as exc:
+        raise Unauthorized("token has no valid role claim") from exc
+    client_id = None
+    if claims.get("client_id"):
+        try:
+            client_id = uuid.UUID(str(claims["client_id"]))
+        except ValueError as exc:
+            raise Unauthorized("token client_id is not a UUID") from exc
+    if role in (Role.client,) and client_id is None:
+        raise Unauthorized("a client token must name its client_id")
+    return Principal(subject=str(claims["sub"]), role=role, client_id=client_id, token=token)
+
+
+_bearer = HTTPBearer(auto_error=False, description="JWT from `/oauth/token` or `contrato token`")
+
+
+async def current_principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing bearer token")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.verify(credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting only the given roles (admin is always admitted)."""
+    allowed = frozenset(roles) | {Role.admin}
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(
+                f"role {principal.role.value} may not do this",
+                allowed_roles=sorted(r.value for r in allowed),
+            )
+        return principal
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    return dependency
+
+
+# --- keys and tokens (development, the command line, the gateway's token endpoint) ---
+
+
+def generate_key_pair(directory: Path) -> tuple[Path, Path]:
+    """Create an RSA key pair in ``directory`` unless one is there; return (private, public)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = directory / "jwt-private.pem", directory / "jwt-public.pem"
+    if not private_path.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        private_path.chmod(0o600)
+        public_path.write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    return private_path, public_path
+
+
+def mint_token(
+    private_key_pem: str,
+    *,
+    subject: str,
+    role: Role | str,
+    issuer: str,
+    audience: str,
+    client_id: uuid.UUID | str | None = None,
+    ttl_seconds: int = 3600,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": Role(role).value,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    if client_id:
+        claims["client_id"] = str(client_id)
+    claims.update(extra or {})
+    return jwt.encode(claims, private_key_pem, algorithm="RS256")

@@ -1,0 +1,214 @@
+"""One error hierarchy, rendered by one set of handlers as RFC 9457 problem details.
+
+Services raise these (or their own subclasses from ``errors.py``); repositories never raise HTTP
+errors. Anything else that escapes is a bug: logged with the request id and answered with a
+generic 500 that hides nothing but the internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://contrato.dev/problems/"
+
+log = structlog.get_logger("shared.errors")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One reason a request was refused, naming the field by its JSON path (``term.end_date``)."""
+
+    field: str
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message, "code": self.code}
+
+
+class AppError(Exception):
+    """Base of every error a service means to answer with."""
+
+    status: int = 500
+    slug: str = "internal"
+    title: str = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = list(errors)
+        self.headers = headers or {}
+        self.extra = extra
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(AppError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(AppError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="contrato"'})
+        super().__init__(detail, **kwargs)
+
+
+class Forbidden(AppError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(AppError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PreconditionRequired(AppError):
+    status, slug, title = 428, "precondition-required", "Precondition required"
+
+
+class PayloadTooLarge(AppError):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class ValidationFailed(AppError):
+    """Input that parses but breaks a rule; ``errors`` names each field."""
+
+    status, slug, title = 422, "validation", "Invalid input"
+
+    @classmethod
+    def on(cls, field: str, message: str, code: str = "invalid") -> ValidationFailed:
+        return cls(f"{field}: {message}", errors=[FieldError(field, message, code)])
+
+
+class TooManyRequests(AppError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class UpstreamError(AppError):
+    """A service we depend on failed; names the upstream so the caller knows where to look."""
+
+    status, slug, title = 502, "upstream", "Upstream service failed"
+
+    def __init__(self, upstream: str, detail: str, *, status: int = 502, **kwargs: Any) -> None:
+        super().__init__(detail, upstream=upstream, **kwargs)
+        self.status = status
+        self.upstream = upstream
+
+
+class UpstreamUnavailable(UpstreamError):
+    slug, title = "upstream-unavailable", "Upstream service unavailable"
+
+    def __init__(self, upstream: str, detail: str, **kwargs: Any) -> None:
+        super().__init__(upstream, detail, status=503, **kwargs)
+
+
+class UpstreamTimeout(UpstreamError):
+    slug, title = "upstream-timeout", "Upstream service timed out"
+
+    def __init__(self, upstream: str, detail: str, **kwargs: Any) -> None:
+        super().__init__(upstream, detail, status=504, **kwargs)
+
+
+def problem_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    """``("body", "term", "end_date")`` -> ``term.end_date``; list indexes as ``[3]``."""
+    parts = list(loc)
+    if len(parts) > 1 and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def validation_problem(exc: RequestValidationError, instance: str) -> dict[str, Any]:
+    errors = [
+        FieldError(_field_path(e.get("loc", ())), e.get("msg", "invalid"), e.get("type", "invalid"))
+        for e in exc.errors()
+    ]
+    named = ", ".join(sorted({e.field for e in errors})) or "request"
+    return ValidationFailed(f"invalid {named}", errors=errors).problem(instance)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        if exc.status >= 500:
+            log.warning("request.upstream_failed", status=exc.status, detail=exc.detail)
+        return problem_response(exc.status, exc.problem(request.url.path), exc.headers)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(422, validation_problem(exc, request.url.path))
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+        body = {
+            "type": PROBLEM_BASE + ("not-found" if exc.status_code == 404 else "http"),
+            "title": titles.get(exc.status_code, "HTTP error"),
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "instance": request.url.path,
+        }
+        return problem_response(exc.status_code, body, getattr(exc, "headers", None))
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request.unhandled_error", error=type(exc).__name__)
+        request_id = getattr(request.state, "request_id", None)
+        body = {
+            "type": PROBLEM_BASE + "internal",
+            "title": "Internal server error",
+            "status": 500,
+            "detail": "an unexpected error occurred; quote the request id when reporting it",
+            "instance": request.url.path,
+            "request_id": request_id,
+        }
+        return problem_response(500, body)
+
+    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,101 @@
+"""Settings every service shares: environment, logging, database, token verification.
+
+Each service subclasses `ServiceSettings` with its own env prefix (``CONTRACTS_``, ``METRICS_`` …).
+Variables that the whole platform shares (``DATABASE_URL``, ``CONTRATO_JWT_*``) are read under
+their own names so one value configures every process.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+def shared_field(name: str, default: object = None, **kwargs: object) -> object:
+    """A setting read from one platform-wide variable, whatever the service prefix."""
+    return Field(default, validation_alias=AliasChoices(name), **kwargs)  # type: ignore[call-overload]
+
+
+class ServiceSettings(BaseSettings):
+    """Base for every service's settings. Subclasses set ``service_name`` and an env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+
+    environment: Environment = shared_field("CONTRATO_ENV", Environment.development)
+    log_level: str = shared_field("CONTRATO_LOG_LEVEL", "INFO")
+    # JSON logs outside development; a developer reading a terminal gets the console renderer.
+    log_json: bool | None = shared_field("CONTRATO_LOG_JSON", None)
+
+    # Server-level URL; each service uses its own database on it (contrato_<service>) unless
+    # its own ``<SERVICE>_DATABASE_URL`` is set.
+    # Read by hand: an alias of DATABASE_URL would also capture ``database_url=`` passed to the
+    # constructor (pydantic-settings matches names case-insensitively).
+    server_database_url: str | None = Field(default_factory=lambda: os.environ.get("DATABASE_URL"))
+    database_url: str | None = None
+    database_pool_size: int = 10
+
+    jwt_public_key_file: Path | None = shared_field("CONTRATO_JWT_PUBLIC_KEY_FILE", None)
+    jwt_public_key: str | None = shared_field("CONTRATO_JWT_PUBLIC_KEY", None)
+    jwt_private_key_file: Path | None = shared_field("CONTRATO_JWT_PRIVATE_KEY_FILE", None)
+    jwt_issuer: str = shared_field("CONTRATO_JWT_ISSUER", "contrato-dev")
+    jwt_audience: str = shared_field("CONTRATO_JWT_AUDIENCE", "contrato")
+    jwt_leeway_seconds: int = shared_field("CONTRATO_JWT_LEEWAY_SECONDS", 30)
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return self.environment is Environment.production
+
+    @property
+    def database_name(self) -> str:
+        return f"contrato_{self.service_name}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The asyncpg URL of this service's own database."""
+        if self.database_url:
+            return to_asyncpg_url(self.database_url)
+        if self.server_database_url:
+            url = make_url(to_asyncpg_url(self.server_database_url))
+            return url.set(database=self.database_name).render_as_string(hide_password=False)
+        raise ValueError(
+            f"no database configured for {self.service_name}: set DATABASE_URL or "
+            f"{self.service_name.upper()}_DATABASE_URL (or run `contrato up`, which starts one)"
+        )
+
+    def public_key_pem(self) -> str:
+        if self.jwt_public_key:
+            return self.jwt_public_key
+        if self.jwt_public_key_file:
+            return self.jwt_public_key_file.read_text()
+        raise ValueError("no token verification key: set CONTRATO_JWT_PUBLIC_KEY(_FILE)")
+
+    @model_validator(mode="after")
+    def _production_needs_real_keys(self) -> ServiceSettings:
+        if self.environment is Environment.production and not (
+            self.jwt_public_key or self.jwt_public_key_file
+        ):
+            raise ValueError("production needs CONTRATO_JWT_PUBLIC_KEY or _FILE")
+        return self
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and return the asyncpg dialect form."""
+    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]}")
