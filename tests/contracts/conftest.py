@@ -17,7 +17,9 @@ async def contracts_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]
 
 
 @pytest.fixture
-async def contracts(contracts_app: FastAPI, token: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+async def contracts(
+    contracts_app: FastAPI, token: TokenFactory
+) -> AsyncIterator[httpx.AsyncClient]:
     """An operator's client of the contracts API, inside a rolled-back transaction."""
     async with rolled_back(contracts_app), api_client(contracts_app, token("operator")) as client:
         yield client

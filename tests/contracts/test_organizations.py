@@ -39,7 +39,9 @@ class TestCreate:
         assert acme["kind"] == "client"
         assert acme["operator_id"] == operator["id"]
 
-    async def test_client_before_any_operator_is_refused(self, contracts: httpx.AsyncClient) -> None:
+    async def test_client_before_any_operator_is_refused(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
         response = await contracts.post("/v1/organizations", json=client_body())
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
@@ -98,7 +100,9 @@ class TestUpdate:
         operator = await create(contracts, OPERATOR)
         url = f"/v1/organizations/{operator['id']}"
         etag = (await contracts.get(url)).headers["etag"]
-        updated = await contracts.patch(url, json={"display_name": "CP"}, headers={"If-Match": etag})
+        updated = await contracts.patch(
+            url, json={"display_name": "CP"}, headers={"If-Match": etag}
+        )
         assert updated.status_code == 200, updated.text
         assert updated.json()["display_name"] == "CP"
         stale = await contracts.patch(url, json={"display_name": "X"}, headers={"If-Match": etag})
@@ -107,7 +111,9 @@ class TestUpdate:
     async def test_required_field_cannot_be_nulled(self, contracts: httpx.AsyncClient) -> None:
         operator = await create(contracts, OPERATOR)
         response = await contracts.patch(
-            f"/v1/organizations/{operator['id']}", json={"time_zone": None}, headers={"If-Match": "*"}
+            f"/v1/organizations/{operator['id']}",
+            json={"time_zone": None},
+            headers={"If-Match": "*"},
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "time_zone"
@@ -154,7 +160,9 @@ class TestTenancy:
                 await create(operator, OPERATOR)
                 acme = await create(operator, client_body("Acme"))
                 globex = await create(operator, client_body("Globex"))
-            async with api_client(contracts_app, token("client", client_id=acme["id"])) as acme_user:
+            async with api_client(
+                contracts_app, token("client", client_id=acme["id"])
+            ) as acme_user:
                 listed = (await acme_user.get("/v1/organizations")).json()["items"]
                 assert [o["id"] for o in listed] == [acme["id"]]
                 assert (await acme_user.get(f"/v1/organizations/{acme['id']}")).status_code == 200
@@ -172,13 +180,18 @@ class TestAuthentication:
         assert response.headers["content-type"] == "application/problem+json"
 
     async def test_forged_token_is_401(self, contracts_app: FastAPI) -> None:
-        from shared.auth import generate_key_pair, mint_token
         import tempfile
         from pathlib import Path
 
+        from shared.auth import generate_key_pair, mint_token
+
         private, _ = generate_key_pair(Path(tempfile.mkdtemp()))
         forged = mint_token(
-            private.read_text(), subject="x", role="admin", issuer="contrato-test", audience="contrato"
+            private.read_text(),
+            subject="x",
+            role="admin",
+            issuer="contrato-test",
+            audience="contrato",
         )
         async with api_client(contracts_app, forged) as attacker:
             assert (await attacker.get("/v1/organizations")).status_code == 401

@@ -25,7 +25,9 @@ Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {
         "description": text,
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
     }
     for code, text in {
         401: "Missing, invalid or expired token",
@@ -118,7 +120,9 @@ def build_service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": settings.service_name}
 
-    @app.get("/readyz", tags=["health"], summary="Readiness: database reachable, migrations at head")
+    @app.get(
+        "/readyz", tags=["health"], summary="Readiness: database reachable, migrations at head"
+    )
     async def readyz(request: Request) -> Any:
         database: Database = request.app.state.database
         try:

@@ -190,3 +190,52 @@ def mint_token(
         claims["client_id"] = str(client_id)
     claims.update(extra or {})
     return jwt.encode(claims, private_key_pem, algorithm="RS256")
+
+
+class ServiceTokens:
+    """Bearer tokens for calls this service makes on its own behalf (scheduled jobs, runs).
+
+    Calls made while serving a request forward the caller's own token instead, so the
+    callee scopes its answer to the same tenant. With a signing key configured (development,
+    or a deployment that gives each service one) tokens are minted and renewed before they
+    expire; otherwise a provisioned ``CONTRATO_SERVICE_TOKEN`` is used as it is.
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        issuer: str,
+        audience: str,
+        private_key_pem: str | None = None,
+        static_token: str | None = None,
+        ttl_seconds: int = 900,
+    ) -> None:
+        self.service = service
+        self.issuer = issuer
+        self.audience = audience
+        self.private_key_pem = private_key_pem
+        self.static_token = static_token
+        self.ttl = ttl_seconds
+        self._token: str | None = None
+        self._expires_at = 0.0
+
+    def __call__(self) -> str:
+        if self.private_key_pem is None:
+            if not self.static_token:
+                raise Unauthorized(
+                    f"{self.service} has no service credentials "
+                    "(set CONTRATO_JWT_PRIVATE_KEY_FILE or CONTRATO_SERVICE_TOKEN)"
+                )
+            return self.static_token
+        if self._token is None or time.time() > self._expires_at - 60:
+            self._token = mint_token(
+                self.private_key_pem,
+                subject=f"service:{self.service}",
+                role=Role.service,
+                issuer=self.issuer,
+                audience=self.audience,
+                ttl_seconds=self.ttl,
+            )
+            self._expires_at = time.time() + self.ttl
+        return self._token

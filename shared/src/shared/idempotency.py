@@ -22,7 +22,6 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
-    Text,
     delete,
     func,
     select,
@@ -107,7 +106,13 @@ class Idempotency:
         return StoredResponse(row.status_code, row.response)
 
     async def store(
-        self, session: AsyncSession, scope: str, key: str | None, body: Any, status: int, answer: Any
+        self,
+        session: AsyncSession,
+        scope: str,
+        key: str | None,
+        body: Any,
+        status: int,
+        answer: Any,
     ) -> None:
         if key is None:
             return

@@ -34,3 +34,5 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     # Quiet the libraries' own loggers: our access log line replaces uvicorn's.
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import date, datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query

@@ -15,6 +15,8 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from shared.auth import ServiceTokens
+
 
 class Environment(StrEnum):
     development = "development"
@@ -45,6 +47,7 @@ class ServiceSettings(BaseSettings):
     # constructor (pydantic-settings matches names case-insensitively).
     server_database_url: str | None = Field(default_factory=lambda: os.environ.get("DATABASE_URL"))
     database_url: str | None = None
+    database_prefix: str = shared_field("CONTRATO_DATABASE_PREFIX", "contrato_")
     database_pool_size: int = 10
 
     jwt_public_key_file: Path | None = shared_field("CONTRATO_JWT_PUBLIC_KEY_FILE", None)
@@ -54,6 +57,23 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = shared_field("CONTRATO_JWT_AUDIENCE", "contrato")
     jwt_leeway_seconds: int = shared_field("CONTRATO_JWT_LEEWAY_SECONDS", 30)
 
+    service_token: str | None = shared_field("CONTRATO_SERVICE_TOKEN", None)
+
+    def service_tokens(self) -> ServiceTokens:
+        """Credentials for calls this service makes on its own behalf."""
+        private_key = (
+            self.jwt_private_key_file.read_text()
+            if self.jwt_private_key_file and self.jwt_private_key_file.exists()
+            else None
+        )
+        return ServiceTokens(
+            service=self.service_name,
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+            private_key_pem=private_key,
+            static_token=self.service_token,
+        )
+
     @property
     def json_logs(self) -> bool:
         if self.log_json is not None:
@@ -62,7 +82,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def database_name(self) -> str:
-        return f"contrato_{self.service_name}"
+        return f"{self.database_prefix}{self.service_name}"
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -95,7 +115,12 @@ class ServiceSettings(BaseSettings):
 
 def to_asyncpg_url(url: str) -> str:
     """Accept the usual postgres:// spellings and return the asyncpg dialect form."""
-    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+    for prefix in (
+        "postgresql+asyncpg://",
+        "postgresql+psycopg://",
+        "postgresql://",
+        "postgres://",
+    ):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]}")

@@ -28,9 +28,7 @@ def _check_currency(code: str) -> str:
     return code
 
 
-TimeZoneName = Annotated[
-    str, Field(examples=["America/Sao_Paulo"]), AfterValidator(_check_zone)
-]
+TimeZoneName = Annotated[str, Field(examples=["America/Sao_Paulo"]), AfterValidator(_check_zone)]
 CurrencyCode = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z]{3}$"),

@@ -24,7 +24,9 @@ class OrganizationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, organization_id: uuid.UUID, *, for_update: bool = False) -> Organization | None:
+    async def get(
+        self, organization_id: uuid.UUID, *, for_update: bool = False
+    ) -> Organization | None:
         stmt = select(Organization).where(Organization.id == organization_id)
         if for_update:
             stmt = stmt.with_for_update()

@@ -71,7 +71,9 @@ async def list_organizations(
     kind: OrganizationKind | None = None,
     status: OrganizationStatus | None = None,
     country: CountryCode | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in the names or tax id")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in the names or tax id")
+    ] = None,
 ) -> OrganizationPage:
     filters = OrganizationFilter(kind=kind, status=status, country=country, q=q)
     items, next_cursor = await service.list(principal, filters, page)

@@ -69,7 +69,9 @@ class OrganizationService:
         self, principal: Principal, filters: OrganizationFilter, params: PageParams
     ) -> tuple[list[Organization], str | None]:
         if principal.tenant_client_id is not None:
-            filters = OrganizationFilter(**{**filters.__dict__, "only_id": principal.tenant_client_id})
+            filters = OrganizationFilter(
+                **{**filters.__dict__, "only_id": principal.tenant_client_id}
+            )
         return await self.repository.list(filters, params)
 
 

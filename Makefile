@@ -1,0 +1,43 @@
+# Contrato — the commands you need. `make help` lists them.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: help bootstrap up test lint format typecheck migrate token bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap: ## Install uv if missing, then every package from the lock (incl. embedded PostgreSQL)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+up: bootstrap ## Run the whole platform (embedded PostgreSQL unless DATABASE_URL is set)
+	$(UV) run contrato up
+
+test: bootstrap ## Lint, then every test against a real PostgreSQL
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run pytest
+
+lint: bootstrap ## ruff lint and format check
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format: bootstrap ## Format and autofix
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+typecheck: bootstrap ## mypy over the workspace
+	$(UV) run mypy shared/src services/*/src gateway/src cli/src
+
+migrate: bootstrap ## Create and migrate every service database
+	$(UV) run contrato migrate
+
+token: bootstrap ## Print an admin token for the local platform
+	@$(UV) run contrato token --role admin
+
+bench: bootstrap ## Run the benchmarks in bench/ (not part of the tests)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(UV) run python $$b || exit 1; done
+
+clean: ## Remove local data (embedded database, keys) and caches
+	rm -rf .data .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,113 @@
+"""One OpenAPI document for the whole platform, merged from the services' own documents."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import structlog
+
+log = structlog.get_logger("gateway.openapi")
+
+
+def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                name = value.rsplit("/", 1)[-1]
+                out[key] = f"#/components/schemas/{renames.get(name, name)}"
+            else:
+                out[key] = _rename_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(v, renames) for v in node]
+    return node
+
+
+def merge(documents: dict[str, dict[str, Any]], gateway_paths: dict[str, Any]) -> dict[str, Any]:
+    """Merge service documents; a schema name two services define differently is prefixed
+    with the service name so neither is lost."""
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Contrato API",
+            "version": "0.1.0",
+            "description": (
+                "Contracts, call metrics and SLA-aware invoicing for call-center outsourcing. "
+                "Every `/v1` call needs a bearer token: `contrato token --role admin` in "
+                "development, or the OAuth2 client-credentials grant at `/oauth/token`."
+            ),
+        },
+        "paths": dict(gateway_paths),
+        "components": {
+            "schemas": {},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
+        },
+        "security": [{"bearer": []}],
+        "tags": [],
+    }
+    schemas: dict[str, Any] = merged["components"]["schemas"]
+    for service, document in documents.items():
+        own = document.get("components", {}).get("schemas", {})
+        renames = {
+            name: f"{service.capitalize()}{name}"
+            for name, schema in own.items()
+            if name in schemas and schemas[name] != _rename_refs(schema, {})
+        }
+        for name, schema in own.items():
+            schemas[renames.get(name, name)] = _rename_refs(schema, renames)
+        for path, item in document.get("paths", {}).items():
+            if not path.startswith("/v1/"):
+                continue  # each service's health endpoints stay internal
+            merged["paths"][path] = _rename_refs(item, renames)
+        merged["tags"] += [
+            {**tag, "description": f"{tag.get('description', '')} ({service} service)".strip()}
+            for tag in document.get("tags", [])
+        ]
+    return merged
+
+
+class OpenAPICache:
+    """Fetches and merges the services' documents; reuses a complete merge for a while, and
+    never caches a partial one (a service that was down is asked again next time)."""
+
+    def __init__(self, client: httpx.AsyncClient, upstreams: dict[str, str], ttl: float) -> None:
+        self.client = client
+        self.upstreams = upstreams
+        self.ttl = ttl
+        self._document: dict[str, Any] | None = None
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _fetch(self, service: str, base_url: str) -> dict[str, Any] | None:
+        try:
+            response = await self.client.get(f"{base_url}/openapi.json", timeout=5.0)
+            response.raise_for_status()
+            return dict(json.loads(response.content))
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("openapi.unavailable", upstream=service, error=type(exc).__name__)
+            return None
+
+    async def document(self, gateway_paths: dict[str, Any]) -> dict[str, Any]:
+        async with self._lock:
+            if self._document and time.monotonic() - self._fetched_at < self.ttl:
+                return self._document
+            fetched = await asyncio.gather(
+                *(self._fetch(name, url) for name, url in self.upstreams.items())
+            )
+            documents = {
+                name: doc for name, doc in zip(self.upstreams, fetched, strict=True) if doc
+            }
+            merged = merge(documents, gateway_paths)
+            missing = sorted(set(self.upstreams) - set(documents))
+            if missing:
+                merged["info"]["description"] += f"\n\n**Unavailable right now:** {missing}"
+            else:
+                self._document, self._fetched_at = merged, time.monotonic()
+            return merged

@@ -1,0 +1,119 @@
+"""The reverse proxy: one pooled httpx client, bodies streamed both ways, hop-by-hop headers
+stripped, upstream failures answered as problem+json naming the upstream."""
+
+from __future__ import annotations
+
+import httpx
+import structlog
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from shared.errors import NotFound, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from shared.http import IDEMPOTENT_METHODS
+
+log = structlog.get_logger("gateway.proxy")
+
+# RFC 9110 §7.6.1 connection-specific headers, never forwarded; plus ones we set ourselves.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
+)
+
+
+class Router:
+    """Maps the first segment after /v1 to an upstream name and base URL."""
+
+    def __init__(self, routes: dict[str, str], upstreams: dict[str, str]) -> None:
+        unknown = set(routes.values()) - set(upstreams)
+        if unknown:
+            raise ValueError(f"routes name unknown upstreams: {sorted(unknown)}")
+        self.routes = routes
+        self.upstreams = upstreams
+
+    def resolve(self, path: str) -> str:
+        segment = path.removeprefix("/v1/").split("/", 1)[0]
+        upstream = self.routes.get(segment)
+        if upstream is None:
+            raise NotFound(f"no API at {path}")
+        return upstream
+
+
+def _forward_headers(request: Request) -> list[tuple[str, str]]:
+    connection_named = {
+        token.strip().lower()
+        for token in request.headers.get("connection", "").split(",")
+        if token.strip()
+    }
+    headers = [
+        (name, value)
+        for name, value in request.headers.items()
+        if name not in HOP_BY_HOP
+        and name not in connection_named
+        and not name.startswith("x-forwarded-")
+        and name not in ("x-request-id", "traceparent")
+    ]
+    client_host = request.client.host if request.client else ""
+    prior = request.headers.get("x-forwarded-for")
+    headers += [
+        ("x-forwarded-for", f"{prior}, {client_host}" if prior else client_host),
+        ("x-forwarded-proto", request.url.scheme),
+        ("x-forwarded-host", request.headers.get("host", "")),
+        ("x-request-id", request.state.request_id),
+    ]
+    return headers
+
+
+async def forward(
+    client: httpx.AsyncClient, upstream: str, base_url: str, request: Request
+) -> Response:
+    from shared.observability import current_traceparent
+
+    headers = _forward_headers(request)
+    if traceparent := current_traceparent.get():
+        headers.append(("traceparent", traceparent))
+    url = httpx.URL(base_url).join(request.url.path)
+    url = url.copy_with(query=request.url.query.encode("latin-1") or None)
+    method = request.method
+    has_body = method not in ("GET", "HEAD", "OPTIONS", "DELETE")
+    attempts = 2 if method in IDEMPOTENT_METHODS else 1
+    request.state.upstream = upstream
+    request.scope.setdefault("state", {})["upstream"] = upstream
+    for attempt in range(1, attempts + 1):
+        upstream_request = client.build_request(
+            method, url, headers=headers, content=request.stream() if has_body else None
+        )
+        try:
+            upstream_response = await client.send(upstream_request, stream=True)
+            break
+        except httpx.ConnectError as exc:
+            # Nothing reached the upstream, so an idempotent request is safe to send again.
+            log.warning("upstream.unreachable", upstream=upstream, attempt=attempt)
+            if attempt == attempts:
+                raise UpstreamUnavailable(upstream, f"{upstream} is unreachable") from exc
+        except httpx.TimeoutException as exc:
+            log.warning("upstream.timeout", upstream=upstream)
+            raise UpstreamTimeout(upstream, f"{upstream} did not answer in time") from exc
+        except httpx.TransportError as exc:
+            log.warning("upstream.failed", upstream=upstream, error=type(exc).__name__)
+            raise UpstreamError(upstream, f"{upstream} failed: {type(exc).__name__}") from exc
+    response_headers = {
+        name: value
+        for name, value in upstream_response.headers.items()
+        if name not in HOP_BY_HOP and name not in ("x-request-id", "traceparent")
+    }
+    return StreamingResponse(
+        upstream_response.aiter_raw(),
+        status_code=upstream_response.status_code,
+        headers=response_headers,
+        background=BackgroundTask(upstream_response.aclose),
+    )

@@ -1,0 +1,59 @@
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+# Which service owns each first path segment under /v1. Adding a resource to a service means
+# adding its segment here (or in GATEWAY_ROUTES).
+DEFAULT_ROUTES: dict[str, str] = {
+    "organizations": "contracts",
+    "contracts": "contracts",
+    "sources": "metrics",
+    "contact-records": "metrics",
+    "agent-activity": "metrics",
+    "imports": "metrics",
+    "kpis": "metrics",
+    "sla-reports": "metrics",
+    "usage": "metrics",
+    "staffing": "metrics",
+    "customers": "metrics",
+    "tax-rates": "billing",
+    "price-plans": "billing",
+    "invoices": "billing",
+    "credit-notes": "billing",
+    "invoice-runs": "billing",
+    "payments": "billing",
+    "quotes": "billing",
+    "billing-events": "billing",
+}
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    service_name: str = "gateway"
+
+    contracts_url: str = "http://127.0.0.1:8001"
+    metrics_url: str = "http://127.0.0.1:8002"
+    billing_url: str = "http://127.0.0.1:8003"
+    routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
+
+    connect_timeout_seconds: float = 2.0
+    read_timeout_seconds: float = 30.0
+    # How long the merged OpenAPI document is reused before the services are asked again.
+    openapi_cache_seconds: float = 60.0
+
+    @property
+    def upstreams(self) -> dict[str, str]:
+        return {
+            "contracts": self.contracts_url,
+            "metrics": self.metrics_url,
+            "billing": self.billing_url,
+        }
+
+
+@lru_cache
+def get_settings() -> GatewaySettings:
+    return GatewaySettings()
