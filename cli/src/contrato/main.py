@@ -73,10 +73,14 @@ def up(
         auth = '-H "Authorization: Bearer $(uv run contrato token)"'
         console.print(f"  Try:        curl {auth} {gateway}/v1/organizations")
         console.print("  Ctrl-C stops everything.")
+        reported: set[str] = set()
         while not stop.wait(0.5):
-            if failure := processes.failed():
-                console.print(f"[red]{failure}; stopping[/]")
-                raise typer.Exit(1)
+            # A crashed service is reported, not fatal: the gateway answers 503 for its routes
+            # while the rest keeps working, as it would in production.
+            for failure in processes.failures():
+                if failure not in reported:
+                    reported.add(failure)
+                    console.print(f"[red]{failure}[/]: its routes answer 503; restart to recover")
     except RuntimeError as exc:
         console.print(f"[red]failed to start:[/] {exc}")
         raise typer.Exit(1) from exc

@@ -111,11 +111,12 @@ class Processes:
             command, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None
         )
 
-    def failed(self) -> str | None:
-        for name, child in self.children.items():
-            if child.poll() is not None:
-                return f"{name} exited with code {child.returncode}"
-        return None
+    def failures(self) -> list[str]:
+        return [
+            f"{name} exited with code {child.returncode}"
+            for name, child in self.children.items()
+            if child.poll() is not None
+        ]
 
     def stop(self, grace: float = 15.0) -> None:
         for child in self.children.values():
@@ -134,8 +135,8 @@ def wait_ready(url: str, processes: Processes, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
-        if failure := processes.failed():
-            raise RuntimeError(failure)
+        if failures := processes.failures():
+            raise RuntimeError("; ".join(failures))
         try:
             response = httpx.get(url, timeout=2.0)
             if response.status_code == 200:

@@ -28,7 +28,10 @@ from shared.observability import Metrics, RequestContextMiddleware
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(
+    settings: GatewaySettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """``transport`` lets tests route upstream calls to in-process apps."""
     settings = settings or get_settings()
     configure_logging(settings.service_name, settings.log_level, settings.json_logs)
     metrics = Metrics(settings.service_name)
@@ -46,6 +49,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             timeout=timeout,
             limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
             follow_redirects=False,
+            transport=transport,
         )
         app.state.client = client
         app.state.openapi_cache = OpenAPICache(

@@ -1,0 +1,165 @@
+"""The real thing: `contrato up` starts the processes; we call the gateway over TCP."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from contrato.pg import ensure_databases
+from tests.conftest import ROOT, Keys, TokenFactory
+
+pytestmark = pytest.mark.e2e
+
+PREFIX = "e2e_"
+
+
+def free_port_block(size: int = 4) -> int:
+    for _ in range(50):
+        base = random.randint(20000, 60000)
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free block of ports")
+
+
+@dataclass
+class Platform:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def child(self, module: str) -> psutil.Process:
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            if any(module in part for part in child.cmdline()):
+                return child
+        raise LookupError(module)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def platform(
+    pg_server_url: str, keys: Keys, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    ensure_databases(
+        pg_server_url, [f"{PREFIX}{s}" for s in ("contracts", "metrics", "billing")], fresh=True
+    )
+    port = free_port_block()
+    log_path = tmp_path_factory.mktemp("e2e") / "contrato-up.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": pg_server_url,
+        "CONTRATO_DATABASE_PREFIX": PREFIX,
+        "CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path),
+        "CONTRATO_LOG_JSON": "true",
+        "CONTRATO_LOG_LEVEL": "INFO",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "contrato.main", "up", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    platform = Platform(process, f"http://127.0.0.1:{port}", log_path)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{platform.base_url}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"contrato up did not become ready:\n{platform.log()[-3000:]}")
+        time.sleep(0.3)
+    yield platform
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    assert process.wait(30) == 0, platform.log()[-2000:]
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == [], f"orphans left behind: {alive}"
+
+
+def test_ready_and_documented(platform: Platform) -> None:
+    assert httpx.get(f"{platform.base_url}/readyz").json()["status"] == "ready"
+    document = httpx.get(f"{platform.base_url}/openapi.json").json()
+    for path in ("/v1/organizations", "/v1/sources", "/v1/tax-rates"):
+        assert path in document["paths"]
+    assert httpx.get(f"{platform.base_url}/docs").status_code == 200
+
+
+def test_tokens_are_checked(platform: Platform) -> None:
+    for headers in ({}, {"authorization": "Bearer forged.token.here"}):
+        response = httpx.get(f"{platform.base_url}/v1/organizations", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_create_and_read_through_the_gateway(platform: Platform, token: TokenFactory) -> None:
+    headers = {"authorization": f"Bearer {token('operator')}", "x-request-id": "e2e-create-1"}
+    body = {
+        "kind": "operator",
+        "legal_name": "E2E Ops Ltd",
+        "display_name": "E2E Ops",
+        "country": "PT",
+        "time_zone": "Europe/Lisbon",
+    }
+    with httpx.Client(base_url=platform.base_url, headers=headers) as client:
+        created = client.post("/v1/organizations", json=body)
+        assert created.status_code == 201, created.text
+        again = client.get(f"/v1/organizations/{created.json()['id']}")
+        assert again.json()["display_name"] == "E2E Ops"
+    time.sleep(0.5)  # let the access log lines reach the file
+    lines = [line for line in platform.log().splitlines() if "e2e-create-1" in line]
+    services = {
+        service
+        for line in lines
+        for service in ("gateway", "contracts")
+        if f'"service": "{service}"' in line
+    }
+    assert services == {"gateway", "contracts"}, lines
+
+
+def test_stopped_service_answers_503_not_500_nor_hang(
+    platform: Platform, token: TokenFactory
+) -> None:
+    billing = platform.child("billing.main")
+    billing.kill()
+    billing.wait(10)
+    started = time.monotonic()
+    response = httpx.get(
+        f"{platform.base_url}/v1/tax-rates",
+        headers={"authorization": f"Bearer {token('admin')}"},
+        timeout=10,
+    )
+    assert time.monotonic() - started < 5
+    assert response.status_code in (502, 503)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["upstream"] == "billing"
+    # the others keep working
+    assert (
+        httpx.get(
+            f"{platform.base_url}/v1/organizations",
+            headers={"authorization": f"Bearer {token('admin')}"},
+        ).status_code
+        == 200
+    )

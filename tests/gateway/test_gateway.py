@@ -1,0 +1,157 @@
+"""The gateway in front of the real service apps (in-process), and in front of a dead one."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from billing.main import create_app as create_billing
+from billing.settings import BillingSettings
+from contracts.main import create_app as create_contracts
+from contracts.settings import ContractsSettings
+from gateway.main import create_app as create_gateway
+from gateway.settings import GatewaySettings
+from metrics.main import create_app as create_metrics
+from metrics.settings import MetricsSettings
+from tests.conftest import TokenFactory, api_client, rolled_back, running_app
+
+DEAD = "http://127.0.0.1:9"  # discard port: nothing listens there
+
+
+class AppsByHost(httpx.AsyncBaseTransport):
+    """Sends each upstream URL's requests to the in-process app registered for its host."""
+
+    def __init__(self, apps: dict[str, FastAPI]) -> None:
+        self.transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+        self.fallback = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self.transports.get(request.url.host, self.fallback)
+        return await transport.handle_async_request(request)
+
+
+@pytest.fixture(scope="module")
+async def services(database_urls: dict[str, str]) -> AsyncIterator[dict[str, FastAPI]]:
+    contracts = create_contracts(ContractsSettings(database_url=database_urls["contracts"]))
+    metrics = create_metrics(MetricsSettings(database_url=database_urls["metrics"]))
+    billing = create_billing(BillingSettings(database_url=database_urls["billing"]))
+    async with running_app(contracts), running_app(metrics), running_app(billing):
+        yield {"contracts": contracts, "metrics": metrics, "billing": billing}
+
+
+def gateway_for(services: dict[str, FastAPI], **overrides: str) -> FastAPI:
+    urls = {
+        "contracts_url": "http://contracts",
+        "metrics_url": "http://metrics",
+        "billing_url": "http://billing",
+    }
+    settings = GatewaySettings(**{**urls, **overrides})
+    return create_gateway(settings, transport=AppsByHost(services))
+
+
+@pytest.fixture
+async def gateway(services: dict[str, FastAPI]) -> AsyncIterator[FastAPI]:
+    async with running_app(gateway_for(services)) as app, rolled_back(services["contracts"]):
+        yield app
+
+
+class TestAuthentication:
+    async def test_no_token_is_401_problem(self, gateway: FastAPI) -> None:
+        async with api_client(gateway) as anonymous:
+            response = await anonymous.get("/v1/organizations")
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+    async def test_bad_token_is_401(self, gateway: FastAPI) -> None:
+        async with api_client(gateway, "not.a.jwt") as client:
+            assert (await client.get("/v1/organizations")).status_code == 401
+
+    async def test_health_needs_no_token(self, gateway: FastAPI) -> None:
+        async with api_client(gateway) as anonymous:
+            assert (await anonymous.get("/healthz")).status_code == 200
+
+
+class TestRouting:
+    async def test_each_prefix_reaches_its_service(
+        self, gateway: FastAPI, token: TokenFactory
+    ) -> None:
+        async with api_client(gateway, token("admin")) as client:
+            for path in ("/v1/organizations", "/v1/sources", "/v1/tax-rates"):
+                response = await client.get(path)
+                assert response.status_code == 200, (path, response.text)
+                assert "items" in response.json()
+
+    async def test_body_and_status_pass_through(
+        self, gateway: FastAPI, token: TokenFactory
+    ) -> None:
+        body = {
+            "kind": "operator",
+            "legal_name": "Op Ltd",
+            "display_name": "Op",
+            "country": "PT",
+            "time_zone": "Europe/Lisbon",
+        }
+        async with api_client(gateway, token("operator")) as client:
+            created = await client.post("/v1/organizations", json=body)
+            assert created.status_code == 201, created.text
+            assert created.headers["location"].startswith("/v1/organizations/")
+            invalid = await client.post("/v1/organizations", json={**body, "country": "Portugal"})
+            assert invalid.status_code == 422
+            assert invalid.headers["content-type"] == "application/problem+json"
+
+    async def test_query_string_is_forwarded(self, gateway: FastAPI, token: TokenFactory) -> None:
+        async with api_client(gateway, token("admin")) as client:
+            response = await client.get("/v1/organizations", params={"limit": 0})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "limit"
+
+    async def test_unknown_prefix_is_404_problem(
+        self, gateway: FastAPI, token: TokenFactory
+    ) -> None:
+        async with api_client(gateway, token("admin")) as client:
+            response = await client.get("/v1/nowhere")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_request_id_travels_to_the_service_and_back(
+        self, gateway: FastAPI, token: TokenFactory
+    ) -> None:
+        async with api_client(gateway, token("admin")) as client:
+            response = await client.get("/v1/organizations", headers={"x-request-id": "trace-me-1"})
+        assert response.headers["x-request-id"] == "trace-me-1"
+
+
+class TestUpstreamFailure:
+    async def test_stopped_service_is_503_naming_it(
+        self, services: dict[str, FastAPI], token: TokenFactory
+    ) -> None:
+        async with running_app(gateway_for(services, billing_url=DEAD)) as gateway:
+            async with api_client(gateway, token("admin")) as client:
+                response = await client.get("/v1/tax-rates")
+                assert response.status_code == 503
+                assert response.headers["content-type"] == "application/problem+json"
+                assert response.json()["upstream"] == "billing"
+                ready = await client.get("/readyz")
+                assert ready.status_code == 503
+                assert ready.json()["upstreams"]["billing"].startswith("unreachable")
+                assert ready.json()["upstreams"]["contracts"] == "ready"
+
+
+class TestOpenAPI:
+    async def test_merged_document_lists_every_service(self, gateway: FastAPI) -> None:
+        async with api_client(gateway) as client:
+            document = (await client.get("/openapi.json")).json()
+            docs = await client.get("/docs")
+        paths = set(document["paths"])
+        assert {"/v1/organizations", "/v1/sources", "/v1/tax-rates"} <= paths
+        assert "bearer" in document["components"]["securitySchemes"]
+        # every $ref points at a schema that exists in the merged document
+        import json
+        import re
+
+        refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
+        assert refs <= set(document["components"]["schemas"])
+        assert docs.status_code == 200
+        assert "swagger" in docs.text.lower()
