@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from contrato.platform import GATEWAY, ROOT, SERVICES, Platform, Processes, ensure_keys, wait_ready
-from shared.auth import Role, mint_token
+from shared.auth import Role, generate_key_pair, mint_token
 
 app = typer.Typer(
     help="Contrato: run the platform, migrate, mint development tokens.", no_args_is_help=True
@@ -101,6 +101,17 @@ def migrate(data_dir: DataDir = _default_data_dir()) -> None:
             console.print(f"{name}: migrated to head")
     finally:
         platform.stop()
+
+
+@app.command()
+def keys(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write the key pair")] = Path(
+        "deploy/keys"
+    ),
+) -> None:
+    """Create the RSA key pair that signs and verifies tokens (kept if it exists)."""
+    private_path, public_path = generate_key_pair(directory)
+    console.print(f"private key: {private_path}\npublic key:  {public_path}")
 
 
 @app.command()

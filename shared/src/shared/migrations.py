@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -54,6 +54,8 @@ def run_env(config: Config, target_metadata: MetaData, url_from_settings: str) -
             transaction_per_migration=False,
         )
         with context.begin_transaction():
+            # One migrator at a time per database: replicas starting together wait here.
+            sync_connection.execute(text("select pg_advisory_xact_lock(7274626174)"))
             context.run_migrations()
 
     if connection is not None:  # a caller (alembic check in tests) lent us its connection

@@ -1,0 +1,15 @@
+"""`python -m gateway`: serve the gateway (what the container runs)."""
+
+import os
+
+import uvicorn
+
+uvicorn.run(
+    "gateway.main:create_app",
+    factory=True,
+    host=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104 (inside a container)
+    port=int(os.environ.get("PORT", "8000")),
+    proxy_headers=True,
+    access_log=False,
+    timeout_graceful_shutdown=20,
+)

@@ -1,0 +1,30 @@
+"""Production entry point of a service container: migrate to head, then serve with uvicorn.
+
+Replicas starting together are safe: migrations take a PostgreSQL advisory lock, so one
+replica migrates while the others wait and then find nothing to do.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import uvicorn
+
+from shared.migrations import upgrade
+from shared.settings import ServiceSettings
+
+
+def migrate_and_serve(service_dir: Path, settings: ServiceSettings, app: str) -> None:
+    if os.environ.get("CONTRATO_SKIP_MIGRATIONS", "").lower() not in ("1", "true", "yes"):
+        upgrade(service_dir, settings.sqlalchemy_url)
+    uvicorn.run(
+        app,
+        factory=True,
+        host=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104 (inside a container)
+        port=int(os.environ.get("PORT", "8000")),
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )
