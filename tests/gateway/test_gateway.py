@@ -40,8 +40,8 @@ async def services(database_urls: dict[str, str]) -> AsyncIterator[dict[str, Fas
         yield {"contracts": contracts, "metrics": metrics, "billing": billing}
 
 
-def gateway_for(services: dict[str, FastAPI], **overrides: str) -> FastAPI:
-    urls = {
+def gateway_for(services: dict[str, FastAPI], **overrides: object) -> FastAPI:
+    urls: dict[str, object] = {
         "contracts_url": "http://contracts",
         "metrics_url": "http://metrics",
         "billing_url": "http://billing",
@@ -155,3 +155,30 @@ class TestOpenAPI:
         assert refs <= set(document["components"]["schemas"])
         assert docs.status_code == 200
         assert "swagger" in docs.text.lower()
+
+
+class TestUpstreamTimeout:
+    async def test_silent_upstream_is_504_naming_it(
+        self, services: dict[str, FastAPI], token: TokenFactory
+    ) -> None:
+        import asyncio
+
+        async def accept_and_say_nothing(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            await asyncio.sleep(5)
+            writer.close()
+
+        server = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            app = gateway_for(
+                services, metrics_url=f"http://127.0.0.1:{port}", read_timeout_seconds=0.3
+            )
+            async with running_app(app) as gateway, api_client(gateway, token("admin")) as client:
+                response = await client.get("/v1/sources")
+        finally:
+            server.close()
+        assert response.status_code == 504
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["upstream"] == "metrics"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,7 +25,7 @@ class Environment(StrEnum):
     production = "production"
 
 
-def shared_field(name: str, default: object = None, **kwargs: object) -> object:
+def shared_field(name: str, default: Any = None, **kwargs: Any) -> Any:
     """A setting read from one platform-wide variable, whatever the service prefix."""
     return Field(default, validation_alias=AliasChoices(name), **kwargs)  # type: ignore[call-overload]
 
