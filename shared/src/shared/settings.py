@@ -27,7 +27,7 @@ class Environment(StrEnum):
 
 def shared_field(name: str, default: Any = None, **kwargs: Any) -> Any:
     """A setting read from one platform-wide variable, whatever the service prefix."""
-    return Field(default, validation_alias=AliasChoices(name), **kwargs)  # type: ignore[call-overload]
+    return Field(default, validation_alias=AliasChoices(name), **kwargs)
 
 
 class ServiceSettings(BaseSettings):
