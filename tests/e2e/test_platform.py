@@ -59,7 +59,9 @@ def platform(
     pg_server_url: str, keys: Keys, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
     ensure_databases(
-        pg_server_url, [f"{PREFIX}{s}" for s in ("contracts", "metrics", "billing")], fresh=True
+        pg_server_url,
+        [f"{PREFIX}{s}" for s in ("contracts", "metrics", "billing", "gateway")],
+        fresh=True,
     )
     port = free_port_block()
     log_path = tmp_path_factory.mktemp("e2e") / "contrato-up.log"

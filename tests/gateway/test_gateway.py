@@ -1,59 +1,10 @@
 """The gateway in front of the real service apps (in-process), and in front of a dead one."""
 
-from collections.abc import AsyncIterator
-
-import httpx
-import pytest
 from fastapi import FastAPI
 
-from billing.main import create_app as create_billing
-from billing.settings import BillingSettings
-from contracts.main import create_app as create_contracts
-from contracts.settings import ContractsSettings
-from gateway.main import create_app as create_gateway
-from gateway.settings import GatewaySettings
-from metrics.main import create_app as create_metrics
-from metrics.settings import MetricsSettings
-from tests.conftest import TokenFactory, api_client, rolled_back, running_app
+from tests.conftest import TokenFactory, api_client, running_app
 
 DEAD = "http://127.0.0.1:9"  # discard port: nothing listens there
-
-
-class AppsByHost(httpx.AsyncBaseTransport):
-    """Sends each upstream URL's requests to the in-process app registered for its host."""
-
-    def __init__(self, apps: dict[str, FastAPI]) -> None:
-        self.transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
-        self.fallback = httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport = self.transports.get(request.url.host, self.fallback)
-        return await transport.handle_async_request(request)
-
-
-@pytest.fixture(scope="module")
-async def services(database_urls: dict[str, str]) -> AsyncIterator[dict[str, FastAPI]]:
-    contracts = create_contracts(ContractsSettings(database_url=database_urls["contracts"]))
-    metrics = create_metrics(MetricsSettings(database_url=database_urls["metrics"]))
-    billing = create_billing(BillingSettings(database_url=database_urls["billing"]))
-    async with running_app(contracts), running_app(metrics), running_app(billing):
-        yield {"contracts": contracts, "metrics": metrics, "billing": billing}
-
-
-def gateway_for(services: dict[str, FastAPI], **overrides: object) -> FastAPI:
-    urls: dict[str, object] = {
-        "contracts_url": "http://contracts",
-        "metrics_url": "http://metrics",
-        "billing_url": "http://billing",
-    }
-    settings = GatewaySettings(**{**urls, **overrides})
-    return create_gateway(settings, transport=AppsByHost(services))
-
-
-@pytest.fixture
-async def gateway(services: dict[str, FastAPI]) -> AsyncIterator[FastAPI]:
-    async with running_app(gateway_for(services)) as app, rolled_back(services["contracts"]):
-        yield app
 
 
 class TestAuthentication:
@@ -125,9 +76,9 @@ class TestRouting:
 
 class TestUpstreamFailure:
     async def test_stopped_service_is_503_naming_it(
-        self, services: dict[str, FastAPI], token: TokenFactory
+        self, make_gateway, token: TokenFactory
     ) -> None:
-        async with running_app(gateway_for(services, billing_url=DEAD)) as gateway:
+        async with running_app(make_gateway(billing_url=DEAD)) as gateway:
             async with api_client(gateway, token("admin")) as client:
                 response = await client.get("/v1/tax-rates")
                 assert response.status_code == 503
@@ -159,7 +110,7 @@ class TestOpenAPI:
 
 class TestUpstreamTimeout:
     async def test_silent_upstream_is_504_naming_it(
-        self, services: dict[str, FastAPI], token: TokenFactory
+        self, make_gateway, token: TokenFactory
     ) -> None:
         import asyncio
 
@@ -172,9 +123,7 @@ class TestUpstreamTimeout:
         server = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         try:
-            app = gateway_for(
-                services, metrics_url=f"http://127.0.0.1:{port}", read_timeout_seconds=0.3
-            )
+            app = make_gateway(metrics_url=f"http://127.0.0.1:{port}", read_timeout_seconds=0.3)
             async with running_app(app) as gateway, api_client(gateway, token("admin")) as client:
                 response = await client.get("/v1/sources")
         finally:

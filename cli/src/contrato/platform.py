@@ -27,7 +27,6 @@ class Service:
     app: str  # uvicorn factory path
     directory: Path
     port_offset: int
-    migrated: bool = True
 
 
 SERVICES = [
@@ -35,7 +34,9 @@ SERVICES = [
     Service("metrics", "metrics.main:create_app", ROOT / "services" / "metrics", 2),
     Service("billing", "billing.main:create_app", ROOT / "services" / "billing", 3),
 ]
-GATEWAY = Service("gateway", "gateway.main:create_app", ROOT / "gateway", 0, migrated=False)
+GATEWAY = Service("gateway", "gateway.main:create_app", ROOT / "gateway", 0)
+# Every app with a database of its own, migrated by `contrato up` and `contrato migrate`.
+WITH_DATABASE = [*SERVICES, GATEWAY]
 
 
 @dataclass
@@ -52,12 +53,12 @@ class Platform:
         DATABASE_URL is set), create the missing ones, and migrate each to head."""
         server_url = os.environ.get("DATABASE_URL")
         if not server_url and not all(
-            os.environ.get(f"{s.name.upper()}_DATABASE_URL") for s in SERVICES
+            os.environ.get(f"{s.name.upper()}_DATABASE_URL") for s in WITH_DATABASE
         ):
             self.embedded = EmbeddedPostgres(self.data_dir / "pg")
             server_url = self.embedded.start()
         missing = []
-        for service in SERVICES:
+        for service in WITH_DATABASE:
             own = os.environ.get(f"{service.name.upper()}_DATABASE_URL")
             if own:
                 self.urls[service.name] = own
@@ -69,7 +70,7 @@ class Platform:
         if missing:
             assert server_url is not None
             ensure_databases(server_url, missing)
-        for service in SERVICES:
+        for service in WITH_DATABASE:
             upgrade(service.directory, self.urls[service.name])
 
     def stop(self) -> None:

@@ -1,6 +1,9 @@
-"""The gateway: the platform's only public entry. Routing, token checks, one OpenAPI document.
+"""The gateway: the platform's only public entry. Routing, token checks, rate limits, circuit
+breakers, one OpenAPI document. No business logic: each service checks the token again and
+scopes its own queries.
 
-No business logic lives here; each service checks the token again and scopes its own queries.
+The proxy path is a plain Starlette route, not a FastAPI one, to keep its cost per request
+small: no body parsing, no response model, the body streamed both ways.
 """
 
 from __future__ import annotations
@@ -8,24 +11,85 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
 
 import httpx
+import structlog
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from prometheus_client import Gauge
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.access import check_coarse_access
+from gateway.api_clients.router import router as api_clients_router
+from gateway.api_clients.router import token_router
 from gateway.openapi import OpenAPICache
-from gateway.proxy import Router, forward
+from gateway.proxy import Router, forward, stream_back
+from gateway.resilience import BreakerState, CircuitBreaker, RateLimiter
+from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
-from shared.auth import TokenVerifier
-from shared.errors import Unauthorized, install_error_handlers, problem_response
+from shared.auth import Principal, TokenVerifier
+from shared.db import Database
+from shared.errors import (
+    AppError,
+    TooManyRequests,
+    Unauthorized,
+    UpstreamError,
+    UpstreamUnavailable,
+    install_error_handlers,
+    problem_response,
+)
 from shared.logging import configure_logging
+from shared.migrations import current_revisions, head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
 
+GATEWAY_DIR = Path(__file__).resolve().parents[2]
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+UPSTREAM_FAILURE_STATUSES = frozenset({502, 503, 504})
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+]
+API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+
+log = structlog.get_logger("gateway")
+
+
+class SecurityHeadersMiddleware:
+    """Hardening headers on every answer; the strict CSP everywhere but the Swagger page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = SECURITY_HEADERS if scope["path"] == "/docs" else [*SECURITY_HEADERS, API_CSP]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def rate_limit_headers(limit: int, remaining: int, reset: int, window: int) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(reset),
+        "RateLimit-Policy": f"{limit};w={window}",
+        "RateLimit": f"limit={limit}, remaining={remaining}, reset={reset}",
+    }
 
 
 def create_app(
@@ -35,7 +99,29 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings.service_name, settings.log_level, settings.json_logs)
     metrics = Metrics(settings.service_name)
+    breaker_state = Gauge(
+        "gateway_circuit_open",
+        "1 while the circuit breaker of an upstream is open or half-open",
+        ["upstream"],
+        registry=metrics.registry,
+    )
     router = Router(settings.routes, settings.upstreams)
+    breakers = {
+        name: CircuitBreaker(
+            name,
+            threshold=settings.breaker_failure_threshold,
+            cooldown=settings.breaker_cooldown_seconds,
+            on_change=[
+                lambda upstream, state: breaker_state.labels(upstream).set(
+                    0 if state is BreakerState.closed else 1
+                )
+            ],
+        )
+        for name in settings.upstreams
+    }
+    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    window = max(1, round(settings.rate_limit_burst / settings.rate_limit_per_second))
+    heads = head_revisions(GATEWAY_DIR)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,55 +137,48 @@ def create_app(
             follow_redirects=False,
             transport=transport,
         )
+        database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         app.state.client = client
+        app.state.database = database
+        app.state.revocations = Revocations(database)
         app.state.openapi_cache = OpenAPICache(
             client, settings.upstreams, settings.openapi_cache_seconds
         )
-        app.state.token_verifier = TokenVerifier(
-            [settings.public_key_pem()],
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            leeway=settings.jwt_leeway_seconds,
-        )
+        app.state.token_verifier = settings.token_verifier()
         try:
             yield
         finally:
             await client.aclose()
+            await database.dispose()
 
     app = FastAPI(
         title="Contrato gateway",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        openapi_url="/gateway/openapi.json",
     )
     app.state.settings = settings
+    app.state.breakers = breakers
+    app.state.limiter = limiter
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=PROXY_METHODS,
+            allow_headers=["authorization", "content-type", "idempotency-key", "if-match",
+                           "x-request-id", "traceparent"],
+            expose_headers=["etag", "location", "x-request-id", "retry-after", "ratelimit",
+                            "ratelimit-policy"],
+            max_age=600,
+        )  # fmt: skip
     app.add_middleware(
         RequestContextMiddleware, metrics=metrics, quiet_paths=("/healthz", "/readyz", "/metrics")
     )
-
-    gateway_paths: dict[str, Any] = {
-        "/healthz": {
-            "get": {
-                "summary": "Gateway liveness",
-                "tags": ["health"],
-                "security": [],
-                "responses": {"200": {"description": "Alive"}},
-            }
-        },
-        "/readyz": {
-            "get": {
-                "summary": "Every upstream ready",
-                "tags": ["health"],
-                "security": [],
-                "responses": {
-                    "200": {"description": "Ready"},
-                    "503": {"description": "An upstream is not ready"},
-                },
-            }
-        },
-    }
+    app.include_router(token_router)
+    app.include_router(api_clients_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -114,19 +193,29 @@ def create_app(
                 response = await client.get(f"{base_url}/readyz", timeout=3.0)
             except httpx.HTTPError as exc:
                 return name, f"unreachable ({type(exc).__name__})"
-            return (
-                name,
-                "ready" if response.status_code == 200 else f"not ready ({response.status_code})",
-            )
+            if response.status_code == 200:
+                return name, "ready"
+            return name, f"not ready ({response.status_code})"
 
-        results = dict(await asyncio.gather(*(check(n, u) for n, u in settings.upstreams.items())))
+        async def own_database() -> tuple[str, str]:
+            try:
+                current = await current_revisions(request.app.state.database.engine)
+            except Exception as exc:  # any failure to reach the database means "not ready"
+                return "gateway", f"database unreachable ({type(exc).__name__})"
+            return "gateway", "ready" if current == heads else "migrations not at head"
+
+        results = dict(
+            await asyncio.gather(
+                own_database(), *(check(n, u) for n, u in settings.upstreams.items())
+            )
+        )
         if all(state == "ready" for state in results.values()):
             return JSONResponse({"status": "ready", "upstreams": results})
         body = {
             "type": "https://contrato.dev/problems/not-ready",
             "title": "Not ready",
             "status": 503,
-            "detail": "an upstream is not ready",
+            "detail": "not every part of the platform is ready",
             "upstreams": results,
         }
         return problem_response(503, body)
@@ -134,7 +223,7 @@ def create_app(
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
         cache: OpenAPICache = request.app.state.openapi_cache
-        return JSONResponse(await cache.document(gateway_paths))
+        return JSONResponse(await cache.document(app.openapi()))
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -146,17 +235,77 @@ def create_app(
 
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
 
-    async def proxy(request: Request) -> Response:
-        upstream = router.resolve(request.url.path)
-        authorization = request.headers.get("authorization", "")
-        scheme, _, token = authorization.partition(" ")
+    async def authenticate(request: Request) -> Principal:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("missing bearer token")
         verifier: TokenVerifier = request.app.state.token_verifier
-        verifier.verify(token)
-        return await forward(
-            request.app.state.client, upstream, settings.upstreams[upstream], request
+        principal = await verifier.verify(token)
+        if principal.api_client_id and await request.app.state.revocations.is_revoked(
+            principal.api_client_id
+        ):
+            raise Unauthorized("this API client has been revoked")
+        return principal
+
+    def limit(key: str) -> dict[str, str]:
+        decision = limiter.hit(key)
+        headers = rate_limit_headers(
+            decision.limit, decision.remaining, decision.reset_seconds, window
         )
+        if not decision.allowed:
+            headers["Retry-After"] = str(decision.retry_after)
+            raise TooManyRequests(
+                f"rate limit of {settings.rate_limit_burst} requests reached; slow down",
+                headers=headers,
+            )
+        return headers
+
+    async def proxy(request: Request) -> Response:
+        segment, upstream = router.resolve(request.url.path)
+        request.state.upstream = upstream
+        try:
+            principal = await authenticate(request)
+        except AppError:
+            # Failed authentications count against the caller's address, so a flood of
+            # forged tokens is slowed down like any other flood.
+            limit(f"ip:{request.client.host if request.client else '?'}")
+            raise
+        headers = limit(f"sub:{principal.subject}")
+        check_coarse_access(principal, request.method, segment)
+        breaker = breakers[upstream]
+        if not breaker.allow():
+            raise UpstreamUnavailable(
+                upstream,
+                f"{upstream} is failing; calls are paused for a moment",
+                headers={"Retry-After": str(breaker.retry_after())},
+            )
+        max_body = (
+            settings.max_bulk_body_bytes
+            if segment in settings.bulk_segments
+            else settings.max_body_bytes
+        )
+        try:
+            upstream_response = await forward(
+                request.app.state.client,
+                upstream,
+                settings.upstreams[upstream],
+                request,
+                max_body_bytes=max_body,
+            )
+        except UpstreamError as exc:
+            breaker.failure()
+            metrics.upstream_errors.labels("gateway", upstream, exc.slug).inc()
+            raise
+        except BaseException:
+            breaker.probing = False  # the caller's fault (e.g. body too large), not the upstream's
+            raise
+        if upstream_response.status_code in UPSTREAM_FAILURE_STATUSES:
+            breaker.failure()
+            metrics.upstream_errors.labels("gateway", upstream, "status").inc()
+        else:
+            breaker.success()
+        return stream_back(upstream_response, headers)
 
     app.add_route("/v1/{path:path}", proxy, methods=PROXY_METHODS)
+
     return app

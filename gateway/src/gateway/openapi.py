@@ -28,7 +28,30 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
-def merge(documents: dict[str, dict[str, Any]], gateway_paths: dict[str, Any]) -> dict[str, Any]:
+HEALTH_PATHS: dict[str, Any] = {
+    "/healthz": {
+        "get": {
+            "summary": "Gateway liveness",
+            "tags": ["health"],
+            "security": [],
+            "responses": {"200": {"description": "Alive"}},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Every part of the platform ready",
+            "tags": ["health"],
+            "security": [],
+            "responses": {
+                "200": {"description": "Ready"},
+                "503": {"description": "Something is not ready; the body says what"},
+            },
+        }
+    },
+}
+
+
+def merge(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Merge service documents; a schema name two services define differently is prefixed
     with the service name so neither is lost."""
     merged: dict[str, Any] = {
@@ -42,14 +65,19 @@ def merge(documents: dict[str, dict[str, Any]], gateway_paths: dict[str, Any]) -
                 "development, or the OAuth2 client-credentials grant at `/oauth/token`."
             ),
         },
-        "paths": dict(gateway_paths),
+        "paths": dict(HEALTH_PATHS),
         "components": {
             "schemas": {},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "clientCredentials": {
+                    "type": "oauth2",
+                    "description": "API clients: trade a client id and secret for a JWT",
+                    "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}},
+                },
             },
         },
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"clientCredentials": []}],
         "tags": [],
     }
     schemas: dict[str, Any] = merged["components"]["schemas"]
@@ -63,7 +91,7 @@ def merge(documents: dict[str, dict[str, Any]], gateway_paths: dict[str, Any]) -
         for name, schema in own.items():
             schemas[renames.get(name, name)] = _rename_refs(schema, renames)
         for path, item in document.get("paths", {}).items():
-            if not path.startswith("/v1/"):
+            if not path.startswith(("/v1/", "/oauth/")):
                 continue  # each service's health endpoints stay internal
             merged["paths"][path] = _rename_refs(item, renames)
         merged["tags"] += [
@@ -94,7 +122,8 @@ class OpenAPICache:
             log.warning("openapi.unavailable", upstream=service, error=type(exc).__name__)
             return None
 
-    async def document(self, gateway_paths: dict[str, Any]) -> dict[str, Any]:
+    async def document(self, own: dict[str, Any]) -> dict[str, Any]:
+        """The merged document; ``own`` is the gateway's own (token endpoint, API clients)."""
         async with self._lock:
             if self._document and time.monotonic() - self._fetched_at < self.ttl:
                 return self._document
@@ -104,7 +133,7 @@ class OpenAPICache:
             documents = {
                 name: doc for name, doc in zip(self.upstreams, fetched, strict=True) if doc
             }
-            merged = merge(documents, gateway_paths)
+            merged = merge({"gateway": own, **documents})
             missing = sorted(set(self.upstreams) - set(documents))
             if missing:
                 merged["info"]["description"] += f"\n\n**Unavailable right now:** {missing}"

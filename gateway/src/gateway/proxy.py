@@ -3,14 +3,23 @@ stripped, upstream failures answered as problem+json naming the upstream."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import structlog
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from shared.errors import NotFound, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from shared.errors import (
+    NotFound,
+    PayloadTooLarge,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from shared.http import IDEMPOTENT_METHODS
+from shared.observability import current_traceparent
 
 log = structlog.get_logger("gateway.proxy")
 
@@ -40,12 +49,13 @@ class Router:
         self.routes = routes
         self.upstreams = upstreams
 
-    def resolve(self, path: str) -> str:
+    def resolve(self, path: str) -> tuple[str, str]:
+        """(first path segment, upstream name) of a /v1 path."""
         segment = path.removeprefix("/v1/").split("/", 1)[0]
         upstream = self.routes.get(segment)
         if upstream is None:
             raise NotFound(f"no API at {path}")
-        return upstream
+        return segment, upstream
 
 
 def _forward_headers(request: Request) -> list[tuple[str, str]]:
@@ -73,11 +83,45 @@ def _forward_headers(request: Request) -> list[tuple[str, str]]:
     return headers
 
 
-async def forward(
-    client: httpx.AsyncClient, upstream: str, base_url: str, request: Request
-) -> Response:
-    from shared.observability import current_traceparent
+class BodyTooLarge(Exception):
+    pass
 
+
+class LimitedBody:
+    """Passes the body through, stopping a chunked upload that grows past the limit. Remembers
+    that it did, since the transport may surface the failure as an upstream answer instead."""
+
+    def __init__(self, stream: AsyncIterator[bytes], limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.exceeded = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self.stream:
+            seen += len(chunk)
+            if seen > self.limit:
+                self.exceeded = True
+                raise BodyTooLarge
+            yield chunk
+
+
+async def forward(
+    client: httpx.AsyncClient,
+    upstream: str,
+    base_url: str,
+    request: Request,
+    *,
+    max_body_bytes: int,
+) -> httpx.Response:
+    """Send the request upstream and return the upstream response, body still streaming.
+
+    Connection failures of idempotent requests are retried once (nothing reached the
+    upstream); timeouts and other failures raise errors naming the upstream."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_body_bytes:
+        raise PayloadTooLarge(f"request body over {max_body_bytes} bytes", limit=max_body_bytes)
+    # (the declared length is checked first: most clients send one, and nothing is forwarded)
     headers = _forward_headers(request)
     if traceparent := current_traceparent.get():
         headers.append(("traceparent", traceparent))
@@ -86,15 +130,18 @@ async def forward(
     method = request.method
     has_body = method not in ("GET", "HEAD", "OPTIONS", "DELETE")
     attempts = 2 if method in IDEMPOTENT_METHODS else 1
-    request.state.upstream = upstream
-    request.scope.setdefault("state", {})["upstream"] = upstream
+    body = LimitedBody(request.stream(), max_body_bytes) if has_body else None
+    too_large = PayloadTooLarge(f"request body over {max_body_bytes} bytes", limit=max_body_bytes)
     for attempt in range(1, attempts + 1):
-        upstream_request = client.build_request(
-            method, url, headers=headers, content=request.stream() if has_body else None
-        )
+        upstream_request = client.build_request(method, url, headers=headers, content=body)
         try:
-            upstream_response = await client.send(upstream_request, stream=True)
-            break
+            response = await client.send(upstream_request, stream=True)
+            if body is not None and body.exceeded:
+                await response.aclose()
+                raise too_large
+            return response
+        except BodyTooLarge as exc:
+            raise too_large from exc
         except httpx.ConnectError as exc:
             # Nothing reached the upstream, so an idempotent request is safe to send again.
             log.warning("upstream.unreachable", upstream=upstream, attempt=attempt)
@@ -106,14 +153,20 @@ async def forward(
         except httpx.TransportError as exc:
             log.warning("upstream.failed", upstream=upstream, error=type(exc).__name__)
             raise UpstreamError(upstream, f"{upstream} failed: {type(exc).__name__}") from exc
-    response_headers = {
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def stream_back(upstream_response: httpx.Response, extra_headers: dict[str, str]) -> Response:
+    """Relay the upstream response, body streamed, hop-by-hop headers dropped."""
+    headers = {
         name: value
         for name, value in upstream_response.headers.items()
         if name not in HOP_BY_HOP and name not in ("x-request-id", "traceparent")
     }
+    headers.update(extra_headers)
     return StreamingResponse(
         upstream_response.aiter_raw(),
         status_code=upstream_response.status_code,
-        headers=response_headers,
+        headers=headers,
         background=BackgroundTask(upstream_response.aclose),
     )

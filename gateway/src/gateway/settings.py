@@ -45,6 +45,20 @@ class GatewaySettings(ServiceSettings):
     # How long the merged OpenAPI document is reused before the services are asked again.
     openapi_cache_seconds: float = 60.0
 
+    # Token bucket per principal (or per IP for unauthenticated calls).
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 200
+    # Request bodies: bulk ingestion gets a larger limit than everything else.
+    max_body_bytes: int = 1_048_576
+    max_bulk_body_bytes: int = 64 * 1_048_576
+    bulk_segments: list[str] = Field(
+        default_factory=lambda: ["contact-records", "agent-activity", "imports"]
+    )
+    # Circuit breaker per upstream.
+    breaker_failure_threshold: int = 5
+    breaker_cooldown_seconds: float = 10.0
+    cors_origins: list[str] = Field(default_factory=list)
+
     @property
     def upstreams(self) -> dict[str, str]:
         return {

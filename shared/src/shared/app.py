@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 
-from shared.auth import TokenVerifier
 from shared.db import Database
 from shared.errors import problem_response
 from shared.logging import configure_logging
@@ -81,12 +80,7 @@ def build_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         app.state.database = database
-        app.state.token_verifier = TokenVerifier(
-            [settings.public_key_pem()],
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            leeway=settings.jwt_leeway_seconds,
-        )
+        app.state.token_verifier = settings.token_verifier()
         try:
             if extra_lifespan is None:
                 yield

@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -44,6 +45,7 @@ class Principal:
     role: Role
     client_id: uuid.UUID | None = None
     token: str | None = None
+    api_client_id: uuid.UUID | None = None  # set on tokens from the client-credentials grant
 
     @property
     def operator_wide(self) -> bool:
@@ -58,53 +60,132 @@ class Principal:
         return None if self.operator_wide else self.client_id
 
 
+@dataclass
+class TrustedIssuer:
+    """An issuer whose tokens we accept: our own (static PEM keys) or an identity provider's
+    (keys from its JWKS URL, claims mapped by name)."""
+
+    issuer: str
+    audience: str
+    public_keys: list[str] = field(default_factory=list)
+    jwks_url: str | None = None
+    role_claim: str = "role"
+    client_claim: str = "client_id"
+
+
 class TokenVerifier:
-    """Verifies our JWTs against one or more public keys (PEM)."""
+    """Verifies JWTs from the trusted issuers. JWKS keys are fetched on first use and again
+    when a token names a key id we do not know (at most once a minute), so an identity
+    provider's key rotation needs no restart."""
 
-    def __init__(self, public_keys: Iterable[str], *, issuer: str, audience: str, leeway: int = 30):
-        self.keys = [serialization.load_pem_public_key(k.encode()) for k in public_keys]
-        self.issuer = issuer
-        self.audience = audience
+    JWKS_REFRESH_SECONDS = 60.0
+
+    def __init__(
+        self,
+        issuers: Iterable[TrustedIssuer],
+        *,
+        leeway: int = 30,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.issuers = {i.issuer: i for i in issuers}
         self.leeway = leeway
+        self.http = http
+        self._static = {
+            i.issuer: [serialization.load_pem_public_key(k.encode()) for k in i.public_keys]
+            for i in self.issuers.values()
+        }
+        self._jwks: dict[str, dict[str, Any]] = {}
+        self._jwks_fetched: dict[str, float] = {}
 
-    def verify(self, token: str) -> Principal:
-        claims: dict[str, Any] | None = None
+    @classmethod
+    def single(
+        cls, public_key_pem: str, *, issuer: str, audience: str, leeway: int = 30
+    ) -> TokenVerifier:
+        return cls([TrustedIssuer(issuer, audience, [public_key_pem])], leeway=leeway)
+
+    async def _jwks_key(self, issuer: TrustedIssuer, kid: str | None) -> Any:
+        keys = self._jwks.get(issuer.issuer, {})
+        stale = time.monotonic() - self._jwks_fetched.get(issuer.issuer, -1e9)
+        if (kid not in keys) and stale > self.JWKS_REFRESH_SECONDS and issuer.jwks_url:
+            self._jwks_fetched[issuer.issuer] = time.monotonic()
+            http = self.http or httpx.AsyncClient(timeout=5.0)
+            try:
+                response = await http.get(issuer.jwks_url, timeout=5.0)
+                response.raise_for_status()
+                jwk_set = jwt.PyJWKSet.from_dict(response.json())
+                keys = {k.key_id: k.key for k in jwk_set.keys if k.key_id}
+                self._jwks[issuer.issuer] = keys
+            except (httpx.HTTPError, jwt.PyJWKSetError, ValueError) as exc:
+                raise Unauthorized(f"cannot fetch the identity provider's keys: {exc}") from exc
+            finally:
+                if self.http is None:
+                    await http.aclose()
+        if kid not in keys:
+            raise Unauthorized("token signed with an unknown key")
+        return keys[kid]
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("malformed token") from exc
+        issuer = self.issuers.get(str(unverified.get("iss", "")))
+        if issuer is None:
+            raise Unauthorized("token from an untrusted issuer")
+        keys = list(self._static[issuer.issuer])
+        if issuer.jwks_url:
+            keys.append(await self._jwks_key(issuer, header.get("kid")))
         last_error: Exception | None = None
-        for key in self.keys:
+        for key in keys:
             try:
                 claims = jwt.decode(
                     token,
-                    key=key,  # type: ignore[arg-type]
+                    key=key,
                     algorithms=ALGORITHMS,
-                    audience=self.audience,
-                    issuer=self.issuer,
+                    audience=issuer.audience,
+                    issuer=issuer.issuer,
                     leeway=self.leeway,
                     options={"require": ["exp", "iat", "sub", "iss", "aud"]},
                 )
-                break
             except jwt.ExpiredSignatureError as exc:
                 raise Unauthorized("token expired") from exc
             except jwt.InvalidTokenError as exc:
                 last_error = exc
-        if claims is None:
-            raise Unauthorized(f"invalid token: {last_error}")
-        return principal_from_claims(claims, token)
+                continue
+            return principal_from_claims(
+                claims, token, role_claim=issuer.role_claim, client_claim=issuer.client_claim
+            )
+        raise Unauthorized(f"invalid token: {last_error}")
 
 
-def principal_from_claims(claims: dict[str, Any], token: str | None = None) -> Principal:
+def principal_from_claims(
+    claims: dict[str, Any],
+    token: str | None = None,
+    *,
+    role_claim: str = "role",
+    client_claim: str = "client_id",
+) -> Principal:
     try:
-        role = Role(claims.get("role", ""))
+        role = Role(claims.get(role_claim, ""))
     except ValueError as exc:
         raise Unauthorized("token has no valid role claim") from exc
     client_id = None
-    if claims.get("client_id"):
+    if claims.get(client_claim):
         try:
-            client_id = uuid.UUID(str(claims["client_id"]))
+            client_id = uuid.UUID(str(claims[client_claim]))
         except ValueError as exc:
             raise Unauthorized("token client_id is not a UUID") from exc
     if role in (Role.client,) and client_id is None:
         raise Unauthorized("a client token must name its client_id")
-    return Principal(subject=str(claims["sub"]), role=role, client_id=client_id, token=token)
+    api_client = claims.get("cid")
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        client_id=client_id,
+        token=token,
+        api_client_id=uuid.UUID(api_client) if api_client else None,
+    )
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from `/oauth/token` or `contrato token`")
@@ -117,7 +198,7 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token")
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
+    return await verifier.verify(credentials.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

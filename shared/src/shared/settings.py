@@ -12,11 +12,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from shared.auth import ServiceTokens
+from shared.auth import ServiceTokens, TokenVerifier, TrustedIssuer
 
 
 class Environment(StrEnum):
@@ -60,18 +61,36 @@ class ServiceSettings(BaseSettings):
 
     service_token: str | None = shared_field("CONTRATO_SERVICE_TOKEN", None)
 
+    # People's tokens from the organisation's identity provider (optional).
+    idp_issuer: str | None = shared_field("CONTRATO_IDP_ISSUER", None)
+    idp_audience: str | None = shared_field("CONTRATO_IDP_AUDIENCE", None)
+    idp_jwks_url: str | None = shared_field("CONTRATO_IDP_JWKS_URL", None)
+    idp_role_claim: str = shared_field("CONTRATO_IDP_ROLE_CLAIM", "role")
+    idp_client_claim: str = shared_field("CONTRATO_IDP_CLIENT_CLAIM", "client_id")
+
+    def token_verifier(self, http: httpx.AsyncClient | None = None) -> TokenVerifier:
+        """Our own tokens (development, the gateway's client-credentials grant, service
+        tokens) and, when configured, the identity provider's."""
+        issuers = [TrustedIssuer(self.jwt_issuer, self.jwt_audience, [self.public_key_pem()])]
+        if self.idp_issuer and self.idp_jwks_url:
+            issuers.append(
+                TrustedIssuer(
+                    self.idp_issuer,
+                    self.idp_audience or self.jwt_audience,
+                    jwks_url=self.idp_jwks_url,
+                    role_claim=self.idp_role_claim,
+                    client_claim=self.idp_client_claim,
+                )
+            )
+        return TokenVerifier(issuers, leeway=self.jwt_leeway_seconds, http=http)
+
     def service_tokens(self) -> ServiceTokens:
         """Credentials for calls this service makes on its own behalf."""
-        private_key = (
-            self.jwt_private_key_file.read_text()
-            if self.jwt_private_key_file and self.jwt_private_key_file.exists()
-            else None
-        )
         return ServiceTokens(
             service=self.service_name,
             issuer=self.jwt_issuer,
             audience=self.jwt_audience,
-            private_key_pem=private_key,
+            private_key_pem=self.private_key_pem(),
             static_token=self.service_token,
         )
 
@@ -97,6 +116,11 @@ class ServiceSettings(BaseSettings):
             f"no database configured for {self.service_name}: set DATABASE_URL or "
             f"{self.service_name.upper()}_DATABASE_URL (or run `contrato up`, which starts one)"
         )
+
+    def private_key_pem(self) -> str | None:
+        if self.jwt_private_key_file and self.jwt_private_key_file.exists():
+            return self.jwt_private_key_file.read_text()
+        return None
 
     def public_key_pem(self) -> str:
         if self.jwt_public_key:
