@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -165,3 +166,24 @@ def test_stopped_service_answers_503_not_500_nor_hang(
         ).status_code
         == 200
     )
+
+
+def test_partner_credentials_from_the_command_line(platform: Platform, keys: Keys) -> None:
+    env = {**os.environ, "CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path)}
+    created = subprocess.run(
+        [sys.executable, "-m", "contrato.main", "clients", "create", "--name", "E2E PBX",
+         "--role", "operator", "--gateway", platform.base_url, "--json"],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    client = json.loads(created.stdout)
+    response = httpx.post(
+        f"{platform.base_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client["client_id"], client["client_secret"]),
+    )
+    assert response.status_code == 200, response.text
+    bearer = response.json()["access_token"]
+    listed = httpx.get(
+        f"{platform.base_url}/v1/organizations", headers={"authorization": f"Bearer {bearer}"}
+    )
+    assert listed.status_code == 200
