@@ -45,7 +45,7 @@ class TestTaxRates:
             assert later.status_code == 201
 
     @pytest.mark.parametrize(
-        ("rate", "ok"), [("100", False), ("-1", False), (5.5, True), ("abc", False)]
+        ("rate", "ok"), [("100", False), ("-1", False), (5.5, False), ("5.5", True), ("abc", False)]
     )
     async def test_rate_validation(
         self, tax_app: FastAPI, token: TokenFactory, rate: object, ok: bool

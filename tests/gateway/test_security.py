@@ -309,3 +309,29 @@ class TestIdentityProvider:
             async with api_client(gateway, people_token) as ana:
                 # the services were not told of this issuer, so they refuse it (defence in depth)
                 assert (await ana.get("/v1/organizations")).status_code == 401
+
+
+class TestHostileInput:
+    async def test_nul_character_is_a_422_not_a_500(
+        self, gateway: FastAPI, token: TokenFactory
+    ) -> None:
+        async with api_client(gateway, token("admin")) as admin:
+            response = await admin.post("/v1/api-clients", json={"name": "bad\u0000name"})
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_booleans_are_not_numbers(self, gateway: FastAPI, token: TokenFactory) -> None:
+        async with api_client(gateway, token("admin")) as admin:
+            response = await admin.post(
+                "/v1/api-clients", json={"name": "x", "token_ttl_seconds": True}
+            )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "token_ttl_seconds"
+
+    async def test_undeclared_method_on_a_gateway_route_is_405(
+        self, gateway: FastAPI, token: TokenFactory
+    ) -> None:
+        async with api_client(gateway, token("admin")) as admin:
+            response = await admin.request("TRACE", "/v1/api-clients")
+        assert response.status_code == 405
+        assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}

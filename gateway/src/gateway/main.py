@@ -18,6 +18,7 @@ import structlog
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import Gauge
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -36,6 +37,7 @@ from shared.auth import Principal, TokenVerifier
 from shared.db import Database
 from shared.errors import (
     AppError,
+    MethodNotAllowed,
     TooManyRequests,
     Unauthorized,
     UpstreamError,
@@ -46,9 +48,11 @@ from shared.errors import (
 from shared.logging import configure_logging
 from shared.migrations import current_revisions, head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
+from shared.openapi import document_problems
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
-PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# Every method goes through, so the service itself answers 405 with its own Allow header.
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 UPSTREAM_FAILURE_STATUSES = frozenset({502, 503, 504})
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -223,7 +227,7 @@ def create_app(
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
         cache: OpenAPICache = request.app.state.openapi_cache
-        return JSONResponse(await cache.document(app.openapi()))
+        return JSONResponse(await cache.document(document_problems(app.openapi())))
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -260,7 +264,20 @@ def create_app(
             )
         return headers
 
+    def local_methods(path: str) -> set[str]:
+        """Methods the gateway's own routes (API clients) serve at ``path``."""
+        methods: set[str] = set()
+        for route in api_clients_router.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(path):
+                methods |= route.methods
+        return methods
+
     async def proxy(request: Request) -> Response:
+        if (allowed := local_methods(request.url.path)) and request.method not in allowed:
+            raise MethodNotAllowed(
+                f"{request.method} is not allowed here",
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
         segment, upstream = router.resolve(request.url.path)
         request.state.upstream = upstream
         try:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from shared.errors import (
+    BadRequest,
     NotFound,
     PayloadTooLarge,
     UpstreamError,
@@ -125,10 +126,18 @@ async def forward(
     headers = _forward_headers(request)
     if traceparent := current_traceparent.get():
         headers.append(("traceparent", traceparent))
-    url = httpx.URL(base_url).join(request.url.path)
-    url = url.copy_with(query=request.url.query.encode("latin-1") or None)
+    try:
+        # The path exactly as the caller encoded it: decoding and re-encoding could change
+        # what the service sees (%2F, %3F …).
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        url = httpx.URL(base_url + raw_path.decode("latin-1"))
+        url = url.copy_with(query=request.url.query.encode("latin-1") or None)
+    except httpx.InvalidURL as exc:
+        raise BadRequest(f"malformed request URL: {exc}") from exc
     method = request.method
-    has_body = method not in ("GET", "HEAD", "OPTIONS", "DELETE")
+    has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
+    if not has_body:
+        headers = [(k, v) for k, v in headers if k != "content-length"]
     attempts = 2 if method in IDEMPOTENT_METHODS else 1
     body = LimitedBody(request.stream(), max_body_bytes) if has_body else None
     too_large = PayloadTooLarge(f"request body over {max_body_bytes} bytes", limit=max_body_bytes)
@@ -142,6 +151,9 @@ async def forward(
             return response
         except BodyTooLarge as exc:
             raise too_large from exc
+        except (httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+            # Our side could not even form the request: the caller sent something malformed.
+            raise BadRequest(f"malformed request: {exc}") from exc
         except httpx.ConnectError as exc:
             # Nothing reached the upstream, so an idempotent request is safe to send again.
             log.warning("upstream.unreachable", upstream=upstream, attempt=attempt)

@@ -17,50 +17,10 @@ from shared.errors import problem_response
 from shared.logging import configure_logging
 from shared.migrations import current_revisions, head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
+from shared.openapi import document_problems
 from shared.settings import ServiceSettings
 
 Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {
-        "description": text,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
-    for code, text in {
-        401: "Missing, invalid or expired token",
-        403: "The caller's role may not do this",
-        422: "Invalid input; `errors` names each field",
-    }.items()
-}
-
-
-def problem_schema() -> dict[str, Any]:
-    return {
-        "title": "Problem",
-        "type": "object",
-        "description": "RFC 9457 problem details",
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "instance": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "field": {"type": "string"},
-                        "message": {"type": "string"},
-                        "code": {"type": "string"},
-                    },
-                },
-            },
-        },
-        "required": ["type", "title", "status"],
-    }
 
 
 def build_service_app(
@@ -96,7 +56,6 @@ def build_service_app(
         version="0.1.0",
         lifespan=lifespan,
         openapi_tags=openapi_tags,
-        responses=PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -140,10 +99,8 @@ def build_service_app(
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = original_openapi()
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = problem_schema()
-        app.openapi_schema = schema
-        return schema
+        app.openapi_schema = document_problems(original_openapi())
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -15,6 +15,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -89,6 +90,10 @@ class Forbidden(AppError):
 
 class NotFound(AppError):
     status, slug, title = 404, "not-found", "Not found"
+
+
+class MethodNotAllowed(AppError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
 
 
 class Conflict(AppError):
@@ -195,6 +200,24 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        # A backstop: input that passed validation but that PostgreSQL refuses. Class 22
+        # (data exception: a NUL character, a number out of range) is the caller's input;
+        # class 23 (a constraint) is a conflict with existing data, e.g. a lost race on a
+        # unique key. The session dependency has already rolled the transaction back.
+        sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+        if sqlstate.startswith("22"):
+            error: AppError = ValidationFailed(
+                "the database cannot store a value in this request (a NUL character, or a "
+                "number or date out of range)",
+                sqlstate=sqlstate,
+            )
+            return problem_response(error.status, error.problem(request.url.path))
+        if sqlstate.startswith("23"):
+            error = Conflict("the request conflicts with existing data", sqlstate=sqlstate)
+            return problem_response(error.status, error.problem(request.url.path))
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.unhandled_error", error=type(exc).__name__)
         request_id = getattr(request.state, "request_id", None)
@@ -211,4 +234,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 
 from shared.money import is_currency
 
@@ -40,3 +50,42 @@ CountryCode = Annotated[
     StringConstraints(pattern=r"^[A-Z]{2}$"),
     Field(description="ISO 3166-1 alpha-2", examples=["BR"]),
 ]
+
+
+# --- JSON body types that refuse lax coercions -------------------------------------------
+# Pydantic's default (lax) mode turns `true` into 1, `0` into 1970-01-01 and 0.1 into a
+# Decimal: all silent guesses about what the caller meant. Request bodies use these instead.
+# (Query parameters arrive as text and keep the lax types.)
+
+
+def _iso_text(kind: str) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if not isinstance(value, str):
+            raise ValueError(f"send the {kind} as an ISO 8601 string")
+        return value
+
+    return check
+
+
+def _decimal_text(value: object) -> object:
+    if isinstance(value, (bool, float)):
+        raise ValueError('send decimal numbers as strings (e.g. "12.50"), never as floats')
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamps need an offset (e.g. 2026-10-01T12:00:00Z)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text("date")), Field(examples=["2026-10-01"])]
+AwareDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_text("timestamp")),
+    AfterValidator(_aware),
+    Field(examples=["2026-10-01T12:00:00Z"]),
+]
+DecimalText = Annotated[Decimal, BeforeValidator(_decimal_text)]
+JsonInt = StrictInt
+JsonBool = StrictBool

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.api_clients.models import ApiClientStatus
 from shared.auth import Role
 from shared.pagination import Page
+from shared.types import JsonInt
 
 
 class ApiClientCreate(BaseModel):
@@ -27,13 +28,13 @@ class ApiClientCreate(BaseModel):
     tenant_client_id: uuid.UUID | None = Field(
         None, description="The client organization the tokens are limited to (partner, client)"
     )
-    token_ttl_seconds: int = Field(900, ge=60, le=3600)
+    token_ttl_seconds: JsonInt = Field(900, ge=60, le=3600)
 
 
 class ApiClientRotate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    grace_seconds: int = Field(
+    grace_seconds: JsonInt = Field(
         0, ge=0, le=7 * 86400, description="How long the previous secret keeps working"
     )
 

@@ -1,16 +1,15 @@
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.pagination import Page
-from shared.types import CountryCode
+from shared.types import CountryCode, DecimalText, IsoDate
 
 # Percentages travel as strings, like money: never a float.
 Percentage = Annotated[
-    Decimal,
+    DecimalText,
     Field(ge=0, lt=100, max_digits=7, decimal_places=4, examples=["5.00"]),
     PlainSerializer(lambda v: str(v), return_type=str),
 ]
@@ -36,7 +35,7 @@ class TaxRateCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     country: CountryCode
     rate: Percentage
-    valid_from: date
+    valid_from: IsoDate
 
 
 class TaxRateRead(BaseModel):
