@@ -4,102 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
-from contrato.pg import ensure_databases
 from tests.conftest import ROOT, Keys, TokenFactory
+from tests.e2e.conftest import Platform, launched
 
 pytestmark = pytest.mark.e2e
-
-PREFIX = "e2e_"
-
-
-def free_port_block(size: int = 4) -> int:
-    for _ in range(50):
-        base = random.randint(20000, 60000)
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free block of ports")
-
-
-@dataclass
-class Platform:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log_path: Path
-
-    def child(self, module: str) -> psutil.Process:
-        for child in psutil.Process(self.process.pid).children(recursive=True):
-            if any(module in part for part in child.cmdline()):
-                return child
-        raise LookupError(module)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-@pytest.fixture(scope="module")
-def platform(
-    pg_server_url: str, keys: Keys, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Platform]:
-    ensure_databases(
-        pg_server_url,
-        [f"{PREFIX}{s}" for s in ("contracts", "metrics", "billing", "gateway")],
-        fresh=True,
-    )
-    port = free_port_block()
-    log_path = tmp_path_factory.mktemp("e2e") / "contrato-up.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg_server_url,
-        "CONTRATO_DATABASE_PREFIX": PREFIX,
-        "CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path),
-        "CONTRATO_LOG_JSON": "true",
-        "CONTRATO_LOG_LEVEL": "INFO",
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "contrato.main", "up", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    platform = Platform(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{platform.base_url}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"contrato up did not become ready:\n{platform.log()[-3000:]}")
-        time.sleep(0.3)
-    yield platform
-    children = psutil.Process(process.pid).children(recursive=True)
-    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    assert process.wait(30) == 0, platform.log()[-2000:]
-    _, alive = psutil.wait_procs(children, timeout=5)
-    assert alive == [], f"orphans left behind: {alive}"
 
 
 def test_ready_and_documented(platform: Platform) -> None:
@@ -142,9 +59,17 @@ def test_create_and_read_through_the_gateway(platform: Platform, token: TokenFac
     assert services == {"gateway", "contracts"}, lines
 
 
+@pytest.fixture
+def own_platform(pg_server_url: str, keys: Keys, tmp_path: Path) -> Iterator[Platform]:
+    """A platform of its own, for a test that stops one of its services."""
+    with launched(pg_server_url, keys, "e2efault_", tmp_path / "contrato-up.log") as running:
+        yield running
+
+
 def test_stopped_service_answers_503_not_500_nor_hang(
-    platform: Platform, token: TokenFactory
+    own_platform: Platform, token: TokenFactory
 ) -> None:
+    platform = own_platform
     billing = platform.child("billing.main")
     billing.kill()
     billing.wait(10)
