@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -96,6 +97,10 @@ class TokenVerifier:
         }
         self._jwks: dict[str, dict[str, Any]] = {}
         self._jwks_fetched: dict[str, float] = {}
+        # Verified tokens, until they expire: a client sends the same token many times, and a
+        # signature check costs more than everything else the gateway does per request.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self.cache_size = 10_000
 
     @classmethod
     def single(
@@ -125,6 +130,19 @@ class TokenVerifier:
         return keys[kid]
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if time.time() < expires_at + self.leeway:
+                return principal
+            del self._verified[token]
+        principal, expires_at = await self._verify(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -153,9 +171,10 @@ class TokenVerifier:
             except jwt.InvalidTokenError as exc:
                 last_error = exc
                 continue
-            return principal_from_claims(
+            principal = principal_from_claims(
                 claims, token, role_claim=issuer.role_claim, client_claim=issuer.client_claim
             )
+            return principal, float(claims["exp"])
         raise Unauthorized(f"invalid token: {last_error}")
 
 
