@@ -131,3 +131,35 @@ class TestUpstreamTimeout:
         assert response.status_code == 504
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["upstream"] == "metrics"
+
+
+class TestDocumentation:
+    async def test_every_operation_has_summary_errors_and_examples(self, gateway: FastAPI) -> None:
+        async with api_client(gateway) as client:
+            document = (await client.get("/openapi.json")).json()
+        schemas = document["components"]["schemas"]
+        missing: list[str] = []
+        for path, item in document["paths"].items():
+            for method, operation in item.items():
+                name = f"{method.upper()} {path}"
+                if not operation.get("summary"):
+                    missing.append(f"{name}: no summary")
+                codes = set(operation.get("responses", {}))
+                if not any(code.startswith("4") for code in codes) and path.startswith("/v1"):
+                    missing.append(f"{name}: no error responses")
+                body = operation.get("requestBody", {}).get("content", {})
+                for media in [body.get("application/json", {})]:
+                    ref = media.get("schema", {}).get("$ref", "")
+                    schema = (
+                        schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else media.get("schema", {})
+                    )
+                    if ref and "examples" not in schema and "example" not in media:
+                        missing.append(f"{name}: request body without an example")
+        assert missing == []
+
+    async def test_swagger_can_authorize_with_client_credentials(self, gateway: FastAPI) -> None:
+        async with api_client(gateway) as client:
+            document = (await client.get("/openapi.json")).json()
+        flows = document["components"]["securitySchemes"]["clientCredentials"]["flows"]
+        assert flows["clientCredentials"]["tokenUrl"] == "/oauth/token"
+        assert "/oauth/token" in document["paths"]
