@@ -32,7 +32,9 @@ class ApiClientCreate(BaseModel):
 
 
 class ApiClientRotate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"grace_seconds": 3600}]}
+    )
 
     grace_seconds: JsonInt = Field(
         0, ge=0, le=7 * 86400, description="How long the previous secret keeps working"
