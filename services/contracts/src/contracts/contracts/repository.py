@@ -78,6 +78,8 @@ class ContractRepository:
     async def add(self, *rows: Any) -> None:
         self.session.add_all(rows)
         await self.session.flush()
+        for row in rows:  # load server defaults (created_at ...) now, not lazily later
+            await self.session.refresh(row)
 
     async def flush(self) -> None:
         await self.session.flush()

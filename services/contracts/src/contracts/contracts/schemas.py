@@ -288,7 +288,7 @@ class ContractRead(KeyElements):
     open_version: int | None = Field(description="A version in the workflow (draft … signature)")
     allowed_actions: list[Action] = Field(description="Actions on the open version")
     schedule: Schedule | None
-    termination: TerminationRead
+    termination_request: TerminationRead
     versions: list[VersionSummary]
     revision: int
     created_by: str

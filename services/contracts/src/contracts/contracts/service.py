@@ -571,6 +571,7 @@ class ContractService:
         changed = before != (contract.status, contract.renewals_done, contract.period_end)
         if changed:
             contract.revision += 1
+            contract.updated_at = self.clock()
         await self.repository.flush()
         return changed, added
 

@@ -150,10 +150,11 @@ def position(rule: TermRule, on: date, terminate_on: date | None = None) -> Posi
     last = rule.last_renewal()
     can_renew = rule.renewal_type is RenewalType.auto_renew and (last is None or k < last)
     will_renew = can_renew and (terminate_on is None or terminate_on > end)
-    if terminate_on is not None and terminate_on <= end:
-        final_end: date | None = terminate_on
-    else:
-        final_end = None if can_renew else end
+    final_end: date | None = None if can_renew else end
+    if last is not None:
+        final_end = rule.period_end(last)
+    if terminate_on is not None:
+        final_end = terminate_on if final_end is None else min(final_end, terminate_on)
     return Position(
         on=on,
         started=started,

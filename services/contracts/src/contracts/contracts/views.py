@@ -122,7 +122,7 @@ def contract_read(
         open_version=working.version if working else None,
         allowed_actions=allowed_actions(working.stage) if working else [],
         schedule=schedule,
-        termination=termination_read(contract, termination_notice_days(contract, versions)),
+        termination_request=termination_read(contract, termination_notice_days(contract, versions)),
         versions=[version_summary(versions, v) for v in versions],
         revision=contract.revision,
         created_by=contract.created_by,
