@@ -11,8 +11,8 @@ from contracts.contracts.terms import (
     RenewalType,
     TermRule,
     add_months,
-    early_termination_fee,
     earliest_termination,
+    early_termination_fee,
     months_remaining,
     position,
 )
