@@ -652,13 +652,13 @@ class ContractService:
         await self._recompute(loaded)
 
     async def _event(
-        self, loaded: Loaded, kind: str, actor: str, version: int | None, **data: Any
+        self, loaded: Loaded, event_type: str, actor: str, version: int | None, **data: Any
     ) -> None:
         await self.repository.add(
             ContractEvent(
                 contract_id=loaded.contract.id,
                 client_id=loaded.contract.client_id,
-                type=kind,
+                type=event_type,
                 version=version,
                 actor=actor,
                 occurred_at=self.clock(),
