@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
 from fpdf import FPDF
 
 from contracts.contracts.elements import DAYS, KeyElements
+
+FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,7 @@ def _latin1(text: str) -> str:
 
 def render_pdf(src: DocumentSource, *, document_sha256: str | None = None) -> bytes:
     pdf = FPDF(format="A4")
-    pdf.set_creation_date(None)  # deterministic bytes
+    pdf.set_creation_date(FIXED_DATE)  # the same version renders to the same bytes
     pdf.set_title(_latin1(f"{src.number} {src.title}"))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()

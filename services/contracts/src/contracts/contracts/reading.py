@@ -31,7 +31,7 @@ from contracts.contracts.snapshot import (
     signed,
     state_on,
 )
-from contracts.contracts.views import contract_summary
+from contracts.contracts.views import contract_summary, money
 from contracts.errors import ContractNotFound
 from shared.auth import Principal
 from shared.errors import ValidationFailed
@@ -208,7 +208,7 @@ class ContractReader:
             termination=BillingTermination(
                 requested=contract.termination_effective_date is not None,
                 effective_date=contract.termination_effective_date,
-                early_termination_fee=contract.termination_fee,
+                early_termination_fee=money(contract.termination_fee, contract.currency),
             ),
             service_credit_terms=BillingCredits(
                 at_risk_percent=credits.at_risk_percent if credits else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from contracts.contracts.lifecycle import allowed_actions
 from contracts.contracts.models import Contract, ContractVersion
@@ -24,6 +25,12 @@ from contracts.contracts.snapshot import (
     state_on,
 )
 from contracts.contracts.terms import earliest_termination
+from shared.money import round_money
+
+
+def money(amount: Decimal | None, currency: str) -> Decimal | None:
+    """Money as the currency writes it (stored with more digits than it has)."""
+    return None if amount is None else round_money(amount, currency)
 
 
 def version_summary(versions: Sequence[ContractVersion], v: ContractVersion) -> VersionSummary:
@@ -63,7 +70,7 @@ def termination_read(contract: Contract, notice_days: int | None) -> Termination
         notice_date=contract.termination_notice_date,
         effective_date=contract.termination_effective_date,
         earliest_effective_date=earliest,
-        early_termination_fee=contract.termination_fee,
+        early_termination_fee=money(contract.termination_fee, contract.currency),
         requested_by=contract.termination_requested_by,
         requested_at=contract.termination_requested_at,
     )
