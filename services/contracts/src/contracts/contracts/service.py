@@ -440,12 +440,16 @@ class ContractService:
         if all(s.signed_at is not None for s in signers if s.required):
             # Another contract may have been signed for the same queues meanwhile.
             elements = elements_of(version)
-            if elements.scope and elements.term:
-                if clashes := await self._check_queues(elements, contract.id):
-                    raise ContractConflict(
-                        "a queue of this version was claimed by another contract meanwhile",
-                        errors=clashes,
-                    )
+            clashes = (
+                await self._check_queues(elements, contract.id)
+                if elements.scope and elements.term
+                else []
+            )
+            if clashes:
+                raise ContractConflict(
+                    "a queue of this version was claimed by another contract meanwhile",
+                    errors=clashes,
+                )
             await self._complete_signature(principal, loaded, version)
         else:
             await self._touch(loaded, None, principal.subject, version.version)
