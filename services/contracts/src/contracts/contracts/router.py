@@ -34,7 +34,9 @@ from contracts.contracts.schemas import (
 )
 from contracts.contracts.service import ContractService, Loaded
 from contracts.contracts.snapshot import displayed_version
+from contracts.contracts.termination import ContractTermination
 from contracts.contracts.views import contract_read, contract_summary, version_read
+from contracts.contracts.workflow import ContractWorkflow
 from contracts.organizations.repository import OrganizationRepository
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
@@ -247,7 +249,7 @@ async def act_on_contract(
     version: Annotated[int | None, Query(ge=1)] = None,
     if_match: IfMatch = None,
 ) -> ContractRead:
-    loaded = await service.act(
+    loaded = await ContractWorkflow(service).act(
         principal, contract_id, action, body or ActionRequest(), version, if_match
     )
     return await _answer(service, loaded, response)
@@ -332,7 +334,7 @@ async def sign_contract(
     ip = forwarded.split(",")[0].strip() if forwarded else None
     if ip is None and request.client is not None:
         ip = request.client.host
-    _, signer = await service.sign(
+    _, signer = await ContractWorkflow(service).sign(
         principal, contract_id, data, ip=ip, user_agent=request.headers.get("user-agent")
     )
     return SignerRead.model_validate(signer)
@@ -350,7 +352,8 @@ async def terminate_contract(
     service: ServiceDep,
     principal: Writer,
 ) -> ContractRead:
-    return await _answer(service, await service.terminate(principal, contract_id, data), response)
+    loaded = await ContractTermination(service).terminate(principal, contract_id, data)
+    return await _answer(service, loaded, response)
 
 
 @router.get("/{contract_id}/events", summary="A contract's event log (oldest first)")
