@@ -43,7 +43,7 @@ class ContractReader:
         self.service = service
         self.repository: ContractRepository = service.repository
 
-    async def list(
+    async def search(
         self, principal: Principal, filters: ContractFilter, params: PageParams
     ) -> tuple[list[ContractRow], str | None]:
         return await self.repository.search(filters.scoped_to(principal.tenant_client_id), params)

@@ -1,7 +1,7 @@
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
@@ -51,9 +51,13 @@ READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
 WRITERS = (Role.operator,)
 SIGNERS = (Role.operator, Role.client)
 
-_404 = {404: {"description": "No such contract (or not yours)"}}
-_409 = {409: {"description": "Not allowed in this stage; the problem names the allowed actions"}}
-_WRITE = {
+Responses = dict[int | str, dict[str, Any]]
+
+_404: Responses = {404: {"description": "No such contract (or not yours)"}}
+_409: Responses = {
+    409: {"description": "Not allowed in this stage; the problem names the allowed actions"}
+}
+_WRITE: Responses = {
     **_404,
     412: {"description": "Stale ETag"},
     428: {"description": "No If-Match"},
@@ -146,7 +150,7 @@ async def list_contracts(
         due_between=due,
         q=q,
     )
-    rows, cursor = await ContractReader(service).list(principal, filters, page)
+    rows, cursor = await ContractReader(service).search(principal, filters, page)
     return ContractPage(
         items=[contract_summary(r.contract, r.client_name) for r in rows],
         next_cursor=cursor,

@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
@@ -25,7 +25,9 @@ router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
 WRITERS = (Role.operator,)
 
-_404 = {404: {"description": "No such organization (or not yours)"}}
+_404: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such organization (or not yours)"}
+}
 
 
 def get_service(session: SessionDep) -> OrganizationService:

@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -7,7 +8,7 @@ from contracts.organizations.models import OrganizationKind, OrganizationStatus
 from shared.pagination import Page
 from shared.types import CountryCode, TimeZoneName
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "kind": "client",
     "legal_name": "Acme Telecom S.A.",
     "display_name": "Acme",
