@@ -281,3 +281,24 @@ class TestTermination:
             f"/v1/contracts/{created['id']}/termination", json={"reason": "x"}
         )
         assert response.status_code == 409
+
+
+class TestSupersede:
+    async def test_a_successor_takes_over_on_its_start(self, contracts: httpx.AsyncClient) -> None:
+        acme, old = await signed_sla(contracts)
+        term = {**SLA["term"], "start_date": "2028-01-01"}
+        body = sla(client_id=acme["id"], supersedes_id=old["id"], term=term)
+        new = await sign_through(contracts, (await post(contracts, "/v1/contracts", body))["id"])
+        url = f"/v1/contracts/{old['id']}"
+        assert (await contracts.get(url, params={"as_of": "2027-06-01"})).json()["status"] == (
+            "active"
+        )
+        assert (await contracts.get(url, params={"as_of": "2028-01-01"})).json()["status"] == (
+            "superseded"
+        )
+        lookup = await contracts.get(
+            "/v1/contracts/queue-lookup", params={"queue": "acme-voice", "at": "2028-02-01T12:00Z"}
+        )
+        assert lookup.json()["contract_id"] == new["id"]
+        kinds = [e["type"] for e in await events(contracts, old["id"])]
+        assert "contract.superseded_by" in kinds

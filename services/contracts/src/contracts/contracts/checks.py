@@ -4,7 +4,7 @@ and where an amendment may take effect."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from contracts.contracts.elements import KeyElements
@@ -75,6 +75,7 @@ class ContractChecks:
         currency: str,
         own_id: uuid.UUID | None,
         client_id: uuid.UUID,
+        replaces: uuid.UUID | None = None,
     ) -> list[FieldError]:
         errors = check_elements(elements, contract_type, currency)
         confidentiality = elements.confidentiality
@@ -85,25 +86,31 @@ class ContractChecks:
                     FieldError("confidentiality.nda_contract_id", "no NDA of this client")
                 )
         if elements.scope and elements.term and not errors:
-            errors += await self.queues(elements, own_id)
+            errors += await self.queues(elements, own_id, replaces)
         return errors
 
-    async def queues(self, elements: KeyElements, own_id: uuid.UUID | None) -> list[FieldError]:
+    async def queues(
+        self, elements: KeyElements, own_id: uuid.UUID | None, replaces: uuid.UUID | None = None
+    ) -> list[FieldError]:
         """A queue belongs to one contract at a time: refuse one that a signed, not yet
-        ended contract claims over an overlapping period."""
+        ended contract claims over an overlapping period (the contract this one supersedes
+        hands its queues over)."""
         assert elements.scope is not None and elements.term is not None
         rule = elements.term.rule()
         start, end = rule.start_date, natural_final_end(rule, None)
         errors = []
         for i, queue in enumerate(elements.scope.queues):
             for other in await self.repository.claiming_queue(queue):
-                if other.id == own_id:
+                if other.id in (own_id, replaces):
                     continue
                 latest = signed(await self.repository.versions(other.id))[-1]
                 scope = elements_of(latest).scope
                 if scope is None or queue not in scope.queues or other.start_date is None:
                     continue
                 other_end = other.final_end
+                if other.superseded_on is not None:
+                    handed_over = other.superseded_on - timedelta(days=1)
+                    other_end = handed_over if other_end is None else min(other_end, handed_over)
                 if (end is None or other.start_date <= end) and (
                     other_end is None or start <= other_end
                 ):

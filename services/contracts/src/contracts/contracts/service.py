@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,7 +124,9 @@ class ContractService:
                     FieldError("supersedes_id", "not a signed contract of the same client")
                 )
         elements = KeyElements.model_validate(data.model_dump(include=set(ELEMENT_NAMES)))
-        errors += await self.checks.elements(elements, data.type, data.currency, None, client.id)
+        errors += await self.checks.elements(
+            elements, data.type, data.currency, None, client.id, data.supersedes_id
+        )
         raise_if(errors)
         now = self.clock()
         number = await self.repository.next_number(now.year)
@@ -185,7 +187,12 @@ class ContractService:
         currency = header.get("currency", contract.currency)
         elements = self.merged(version, data)
         errors += await self.checks.elements(
-            elements, contract.type, currency, contract.id, contract.client_id
+            elements,
+            contract.type,
+            currency,
+            contract.id,
+            contract.client_id,
+            contract.supersedes_id,
         )
         raise_if(errors)
         for field, value in header.items():
@@ -215,7 +222,12 @@ class ContractService:
             )
         elements = self.merged(version, data)
         errors = await self.checks.elements(
-            elements, contract.type, contract.currency, contract.id, contract.client_id
+            elements,
+            contract.type,
+            contract.currency,
+            contract.id,
+            contract.client_id,
+            contract.supersedes_id,
         )
         if number > 1:
             effective = changes.get("effective_from") or version.effective_from
@@ -253,7 +265,12 @@ class ContractService:
         latest = signed(loaded.versions)[-1]
         elements = self.merged(latest, data)
         errors = await self.checks.elements(
-            elements, contract.type, contract.currency, contract.id, contract.client_id
+            elements,
+            contract.type,
+            contract.currency,
+            contract.id,
+            contract.client_id,
+            contract.supersedes_id,
         )
         errors += self.checks.amendment(loaded, elements, data.effective_from)
         raise_if(errors)
@@ -329,6 +346,10 @@ class ContractService:
         contract.final_end = (
             natural_final_end(rule, contract.termination_effective_date) if rule else None
         )
+        if contract.superseded_on is not None:  # in force up to the successor's start
+            handed_over = contract.superseded_on - timedelta(days=1)
+            if contract.final_end is None or contract.final_end > handed_over:
+                contract.final_end = handed_over
         added = 0
         renewed = pos is not None and pos.renewals_done > before_renewals
         if renewed and before_status is not None and state.status not in FINAL:

@@ -80,7 +80,12 @@ class ContractWorkflow:
         elements = elements_of(version)
         errors = check_complete(elements, contract.type)
         errors += await self.service.checks.elements(
-            elements, contract.type, contract.currency, contract.id, contract.client_id
+            elements,
+            contract.type,
+            contract.currency,
+            contract.id,
+            contract.client_id,
+            contract.supersedes_id,
         )
         if version.version > 1:
             errors += self.service.checks.amendment(loaded, elements, version.effective_from)
@@ -169,7 +174,7 @@ class ContractWorkflow:
             # Another contract may have been signed for the same queues meanwhile.
             elements = elements_of(version)
             clashes = (
-                await self.service.checks.queues(elements, contract.id)
+                await self.service.checks.queues(elements, contract.id, contract.supersedes_id)
                 if elements.scope and elements.term
                 else []
             )
