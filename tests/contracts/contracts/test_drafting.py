@@ -127,10 +127,38 @@ class TestValidation:
         response = await contracts.post("/v1/contracts", json=body)
         assert fields(response) == ["service_levels[0].queues[0]"]
 
+    async def test_business_hours_need_hours(self, contracts: httpx.AsyncClient) -> None:
+        levels = [{**SLA["service_levels"][0], "business_hours_only": True}]
+        scope = {**SLA["scope"], "hours": {}}
+        body = await self.body(contracts, service_levels=levels, scope=scope)
+        response = await contracts.post("/v1/contracts", json=body)
+        assert fields(response) == ["service_levels[0].business_hours_only"]
+
+    async def test_at_risk_over_100_percent(self, contracts: httpx.AsyncClient) -> None:
+        credits = {"at_risk_percent": "120"}
+        body = await self.body(contracts, service_credit_terms=credits)
+        response = await contracts.post("/v1/contracts", json=body)
+        assert fields(response) == ["service_credit_terms.at_risk_percent"]
+
     async def test_unknown_client(self, contracts: httpx.AsyncClient) -> None:
         body = await self.body(contracts)
         body["client_id"] = "01935c1e-8f6a-7b3e-9a41-2f0c9d1e4b5a"
         assert fields(await contracts.post("/v1/contracts", json=body)) == ["client_id"]
+
+
+class TestIdempotency:
+    async def test_a_retried_create_returns_the_first_contract(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        _, acme = await parties(contracts)
+        body = sla(client_id=acme["id"])
+        headers = {"Idempotency-Key": "create-1"}
+        first = await contracts.post("/v1/contracts", json=body, headers=headers)
+        again = await contracts.post("/v1/contracts", json=body, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert again.json()["id"] == first.json()["id"]
+        listed = (await contracts.get("/v1/contracts")).json()["items"]
+        assert len(listed) == 1
 
 
 class TestUpdateDraft:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from contracts.contracts.elements import (
+    DAYS,
     Direction,
     KeyElements,
     Metric,
+    Scope,
     ServiceLevel,
     Variant,
     target_range,
@@ -168,8 +170,22 @@ def _check_level(level: ServiceLevel, at: str) -> list[FieldError]:
     return errors
 
 
+def _has_hours(scope: Scope) -> bool:
+    return any(getattr(scope.hours, day) for day in DAYS)
+
+
+def _check_scope(scope: Scope | None) -> list[FieldError]:
+    if scope is None or not scope.channels:
+        return []
+    return [
+        FieldError(f"scope.forecast_volumes[{i}].channel", "not in scope.channels")
+        for i, volume in enumerate(scope.forecast_volumes)
+        if volume.channel not in scope.channels
+    ]
+
+
 def _check_service_levels(elements: KeyElements) -> list[FieldError]:
-    errors = []
+    errors = _check_scope(elements.scope)
     scope = elements.scope
     seen: set[str] = set()
     for i, level in enumerate(elements.service_levels):
@@ -178,6 +194,10 @@ def _check_service_levels(elements: KeyElements) -> list[FieldError]:
             errors.append(FieldError(f"{at}.key", f"{level.key!r} is used twice"))
         seen.add(level.key)
         errors += _check_level(level, at)
+        if level.business_hours_only and (scope is None or not _has_hours(scope)):
+            errors.append(
+                FieldError(f"{at}.business_hours_only", "scope.hours sets no business hours")
+            )
         if scope is not None:
             for j, channel in enumerate(level.channels):
                 if scope.channels and channel not in scope.channels:
@@ -207,6 +227,10 @@ def _check_credits(elements: KeyElements) -> list[FieldError]:
                 f"{credits.pool_cap_percent}% (service_credit_terms.pool_cap_percent)",
                 "pool_exceeded",
             )
+        )
+    if credits.at_risk_percent > 100:
+        errors.append(
+            FieldError("service_credit_terms.at_risk_percent", "more than 100% of the fees")
         )
     if credits.credit_cap_percent is not None and credits.credit_cap_percent > 100:
         errors.append(
