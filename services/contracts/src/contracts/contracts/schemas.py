@@ -12,12 +12,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from contracts.contracts import examples as ex
 from contracts.contracts.elements import KeyElements, ServiceLevel, WeeklyHours
 from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
 from shared.pagination import Page
 from shared.types import CurrencyCode, TimeZoneName
+
+EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 SLA_EXAMPLE: dict[str, Any] = {
     "type": "SLA",
@@ -169,7 +172,12 @@ class SignatureCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"email": "ana@acme.example", "document_sha256": "9f86d08…"}]
+            "examples": [
+                {
+                    "email": "ana@acme.example",
+                    "document_sha256": EXAMPLE_SHA256,
+                }
+            ]
         },
     )
 
@@ -201,7 +209,7 @@ class TerminationCreate(BaseModel):
 
 
 class SignerRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [ex.SIGNER]})
 
     version: int
     name: str
@@ -217,6 +225,8 @@ class SignerRead(BaseModel):
 
 class Schedule(BaseModel):
     """Where the term stands on the day asked (``on``)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SCHEDULE]})
 
     on: date
     renewals_done: int
@@ -250,6 +260,8 @@ class VersionSummary(BaseModel):
 
 
 class VersionRead(KeyElements):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.VERSION]})
+
     contract_id: uuid.UUID
     version: int
     stage: Stage
@@ -266,6 +278,8 @@ class VersionRead(KeyElements):
 class ContractRead(KeyElements):
     """The contract with the key elements of one version: the one in effect on ``as_of``
     (today by default), or the draft while nothing is signed."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONTRACT]})
 
     id: uuid.UUID
     number: str
@@ -297,6 +311,8 @@ class ContractRead(KeyElements):
 
 
 class ContractSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SUMMARY]})
+
     id: uuid.UUID
     number: str
     type: ContractType
@@ -326,6 +342,8 @@ class ReminderKind(StrEnum):
 
 
 class Reminder(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.REMINDER]})
+
     contract: ContractSummary
     kind: ReminderKind
     due_on: date
@@ -336,7 +354,7 @@ ReminderPage = Page[Reminder]
 
 
 class EventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [ex.EVENT]})
 
     id: uuid.UUID
     contract_id: uuid.UUID
@@ -352,6 +370,10 @@ EventPage = Page[EventRead]
 
 
 class StatusRefreshRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"checked": 120, "changed": 3, "events": 4}]}
+    )
+
     checked: int
     changed: int
     events: int
@@ -373,6 +395,8 @@ class ServiceTermsVersion(BaseModel):
 
 
 class ServiceTermsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SERVICE_TERMS]})
+
     contract_id: uuid.UUID
     client_id: uuid.UUID
     operator_id: uuid.UUID
@@ -381,6 +405,14 @@ class ServiceTermsRead(BaseModel):
 
 
 class QueueLookupRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"contract_id": ex.CONTRACT_ID, "client_id": ex.CLIENT_ID, "queue": "acme-voice"}
+            ]
+        }
+    )
+
     contract_id: uuid.UUID
     client_id: uuid.UUID
     queue: str
@@ -423,6 +455,8 @@ class BillingCredits(BaseModel):
 
 
 class BillingTermsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.BILLING_TERMS]})
+
     contract_id: uuid.UUID
     client_id: uuid.UUID
     operator_id: uuid.UUID
