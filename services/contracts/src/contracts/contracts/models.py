@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -91,7 +92,15 @@ class ContractVersion(Base):
     """One version of the agreed content: version 1 is the original, each amendment adds one."""
 
     __tablename__ = "contract_version"
-    __table_args__ = (UniqueConstraint("contract_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("contract_id", "version"),
+        # The queue -> contract lookup and the "queue claimed twice" check search here.
+        Index(
+            "ix_contract_version_scope_queues",
+            text("((elements -> 'scope'::text) -> 'queues'::text)"),
+            postgresql_using="gin",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
     contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract.id"), index=True)
