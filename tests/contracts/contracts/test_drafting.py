@@ -140,6 +140,12 @@ class TestValidation:
         response = await contracts.post("/v1/contracts", json=body)
         assert fields(response) == ["service_credit_terms.at_risk_percent"]
 
+    async def test_inactive_client(self, contracts: httpx.AsyncClient) -> None:
+        body = await self.body(contracts)
+        url = f"/v1/organizations/{body['client_id']}"
+        await contracts.patch(url, json={"status": "inactive"}, headers={"If-Match": "*"})
+        assert fields(await contracts.post("/v1/contracts", json=body)) == ["client_id"]
+
     async def test_unknown_client(self, contracts: httpx.AsyncClient) -> None:
         body = await self.body(contracts)
         body["client_id"] = "01935c1e-8f6a-7b3e-9a41-2f0c9d1e4b5a"

@@ -1,7 +1,9 @@
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from contracts.contracts.terms import add_months
 from tests.contracts.contracts.helpers import SLA, post, sign_through, signed_sla, sla
 from tests.contracts.test_organizations import client_body
 
@@ -178,3 +180,30 @@ class TestReminders:
         ]
         far = await contracts.get("/v1/contracts/reminders", params={"today": "2027-01-01"})
         assert far.json()["items"] == []
+
+
+class TestExpiringSoon:
+    async def test_search_by_days_to_the_notice_deadline(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        # Dates relative to the real today: the filter counts from it.
+        today = datetime.now(UTC).date()
+        start = add_months(today, -11)
+        term = {
+            "start_date": start.isoformat(),
+            "initial_term_months": 12,
+            "renewal_type": "fixed",
+            "notice_days": 10,
+        }
+        _, contract = await signed_sla(contracts, term=term)
+        deadline = add_months(start, 12) - timedelta(days=11)
+        days = (deadline - today).days
+        assert 0 <= days <= 31
+        soon = await contracts.get("/v1/contracts", params={"expiring_within_days": days})
+        assert [c["id"] for c in soon.json()["items"]] == [contract["id"]]
+        assert soon.json()["items"][0]["notice_deadline"] == deadline.isoformat()
+        if days > 0:
+            earlier = await contracts.get(
+                "/v1/contracts", params={"expiring_within_days": days - 1}
+            )
+            assert earlier.json()["items"] == []

@@ -49,7 +49,7 @@ from contracts.contracts.validation import (
     raise_if,
 )
 from contracts.errors import ContractConflict, ContractNotFound, NotEditable
-from contracts.organizations.models import Organization, OrganizationKind
+from contracts.organizations.models import Organization, OrganizationKind, OrganizationStatus
 from contracts.organizations.repository import OrganizationRepository
 from shared.auth import Principal
 from shared.errors import FieldError, ValidationFailed
@@ -115,6 +115,8 @@ class ContractService:
             or not principal.can_see_client(client.id)
         ):
             raise ValidationFailed.on("client_id", "no client with this id")
+        if client.status is OrganizationStatus.inactive:
+            raise ValidationFailed.on("client_id", f"{client.display_name} is inactive")
         assert client.operator_id is not None
         errors += await self.checks.links(data.type, client.id, data.parent_id, None)
         if data.supersedes_id is not None:
