@@ -1,3 +1,4 @@
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -156,6 +157,23 @@ class TestDocuments:
         pdf = await contracts.get(url, params={"format": "pdf"})
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
+
+    async def test_a_signed_version_keeps_the_text_signed(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        acme, contract = await signed_sla(contracts)
+        url = f"/v1/contracts/{contract['id']}/document"
+        html, pdf = (await contracts.get(url)), (await contracts.get(url, params={"format": "pdf"}))
+        await contracts.patch(
+            f"/v1/organizations/{acme['id']}",
+            json={"legal_name": "Acme Renamed S.A."},
+            headers={"If-Match": "*"},
+        )
+        assert (await contracts.get(url)).text == html.text
+        assert (await contracts.get(url, params={"format": "pdf"})).content == pdf.content
+        assert (
+            hashlib.sha256(html.content).hexdigest() == contract["versions"][0]["document_sha256"]
+        )
 
     async def test_user_text_is_escaped(self, contracts: httpx.AsyncClient) -> None:
         acme = (await signed_sla(contracts))[0]

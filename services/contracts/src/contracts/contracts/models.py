@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -109,8 +110,12 @@ class ContractVersion(Base):
     effective_from: Mapped[date | None] = mapped_column(Date)
     change_summary: Mapped[str | None] = mapped_column(Text)
     elements: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    # Frozen when sent for signature: the exact HTML signers sign and its SHA-256.
-    document_html: Mapped[str | None] = mapped_column(Text)
+    # Frozen when sent for signature: the exact HTML signers sign, its SHA-256 and the PDF of
+    # the same text. Deferred (loaded only by ``ContractRepository.frozen_document``).
+    document_html: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_raiseload=True)
+    document_pdf: Mapped[bytes | None] = mapped_column(
+        LargeBinary, deferred=True, deferred_raiseload=True
+    )
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))

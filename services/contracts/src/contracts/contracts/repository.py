@@ -180,6 +180,11 @@ class ContractRepository:
         stmt = stmt.order_by(ContractSigner.version, ContractSigner.id)
         return (await self.session.execute(stmt)).scalars().all()
 
+    async def frozen_document(self, version: ContractVersion) -> tuple[str | None, bytes | None]:
+        """The HTML and PDF frozen when the version went out for signature."""
+        await self.session.refresh(version, ["document_html", "document_pdf"])
+        return version.document_html, version.document_pdf
+
     async def delete_signers(self, contract_id: uuid.UUID, version: int) -> None:
         for signer in await self.signers(contract_id, version):
             await self.session.delete(signer)

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from contracts.base import idempotency
-from contracts.contracts.documents import render_pdf
 from contracts.contracts.lifecycle import IN_FORCE, Action, Stage, Status
 from contracts.contracts.models import ContractType
 from contracts.contracts.reading import ContractReader
@@ -410,8 +409,7 @@ async def get_document(
         headers["X-Document-SHA256"] = chosen.document_sha256
     if format is DocumentFormat.html:
         return HTMLResponse(html, headers=headers)
-    source = await service.document_source(loaded, chosen)
-    pdf = render_pdf(source, document_sha256=chosen.document_sha256)
+    pdf = await service.render_pdf(loaded, chosen)
     name = f"{loaded.contract.number}-v{chosen.version}.pdf"
     headers["Content-Disposition"] = f'inline; filename="{name}"'
     return Response(pdf, media_type="application/pdf", headers=headers)

@@ -15,7 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts.contracts.checks import ContractChecks
-from contracts.contracts.documents import DocumentParty, DocumentSource, render_html
+from contracts.contracts.documents import (
+    DocumentParty,
+    DocumentSource,
+    render_html,
+    render_pdf,
+)
 from contracts.contracts.elements import ELEMENT_NAMES, KeyElements
 from contracts.contracts.lifecycle import (
     FINAL,
@@ -451,9 +456,19 @@ class ContractService:
 
     async def render(self, loaded: Loaded, version: ContractVersion) -> str:
         """The HTML of a version: frozen once sent for signature, rendered live before."""
-        if version.document_html is not None:
-            return version.document_html
+        if version.document_sha256 is not None:
+            html, _ = await self.repository.frozen_document(version)
+            if html is not None:
+                return html
         return render_html(await self.document_source(loaded, version))
+
+    async def render_pdf(self, loaded: Loaded, version: ContractVersion) -> bytes:
+        """The PDF of the same text: frozen with the HTML, rendered live before."""
+        if version.document_sha256 is not None:
+            _, pdf = await self.repository.frozen_document(version)
+            if pdf is not None:
+                return pdf
+        return render_pdf(await self.document_source(loaded, version))
 
     async def signers(self, loaded: Loaded, number: int) -> Sequence[ContractSigner]:
         loaded.version(number)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from contracts.contracts.documents import sha256
+from contracts.contracts.documents import render_html, render_pdf, sha256
 from contracts.contracts.lifecycle import Action, Stage, allowed_actions, next_stage
 from contracts.contracts.models import ContractSigner, ContractVersion, Party
 from contracts.contracts.schemas import ActionRequest, SignatureCreate
@@ -60,7 +60,7 @@ class ContractWorkflow:
             await self._send_for_signature(loaded, version, body)
         if version.stage is Stage.out_for_signature:  # leaving it: signatures are void
             await self.repository.delete_signers(contract.id, version.version)
-            version.document_html = version.document_sha256 = None
+            version.document_html = version.document_sha256 = version.document_pdf = None
         previous = version.stage
         version.stage = target
         await self.service.touch(
@@ -107,9 +107,11 @@ class ContractWorkflow:
         if len(signers) > 20:
             errors.append(FieldError("signers", "at most 20 signers"))
         raise_if(errors)
-        html = await self.service.render(loaded, version)
+        source = await self.service.document_source(loaded, version)
+        html = render_html(source)
         version.document_html = html
         version.document_sha256 = sha256(html)
+        version.document_pdf = render_pdf(source, document_sha256=version.document_sha256)
         await self.repository.add(
             *[
                 ContractSigner(
