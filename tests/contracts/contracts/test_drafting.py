@@ -140,6 +140,24 @@ class TestValidation:
         response = await contracts.post("/v1/contracts", json=body)
         assert fields(response) == ["service_credit_terms.at_risk_percent"]
 
+    async def test_nda_link_must_be_an_nda_of_the_client(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        body = await self.body(contracts)
+        other = await post(
+            contracts, "/v1/contracts", {**body, "scope": {**SLA["scope"], "queues": []}}
+        )
+        confidentiality = {"classification": "restricted", "nda_contract_id": other["id"]}
+        response = await contracts.post(
+            "/v1/contracts", json={**body, "confidentiality": confidentiality}
+        )
+        assert fields(response) == ["confidentiality.nda_contract_id"]
+
+    async def test_liability_cap_needs_its_amount(self, contracts: httpx.AsyncClient) -> None:
+        body = await self.body(contracts, indemnification={"liability_cap": {"kind": "amount"}})
+        response = await contracts.post("/v1/contracts", json=body)
+        assert fields(response) == ["indemnification.liability_cap.amount"]
+
     async def test_inactive_client(self, contracts: httpx.AsyncClient) -> None:
         body = await self.body(contracts)
         url = f"/v1/organizations/{body['client_id']}"

@@ -89,3 +89,9 @@ class TestStatus:
         if terminate_on is not None:
             final = derive_status(facts, position(rule, terminate_on + timedelta(1), terminate_on))
             assert final is Status.terminated
+
+    def test_terminated_before_the_start(self) -> None:
+        rule = TermRule(date(2027, 1, 1), RenewalType.fixed, initial_term_months=12)
+        facts = StatusFacts(signed=True, termination_requested=True)
+        before = position(rule, date(2026, 12, 20), date(2026, 12, 15))
+        assert derive_status(facts, before) is Status.terminated

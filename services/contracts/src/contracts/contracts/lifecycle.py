@@ -93,10 +93,10 @@ def derive_status(facts: StatusFacts, pos: Position) -> Status | None:
         return None
     if facts.superseded_on is not None and pos.on >= facts.superseded_on:
         return Status.superseded
+    if pos.ended:  # checked first: a termination may take effect before the start
+        return Status.terminated if facts.termination_requested else Status.expired
     if not pos.started:
         return Status.pending
-    if pos.ended:
-        return Status.terminated if facts.termination_requested else Status.expired
     if facts.termination_requested:
         return Status.terminating
     if pos.notice_deadline is not None:
