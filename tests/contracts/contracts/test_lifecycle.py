@@ -266,6 +266,25 @@ class TestTermination:
         again = await contracts.post(url, json={"reason": "again"})
         assert again.status_code == 409
 
+    async def test_a_termination_can_be_withdrawn_before_it_takes_effect(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        _, contract = await signed_sla(contracts)
+        url = f"/v1/contracts/{contract['id']}/termination"
+        await post(contracts, url, {"reason": "x", "notice_date": "2027-03-01"}, 200)
+        response = await contracts.delete(url, params={"reason": "client stays"})
+        assert response.status_code == 200, response.text
+        view = response.json()
+        assert view["termination_request"] == {**view["termination_request"], "requested": False}
+        later = await contracts.get(
+            f"/v1/contracts/{contract['id']}", params={"as_of": "2027-06-01"}
+        )
+        assert later.json()["status"] == "active"
+        assert later.json()["schedule"]["next_renewal_date"] == "2028-01-01"
+        assert (await contracts.delete(url, params={"reason": "again"})).status_code == 409
+        kinds = [e["type"] for e in await events(contracts, contract["id"])]
+        assert "contract.termination_withdrawn" in kinds
+
     async def test_convenience_must_be_allowed(self, contracts: httpx.AsyncClient) -> None:
         _, contract = await signed_sla(contracts, termination={"for_convenience": False})
         response = await contracts.post(

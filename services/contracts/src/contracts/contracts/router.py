@@ -359,6 +359,22 @@ async def terminate_contract(
     return await _answer(service, loaded, response)
 
 
+@router.delete(
+    "/{contract_id}/termination",
+    summary="Withdraw a termination that has not taken effect (renewals resume)",
+    responses={**_404, 409: {"description": "No termination, or it already took effect"}},
+)
+async def withdraw_termination(
+    contract_id: uuid.UUID,
+    response: Response,
+    service: ServiceDep,
+    principal: Writer,
+    reason: Annotated[str, Query(min_length=1, max_length=2000, examples=["Client stays"])],
+) -> ContractRead:
+    loaded = await ContractTermination(service).withdraw(principal, contract_id, reason)
+    return await _answer(service, loaded, response)
+
+
 @router.get("/{contract_id}/events", summary="A contract's event log (oldest first)")
 async def list_contract_events(
     contract_id: uuid.UUID,

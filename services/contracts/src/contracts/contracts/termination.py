@@ -109,3 +109,33 @@ class ContractTermination:
             early_termination_fee=str(fee) if fee is not None else None,
         )
         return loaded
+
+    async def withdraw(self, principal: Principal, contract_id: uuid.UUID, reason: str) -> Loaded:
+        """Take a termination back while it has not taken effect; renewals resume."""
+        loaded = await self.service.load(principal, contract_id, for_update=True)
+        contract = loaded.contract
+        effective = contract.termination_effective_date
+        if effective is None:
+            raise ContractConflict(f"{contract.number} has no termination to withdraw")
+        if self.service.today(contract.time_zone) > effective:
+            raise ContractConflict(f"the termination took effect on {effective}")
+        withdrawn = {
+            "kind": contract.termination_kind,
+            "effective_date": effective.isoformat(),
+            "early_termination_fee": str(contract.termination_fee)
+            if contract.termination_fee is not None
+            else None,
+        }
+        contract.termination_kind = contract.termination_reason = None
+        contract.termination_notice_date = contract.termination_effective_date = None
+        contract.termination_fee = None
+        contract.termination_requested_by = contract.termination_requested_at = None
+        await self.service.touch(
+            loaded,
+            "contract.termination_withdrawn",
+            principal.subject,
+            None,
+            reason=reason,
+            **withdrawn,
+        )
+        return loaded
