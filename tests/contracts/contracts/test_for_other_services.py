@@ -75,6 +75,18 @@ class TestQueueLookup:
         assert before.status_code == 404
         assert before.headers["content-type"] == "application/problem+json"
 
+    async def test_a_past_time_finds_a_contract_that_has_since_ended(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        term = {"start_date": "2025-01-01", "initial_term_months": 12, "renewal_type": "fixed"}
+        _, contract = await signed_sla(contracts, term=term)
+        assert contract["status"] == "expired"
+        found = await contracts.get(
+            "/v1/contracts/queue-lookup",
+            params={"queue": "acme-voice", "at": "2025-06-01T12:00:00-03:00"},
+        )
+        assert found.json()["contract_id"] == contract["id"]
+
     async def test_a_queue_cannot_be_claimed_twice(self, contracts: httpx.AsyncClient) -> None:
         acme, _ = await signed_sla(contracts)
         response = await contracts.post("/v1/contracts", json=sla(client_id=acme["id"]))

@@ -136,13 +136,14 @@ class ContractRepository:
         return str((await self.session.execute(stmt)).scalar_one())
 
     async def claiming_queue(self, queue: str) -> list[Contract]:
-        """Contracts with a signed version whose scope lists ``queue`` and not yet over."""
+        """Contracts with a signed version whose scope lists ``queue`` (ended ones too: the
+        callers decide by dates, so a lookup for last month still finds last month's)."""
         claims = ContractVersion.elements["scope"]["queues"].contains([queue])
         stmt = (
             select(Contract)
             .join(ContractVersion, ContractVersion.contract_id == Contract.id)
             .where(ContractVersion.stage == Stage.signed, claims)
-            .where(or_(Contract.status.is_(None), Contract.status.not_in(list(FINAL))))
+            .order_by(Contract.start_date, Contract.id)
             .distinct()
         )
         return list((await self.session.execute(stmt)).scalars().all())
