@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import uuid
 from datetime import date
 
 import structlog
@@ -26,18 +27,27 @@ log = structlog.get_logger("contracts.jobs")
 async def refresh_statuses(
     settings: ContractsSettings | None = None, on: date | None = None
 ) -> tuple[int, int, int]:
-    """Recompute every contract not yet over; one transaction. Returns (checked, changed,
-    events). Idempotent: running it twice a day changes nothing the second time."""
+    """Recompute every contract not yet over, one transaction per batch (locks stay short).
+    Returns (checked, changed, events). Running it twice changes nothing the second time."""
     settings = settings or get_settings()
     database = Database(settings.sqlalchemy_url, pool_size=1)
+    totals = [0, 0, 0]
+    after: uuid.UUID | None = None
     try:
-        async with database.sessionmaker() as session, session.begin():
-            service = ContractService(ContractRepository(session), OrganizationRepository(session))
-            result = await service.refresh_all(on)
+        while True:
+            async with database.sessionmaker() as session, session.begin():
+                service = ContractService(
+                    ContractRepository(session), OrganizationRepository(session)
+                )
+                after, *counts = await service.refresh_batch(after, on)
+            if after is None:
+                break
+            totals = [t + c for t, c in zip(totals, counts, strict=True)]
     finally:
         await database.dispose()
-    log.info("contracts.status_refreshed", checked=result[0], changed=result[1], events=result[2])
-    return result
+    checked, changed, events = totals
+    log.info("contracts.status_refreshed", checked=checked, changed=changed, events=events)
+    return checked, changed, events
 
 
 def main(argv: list[str] | None = None) -> None:

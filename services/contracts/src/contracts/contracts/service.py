@@ -321,17 +321,28 @@ class ContractService:
         await self.repository.flush()
         return changed, added
 
-    async def refresh_all(self, on: date | None = None, batch: int = 200) -> tuple[int, int, int]:
-        checked = changed = events = 0
+    async def refresh_batch(
+        self, after: uuid.UUID | None, on: date | None = None, batch: int = 200
+    ) -> tuple[uuid.UUID | None, int, int, int]:
+        """Refresh the next ``batch`` contracts after ``after``; returns (last id or None
+        when done, checked, changed, events)."""
+        ids = await self.repository.ids_to_refresh(after, batch)
+        changed = events = 0
+        for contract_id in ids:
+            did_change, added = await self.refresh(contract_id, on)
+            changed += did_change
+            events += added
+        return (ids[-1] if ids else None), len(ids), changed, events
+
+    async def refresh_all(self, on: date | None = None) -> tuple[int, int, int]:
+        """Refresh every contract not yet over, in the caller's transaction."""
+        totals = [0, 0, 0]
         after: uuid.UUID | None = None
-        while ids := await self.repository.ids_to_refresh(after, batch):
-            for contract_id in ids:
-                did_change, added = await self.refresh(contract_id, on)
-                checked += 1
-                changed += did_change
-                events += added
-            after = ids[-1]
-        return checked, changed, events
+        while True:
+            after, *counts = await self.refresh_batch(after, on)
+            if after is None:
+                return totals[0], totals[1], totals[2]
+            totals = [t + c for t, c in zip(totals, counts, strict=True)]
 
     async def recompute(self, loaded: Loaded, on: date | None = None) -> int:
         """Derive status and the stored dates; log what changed (activation, renewal ...)."""
