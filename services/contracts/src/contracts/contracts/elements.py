@@ -322,5 +322,11 @@ class KeyElements(Element):
     confidentiality: Confidentiality | None = None
     indemnification: Indemnification | None = None
 
+    def convenience_notice_days(self) -> int:
+        """Notice for a termination for convenience: the termination clause's, else the term's."""
+        if self.termination and self.termination.notice_days is not None:
+            return self.termination.notice_days
+        return self.term.notice_days if self.term else 0
+
 
 ELEMENT_NAMES = tuple(KeyElements.model_fields)

@@ -52,11 +52,7 @@ class ContractTermination:
                 raise ValidationFailed.on(
                     "kind", "this contract does not allow termination for convenience"
                 )
-            notice_days = (
-                termination.notice_days
-                if termination.notice_days is not None
-                else elements.term.notice_days
-            )
+            notice_days = elements.convenience_notice_days()
         else:
             notice_days = 0
         earliest = earliest_termination(notice_date, notice_days)

@@ -77,15 +77,15 @@ def termination_read(contract: Contract, notice_days: int | None) -> Termination
 
 
 def termination_notice_days(contract: Contract, versions: Sequence[ContractVersion]) -> int | None:
+    if contract.termination_notice_date is None:
+        return None
     if contract.termination_kind == TerminationKind.cause.value:
         return 0
-    state = state_on(contract, versions, contract.termination_notice_date or date.min)
+    state = state_on(contract, versions, contract.termination_notice_date)
     el = state.elements
     if el is None:
         return None
-    if el.termination and el.termination.notice_days is not None:
-        return el.termination.notice_days
-    return el.term.notice_days if el.term else 0
+    return el.convenience_notice_days()
 
 
 def contract_read(
