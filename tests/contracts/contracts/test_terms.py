@@ -145,6 +145,19 @@ class TestPeriods:
             date(2028, 6, 30),
         ]
 
+    @given(dates, st.integers(0, 2000), months, st.integers(min_value=0, max_value=30))
+    def test_explicit_end_periods_are_contiguous(
+        self, start: date, length: int, renewal: int, k: int
+    ) -> None:
+        rule = TermRule(
+            start,
+            RenewalType.auto_renew,
+            end_date=start + timedelta(days=length),
+            renewal_term_months=renewal,
+        )
+        assert rule.period_start(k + 1) == rule.period_end(k) + DAY
+        assert rule.period_end(k) >= rule.period_start(k)
+
     @given(dates, st.integers(0, 4000))
     def test_evergreen_has_no_period_end(self, start: date, offset: int) -> None:
         rule = TermRule(start, RenewalType.evergreen, notice_days=30)
