@@ -42,6 +42,7 @@ class TestServiceTerms:
         assert first["service_credit_terms"]["at_risk_percent"] == "10"
         later = (await contracts.get(url, params={"from": "2027-08-01", "to": "2027-08-31"})).json()
         assert [v["version"] for v in later["versions"]] == [2]
+        assert later["versions"][0]["holidays"] == []  # only those inside the range
 
     async def test_range_must_be_ordered(self, contracts: httpx.AsyncClient) -> None:
         _, contract = await signed_sla(contracts)

@@ -118,7 +118,7 @@ class ContractReader:
                     effective_to=ends,
                     service_levels=elements.service_levels,
                     hours=scope.hours if scope else WeeklyHours(),
-                    holidays=scope.holidays if scope else [],
+                    holidays=[d for d in scope.holidays if start <= d <= end] if scope else [],
                     queues=scope.queues if scope else [],
                     channels=[c.value for c in scope.channels] if scope else [],
                     service_credit_terms=elements.service_credit_terms.model_dump(mode="json")
