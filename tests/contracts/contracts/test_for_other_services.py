@@ -36,7 +36,9 @@ class TestServiceTerms:
         ]
         first = both["versions"][0]
         assert first["hours"]["mon"] == [["08:00", "20:00"]] and first["hours"]["sun"] == []
-        assert first["queues"] == ["acme-voice"] and first["holidays"] == ["2027-01-01"]
+        assert first["queues"] == ["acme-voice"] and first["holidays"] == []  # not in June-July
+        january = await contracts.get(url, params={"from": "2027-01-01", "to": "2027-01-31"})
+        assert january.json()["versions"][0]["holidays"] == ["2027-01-01"]
         assert first["service_levels"][0]["variant"] == "answered_over_offered"
         assert first["service_levels"][0]["pool_share"] == "0.6"
         assert first["service_credit_terms"]["at_risk_percent"] == "10"
