@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from contracts.contracts.router import router as contracts_router
 from contracts.organizations.router import router as organizations_router
 from contracts.settings import ContractsSettings, get_settings
 from shared.app import build_service_app
@@ -17,6 +18,9 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
         title="Contrato — contracts",
         description="Organizations, contracts and their lifecycle.",
         service_dir=SERVICE_DIR,
-        routers=[organizations_router],
-        openapi_tags=[{"name": "organizations", "description": "The operator and its clients"}],
+        routers=[organizations_router, contracts_router],
+        openapi_tags=[
+            {"name": "organizations", "description": "The operator and its clients"},
+            {"name": "contracts", "description": "Contracts, their versions and lifecycle"},
+        ],
     )

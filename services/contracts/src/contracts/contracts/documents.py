@@ -1,0 +1,279 @@
+"""A contract version as a document: HTML (what signers sign, hashed with SHA-256) and PDF.
+
+Rendering is deterministic: the same version renders to the same bytes, so a signature's hash
+proves which text was signed. Every user value is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from html import escape
+from typing import Any
+
+from fpdf import FPDF
+
+from contracts.contracts.elements import DAYS, KeyElements
+
+FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DocumentParty:
+    legal_name: str
+    country: str
+    tax_id: str | None
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    number: str
+    title: str
+    type: str
+    currency: str
+    time_zone: str
+    version: int
+    effective_from: date | None
+    change_summary: str | None
+    client: DocumentParty
+    operator: DocumentParty
+    elements: KeyElements
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value) or "—"
+    return str(value)
+
+
+def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The document as (heading, [(label, text)]) — shared by HTML and PDF."""
+    el = src.elements
+    out: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def party(p: DocumentParty) -> str:
+        return f"{p.legal_name} ({p.country}{', tax id ' + p.tax_id if p.tax_id else ''})"
+
+    out.append(
+        (
+            "Agreement",
+            [
+                ("Number", src.number),
+                ("Type", src.type),
+                ("Version", str(src.version)),
+                ("Effective from", _value(src.effective_from)),
+                ("Operator", party(src.operator)),
+                ("Client", party(src.client)),
+                ("Currency", src.currency),
+                ("Time zone", src.time_zone),
+            ]
+            + ([("Changes in this version", src.change_summary)] if src.change_summary else []),
+        )
+    )
+    if el.scope:
+        hours = [
+            f"{day}: "
+            + (", ".join(f"{a}-{b}" for a, b in getattr(el.scope.hours, day)) or "closed")
+            for day in DAYS
+        ]
+        out.append(
+            (
+                "Scope",
+                [
+                    ("Channels", _value([c.value for c in el.scope.channels])),
+                    ("Services", _value(el.scope.services)),
+                    ("Languages", _value(el.scope.languages)),
+                    ("Queues", _value(el.scope.queues)),
+                    ("Hours of operation", "; ".join(hours)),
+                    ("Holidays", _value([d.isoformat() for d in el.scope.holidays])),
+                    (
+                        "Forecast volumes",
+                        _value(
+                            [
+                                f"{f.period} {f.channel.value}: {f.contacts}"
+                                for f in el.scope.forecast_volumes
+                            ]
+                        ),
+                    ),
+                ],
+            )
+        )
+    if el.pricing:
+        p = el.pricing
+        out.append(
+            (
+                "Pricing",
+                [
+                    ("Currency", p.currency or src.currency),
+                    ("Payment terms", f"net {p.payment_terms_days} days"),
+                    ("Price plan", _value(p.price_plan_ref)),
+                    ("Minimum monthly commitment", _value(p.minimum_monthly_commitment)),
+                    ("Summary", _value(p.summary)),
+                ],
+            )
+        )
+    if el.term:
+        t = el.term
+        out.append(
+            (
+                "Term",
+                [
+                    ("Start date", t.start_date.isoformat()),
+                    ("Initial term (months)", _value(t.initial_term_months)),
+                    ("End date", _value(t.end_date)),
+                    ("Renewal", t.renewal_type.value),
+                    ("Renewal term (months)", _value(t.renewal_term_months)),
+                    ("Maximum renewals", _value(t.max_renewals)),
+                    ("Notice (days)", str(t.notice_days)),
+                ],
+            )
+        )
+    if el.termination:
+        t2 = el.termination
+        fee = t2.early_termination_fee
+        out.append(
+            (
+                "Termination",
+                [
+                    ("For convenience", _value(t2.for_convenience)),
+                    ("Notice (days)", _value(t2.notice_days)),
+                    (
+                        "Early-termination fee",
+                        {
+                            "none": "none",
+                            "fixed": f"{fee.amount} {src.currency}",
+                            "months_of_minimum": f"{fee.months} months of the minimum commitment",
+                        }[fee.kind.value],
+                    ),
+                    ("For-cause grounds", _value(t2.for_cause_grounds)),
+                ],
+            )
+        )
+    if el.service_levels:
+        rows = []
+        for s in el.service_levels:
+            threshold = f" within {s.threshold_seconds}s" if s.threshold_seconds else ""
+            direction = s.direction.value.replace("_", " ") if s.direction else ""
+            rows.append(
+                (
+                    s.key,
+                    f"{s.metric.value}{threshold}: {direction} {s.target} per {s.window.value}"
+                    f"; channels {_value([c.value for c in s.channels])}"
+                    f"; queues {_value(s.queues)}; business hours only "
+                    f"{_value(s.business_hours_only)}; critical {_value(s.critical)}"
+                    f"; pool share {_value(s.pool_share)}",
+                )
+            )
+        out.append(("Service levels", rows))
+    if el.service_credit_terms:
+        c = el.service_credit_terms
+        out.append(
+            (
+                "Service credits",
+                [
+                    ("At risk", f"{c.at_risk_percent}% of the period's fees"),
+                    ("Credit cap", f"{c.credit_cap_percent}%" if c.credit_cap_percent else "—"),
+                    ("Pool allocation cap", f"{c.pool_cap_percent}%"),
+                    (
+                        "Bonus rules",
+                        _value(
+                            [f"{b.service_level_key}: +{b.bonus_percent}%" for b in c.bonus_rules]
+                        ),
+                    ),
+                ],
+            )
+        )
+    if el.confidentiality:
+        c2 = el.confidentiality
+        out.append(
+            (
+                "Confidentiality",
+                [
+                    ("Classification", c2.classification.value),
+                    ("Regulations", _value([r.value for r in c2.regulations])),
+                    ("Retention (days)", _value(c2.retention_days)),
+                    ("Pseudonymize caller identifiers", _value(c2.pseudonymize_caller_ids)),
+                    ("NDA", _value(c2.nda_contract_id)),
+                ],
+            )
+        )
+    if el.indemnification:
+        i = el.indemnification
+        cap = i.liability_cap
+        cap_text = "—"
+        if cap is not None:
+            cap_text = {
+                "amount": f"{cap.amount} {src.currency}",
+                "multiple_of_annual_fees": f"{cap.multiple} times the annual fees",
+                "unlimited": "unlimited",
+            }[cap.kind]
+        out.append(
+            (
+                "Indemnification",
+                [
+                    ("Liability cap", cap_text),
+                    ("Carve-outs", _value(i.carve_outs)),
+                    ("Insurance", _value(i.insurance)),
+                ],
+            )
+        )
+    return out
+
+
+def render_html(src: DocumentSource) -> str:
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(src.number)} — {escape(src.title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}"
+        "th{text-align:left;vertical-align:top;padding-right:1em}</style>",
+        "</head><body>",
+        f"<h1>{escape(src.title)}</h1>",
+    ]
+    for heading, rows in sections(src):
+        parts.append(f"<h2>{escape(heading)}</h2><table>")
+        for label, text in rows:
+            parts.append(f"<tr><th>{escape(label)}</th><td>{escape(text)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _latin1(text: str) -> str:
+    # The core PDF fonts speak Latin-1; anything else is replaced, never dropped silently.
+    return text.replace("—", "-").encode("latin-1", "replace").decode("latin-1")
+
+
+def render_pdf(src: DocumentSource, *, document_sha256: str | None = None) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(FIXED_DATE)  # the same version renders to the same bytes
+    pdf.set_title(_latin1(f"{src.number} {src.title}"))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.multi_cell(0, 9, _latin1(src.title), new_x="LMARGIN", new_y="NEXT")
+    for heading, rows in sections(src):
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.cell(0, 8, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
+        for label, text in rows:
+            pdf.set_font("Helvetica", "B", 9)
+            pdf.multi_cell(0, 5, _latin1(label), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", "", 9)
+            pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    if document_sha256:
+        pdf.ln(4)
+        pdf.set_font("Helvetica", "I", 8)
+        pdf.multi_cell(
+            0, 4, f"SHA-256 of the signed HTML: {document_sha256}", new_x="LMARGIN", new_y="NEXT"
+        )
+    return bytes(pdf.output())

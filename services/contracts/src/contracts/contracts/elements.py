@@ -1,0 +1,332 @@
+"""The seven key elements of a contract as structured, validated data.
+
+Each element validates itself here (pydantic: the error names the field by its JSON path);
+rules that span elements or need the contract type live in ``validation.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from contracts.contracts.terms import FeeKind, RenewalType, TermRule
+from shared.types import CurrencyCode
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+Percent = Annotated[Decimal, Field(gt=0, le=1000, max_digits=9, decimal_places=4)]
+
+
+class Element(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- scope -------------------------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    voice = "voice"
+    email = "email"
+    chat = "chat"
+    sms = "sms"
+    social = "social"
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+class WeeklyHours(Element):
+    """Opening intervals per weekday in the contract's time zone, e.g. ``[["08:00","20:00"]]``."""
+
+    mon: list[tuple[str, str]] = []
+    tue: list[tuple[str, str]] = []
+    wed: list[tuple[str, str]] = []
+    thu: list[tuple[str, str]] = []
+    fri: list[tuple[str, str]] = []
+    sat: list[tuple[str, str]] = []
+    sun: list[tuple[str, str]] = []
+
+    @field_validator(*DAYS)
+    @classmethod
+    def _intervals(cls, intervals: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        previous_end = ""
+        for start, end in sorted(intervals):
+            for value in (start, end):
+                if not _HHMM.match(value):
+                    raise ValueError(f"{value!r} is not HH:MM (00:00 to 24:00)")
+            if start >= end:
+                raise ValueError(f"interval {start}-{end} ends before it starts")
+            if previous_end and start < previous_end:
+                raise ValueError(f"intervals overlap at {start}")
+            previous_end = end
+        return sorted(intervals)
+
+
+class ForecastVolume(Element):
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    channel: Channel
+    contacts: int = Field(ge=0)
+
+
+class Scope(Element):
+    channels: list[Channel] = []
+    services: list[str] = Field(
+        [], description="inbound_support, sales, technical_support, collections, back_office ..."
+    )
+    languages: list[str] = Field([], description="BCP 47 tags, e.g. pt-BR")
+    queues: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        [], description="Queue identifiers as the telephony platform names them"
+    )
+    hours: WeeklyHours = WeeklyHours()
+    holidays: list[date] = []
+    forecast_volumes: list[ForecastVolume] = []
+
+    @field_validator("queues")
+    @classmethod
+    def _unique_queues(cls, queues: list[str]) -> list[str]:
+        if len(set(queues)) != len(queues):
+            raise ValueError("a queue is listed twice")
+        return queues
+
+
+# --- pricing -----------------------------------------------------------------------------
+
+
+class Pricing(Element):
+    currency: CurrencyCode | None = Field(None, description="Defaults to the contract's")
+    payment_terms_days: int = Field(30, ge=0, le=365, description="Net days")
+    price_plan_ref: str | None = Field(None, max_length=200)
+    summary: str | None = Field(None, max_length=4000)
+    minimum_monthly_commitment: Money | None = None
+
+
+# --- term --------------------------------------------------------------------------------
+
+
+class Term(Element):
+    start_date: date
+    initial_term_months: int | None = Field(None, ge=1, le=1200)
+    end_date: date | None = None
+    renewal_type: RenewalType = RenewalType.fixed
+    renewal_term_months: int | None = Field(None, ge=1, le=120)
+    max_renewals: int | None = Field(None, ge=0, le=1000)
+    notice_days: int = Field(0, ge=0, le=3650)
+    reminder_lead_days: int = Field(30, ge=0, le=3650)
+
+    def rule(self) -> TermRule:
+        return TermRule(
+            start_date=self.start_date,
+            renewal_type=self.renewal_type,
+            initial_term_months=self.initial_term_months,
+            end_date=self.end_date,
+            renewal_term_months=self.renewal_term_months,
+            max_renewals=self.max_renewals,
+            notice_days=self.notice_days,
+            reminder_lead_days=self.reminder_lead_days,
+        )
+
+
+# --- termination -------------------------------------------------------------------------
+
+
+class EarlyTerminationFee(Element):
+    kind: FeeKind = FeeKind.none
+    amount: Money | None = Field(None, description="kind=fixed")
+    months: int | None = Field(None, ge=1, le=120, description="kind=months_of_minimum")
+
+
+class Termination(Element):
+    for_convenience: bool = False
+    notice_days: int | None = Field(
+        None, ge=0, le=3650, description="Notice for termination; defaults to the term's"
+    )
+    early_termination_fee: EarlyTerminationFee = EarlyTerminationFee()
+    for_cause_grounds: list[str] = []
+
+
+# --- service levels ----------------------------------------------------------------------
+
+
+class Metric(StrEnum):
+    service_level = "service_level"
+    asa = "asa"
+    aht = "aht"
+    abandonment_rate = "abandonment_rate"
+    fcr = "fcr"
+    csat = "csat"
+    nps = "nps"
+    transfer_rate = "transfer_rate"
+    occupancy = "occupancy"
+
+
+class Direction(StrEnum):
+    at_least = "at_least"
+    at_most = "at_most"
+
+
+class Window(StrEnum):
+    month = "month"
+    week = "week"
+    day = "day"
+
+
+class Variant(StrEnum):
+    answered_over_offered = "answered_over_offered"
+    answered_over_answered = "answered_over_answered"
+    abandons_within_threshold_met = "abandons_within_threshold_met"
+    abandons_within_threshold_ignored = "abandons_within_threshold_ignored"
+
+
+class CsatMode(StrEnum):
+    mean = "mean"
+    top2 = "top2"
+
+
+RATIO_METRICS = frozenset(
+    {Metric.service_level, Metric.abandonment_rate, Metric.fcr, Metric.transfer_rate}
+    | {Metric.occupancy}
+)
+SECONDS_METRICS = frozenset({Metric.asa, Metric.aht})
+NATURAL_DIRECTION = {
+    Metric.service_level: Direction.at_least,
+    Metric.asa: Direction.at_most,
+    Metric.aht: Direction.at_most,
+    Metric.abandonment_rate: Direction.at_most,
+    Metric.fcr: Direction.at_least,
+    Metric.csat: Direction.at_least,
+    Metric.nps: Direction.at_least,
+    Metric.transfer_rate: Direction.at_most,
+    Metric.occupancy: Direction.at_least,
+}
+
+
+def target_range(metric: Metric, csat_mode: CsatMode | None) -> tuple[Decimal, Decimal | None]:
+    """Allowed targets: ratios 0..1, seconds >= 0, CSAT mean 1..5, NPS -100..100."""
+    if metric in RATIO_METRICS or (metric is Metric.csat and csat_mode is CsatMode.top2):
+        return Decimal(0), Decimal(1)
+    if metric is Metric.csat:
+        return Decimal(1), Decimal(5)
+    if metric is Metric.nps:
+        return Decimal(-100), Decimal(100)
+    return Decimal(0), None
+
+
+class ServiceLevel(Element):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", examples=["voice_sl_80_20"])
+    metric: Metric
+    threshold_seconds: int | None = Field(
+        None, ge=1, le=86400, description="Required for service_level, refused otherwise"
+    )
+    strict: bool = Field(False, description="Answered strictly before the threshold")
+    target: Decimal = Field(
+        max_digits=12, decimal_places=6, description="Ratios 0..1, seconds, CSAT score, NPS"
+    )
+    direction: Direction | None = Field(None, description="Defaults to the metric's natural one")
+    window: Window = Window.month
+    channels: list[Channel] = []
+    queues: list[str] = []
+    business_hours_only: bool = False
+    short_abandon_seconds: int = Field(0, ge=0, le=3600)
+    variant: Variant = Variant.answered_over_offered
+    include_flow_outs: bool = False
+    csat_mode: CsatMode | None = None
+    critical: bool = False
+    pool_share: Decimal | None = Field(
+        None, gt=0, le=1, max_digits=7, decimal_places=4, description="Fraction of the pool"
+    )
+    bonus_target: Decimal | None = Field(None, max_digits=12, decimal_places=6)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> ServiceLevel:
+        # Cross-field rules (threshold, ranges, variants) are checked in validation.py, where
+        # each error can name its exact field.
+        if self.metric is Metric.csat and self.csat_mode is None:
+            self.csat_mode = CsatMode.mean
+        self.direction = self.direction or NATURAL_DIRECTION[self.metric]
+        return self
+
+
+# --- service credits ---------------------------------------------------------------------
+
+
+class BonusRule(Element):
+    service_level_key: str
+    bonus_target: Decimal | None = Field(
+        None, max_digits=12, decimal_places=6, description="Defaults to the level's bonus_target"
+    )
+    bonus_percent: Percent
+
+
+class ServiceCreditTerms(Element):
+    at_risk_percent: Percent = Field(description="Share of the period's fees at risk, in %")
+    credit_cap_percent: Percent | None = Field(None, description="Cap on credits, % of fees")
+    pool_cap_percent: Percent = Field(
+        Decimal(100), description="Maximum sum of pool shares, in % of the at-risk pool"
+    )
+    bonus_rules: list[BonusRule] = []
+
+
+# --- confidentiality and indemnification --------------------------------------------------
+
+
+class Classification(StrEnum):
+    public = "public"
+    internal = "internal"
+    confidential = "confidential"
+    restricted = "restricted"
+
+
+class Regulation(StrEnum):
+    gdpr = "GDPR"
+    hipaa = "HIPAA"
+    pci_dss = "PCI_DSS"
+    lgpd = "LGPD"
+    ccpa = "CCPA"
+
+
+class Confidentiality(Element):
+    classification: Classification = Classification.confidential
+    regulations: list[Regulation] = []
+    retention_days: int | None = Field(None, ge=1, le=36500)
+    pseudonymize_caller_ids: bool = False
+    nda_contract_id: uuid.UUID | None = None
+
+
+class LiabilityCap(Element):
+    kind: Literal["amount", "multiple_of_annual_fees", "unlimited"]
+    amount: Money | None = None
+    multiple: Decimal | None = Field(None, gt=0, le=100, max_digits=6, decimal_places=2)
+
+
+class Indemnification(Element):
+    liability_cap: LiabilityCap | None = None
+    carve_outs: list[str] = []
+    insurance: str | None = Field(None, max_length=2000)
+
+
+class KeyElements(Element):
+    """Everything a version of a contract agrees; each element optional by type."""
+
+    scope: Scope | None = None
+    pricing: Pricing | None = None
+    term: Term | None = None
+    termination: Termination | None = None
+    service_levels: list[ServiceLevel] = []
+    service_credit_terms: ServiceCreditTerms | None = None
+    confidentiality: Confidentiality | None = None
+    indemnification: Indemnification | None = None
+
+    def convenience_notice_days(self) -> int:
+        """Notice for a termination for convenience: the termination clause's, else the term's."""
+        if self.termination and self.termination.notice_days is not None:
+            return self.termination.notice_days
+        return self.term.notice_days if self.term else 0
+
+
+ELEMENT_NAMES = tuple(KeyElements.model_fields)

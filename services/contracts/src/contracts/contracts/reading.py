@@ -1,0 +1,221 @@
+"""Reading contracts: search, reminders, the event log, and the views other services use
+(service terms for metrics, billing terms and the queue lookup)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from contracts.contracts.elements import WeeklyHours
+from contracts.contracts.lifecycle import IN_FORCE
+from contracts.contracts.models import ContractEvent
+from contracts.contracts.repository import ContractFilter, ContractRepository, ContractRow
+from contracts.contracts.schemas import (
+    BillingCredits,
+    BillingTerm,
+    BillingTermination,
+    BillingTermsRead,
+    PartyRead,
+    QueueLookupRead,
+    Reminder,
+    ReminderKind,
+    ServiceTermsRead,
+    ServiceTermsVersion,
+)
+from contracts.contracts.service import ContractService, Loaded
+from contracts.contracts.snapshot import (
+    displayed_version,
+    effective_to,
+    elements_of,
+    signed,
+    state_on,
+)
+from contracts.contracts.views import contract_summary, money
+from contracts.errors import ContractNotFound
+from shared.auth import Principal
+from shared.errors import ValidationFailed
+from shared.pagination import PageParams
+
+
+class ContractReader:
+    def __init__(self, service: ContractService) -> None:
+        self.service = service
+        self.repository: ContractRepository = service.repository
+
+    async def search(
+        self, principal: Principal, filters: ContractFilter, params: PageParams
+    ) -> tuple[list[ContractRow], str | None]:
+        return await self.repository.search(filters.scoped_to(principal.tenant_client_id), params)
+
+    async def reminders(
+        self, principal: Principal, within_days: int, params: PageParams, today: date | None
+    ) -> tuple[list[Reminder], str | None]:
+        """Contracts whose notice deadline or end falls within ``within_days`` of today."""
+        start = today or datetime.now(UTC).date()
+        until = start + timedelta(days=within_days)
+        filters = ContractFilter(due_between=(start, until)).scoped_to(principal.tenant_client_id)
+        rows, cursor = await self.repository.search(filters, params)
+        reminders = []
+        for row in rows:
+            c = row.contract
+            if c.notice_deadline is not None and start <= c.notice_deadline <= until:
+                kind, due = ReminderKind.notice_deadline, c.notice_deadline
+            else:
+                assert c.final_end is not None
+                kind, due = ReminderKind.end, c.final_end
+            reminders.append(
+                Reminder(
+                    contract=contract_summary(c, row.client_name),
+                    kind=kind,
+                    due_on=due,
+                    days_left=(due - start).days,
+                )
+            )
+        return reminders, cursor
+
+    async def events(
+        self,
+        principal: Principal,
+        params: PageParams,
+        *,
+        contract_id: uuid.UUID | None = None,
+        type: str | None = None,
+    ) -> tuple[list[ContractEvent], str | None]:
+        if contract_id is not None:
+            await self.service.load(principal, contract_id)
+        return await self.repository.events(
+            params, contract_id=contract_id, client_id=principal.tenant_client_id, type=type
+        )
+
+    # --- for metrics -----------------------------------------------------------------------
+
+    async def service_terms(
+        self, principal: Principal, contract_id: uuid.UUID, start: date, end: date
+    ) -> ServiceTermsRead:
+        if end < start:
+            raise ValidationFailed.on("to", "before from")
+        loaded = await self.service.load(principal, contract_id)
+        contract = loaded.contract
+        out = []
+        for version in signed(loaded.versions):
+            elements = elements_of(version)
+            begins = version.effective_from
+            if begins is None:
+                continue
+            ends = effective_to(loaded.versions, version)
+            if contract.final_end is not None and (ends is None or ends > contract.final_end):
+                ends = contract.final_end
+            if ends is not None and ends < begins:
+                continue  # replaced before it ever took effect
+            if begins > end or (ends is not None and ends < start):
+                continue
+            scope = elements.scope
+            out.append(
+                ServiceTermsVersion(
+                    version=version.version,
+                    effective_from=begins,
+                    effective_to=ends,
+                    service_levels=elements.service_levels,
+                    hours=scope.hours if scope else WeeklyHours(),
+                    holidays=[d for d in scope.holidays if start <= d <= end] if scope else [],
+                    queues=scope.queues if scope else [],
+                    channels=[c.value for c in scope.channels] if scope else [],
+                    service_credit_terms=elements.service_credit_terms.model_dump(mode="json")
+                    if elements.service_credit_terms
+                    else None,
+                )
+            )
+        return ServiceTermsRead(
+            contract_id=contract.id,
+            client_id=contract.client_id,
+            operator_id=contract.operator_id,
+            time_zone=contract.time_zone,
+            versions=out,
+        )
+
+    async def queue_lookup(self, principal: Principal, queue: str, at: datetime) -> QueueLookupRead:
+        if at.tzinfo is None:
+            raise ValidationFailed.on("at", "give a time zone offset (e.g. 2027-01-05T10:00Z)")
+        for contract in await self.repository.claiming_queue(queue):
+            if not principal.can_see_client(contract.client_id):
+                continue
+            versions = await self.repository.versions(contract.id)
+            day = at.astimezone(ZoneInfo(contract.time_zone)).date()
+            state = state_on(contract, versions, day)
+            scope = state.elements.scope if state.elements else None
+            if state.status in IN_FORCE and scope is not None and queue in scope.queues:
+                return QueueLookupRead(
+                    contract_id=contract.id, client_id=contract.client_id, queue=queue
+                )
+        raise ContractNotFound(f"no contract in force claims queue {queue!r} at {at.isoformat()}")
+
+    # --- for billing -----------------------------------------------------------------------
+
+    async def billing_terms(
+        self, principal: Principal, contract_id: uuid.UUID, on: date
+    ) -> BillingTermsRead:
+        loaded: Loaded = await self.service.load(principal, contract_id)
+        contract = loaded.contract
+        state = state_on(contract, loaded.versions, on)
+        elements = state.elements or elements_of(displayed_version(loaded.versions, on))
+        pos = state.position
+        term = elements.term
+        pricing = elements.pricing
+        credits = elements.service_credit_terms
+        bonus_rules = []
+        if credits is not None:
+            levels = {s.key: s for s in elements.service_levels}
+            for rule in credits.bonus_rules:
+                level = levels.get(rule.service_level_key)
+                target = rule.bonus_target or (level.bonus_target if level else None)
+                bonus_rules.append(
+                    {
+                        "service_level_key": rule.service_level_key,
+                        "bonus_target": str(target) if target is not None else None,
+                        "bonus_percent": str(rule.bonus_percent),
+                    }
+                )
+        client = await self.service.organizations.get(contract.client_id)
+        operator = await self.service.organizations.get(contract.operator_id)
+        assert client is not None and operator is not None
+        return BillingTermsRead(
+            contract_id=contract.id,
+            client_id=contract.client_id,
+            operator_id=contract.operator_id,
+            number=contract.number,
+            title=contract.title,
+            currency=contract.currency,
+            time_zone=contract.time_zone,
+            on=on,
+            version=state.version.version if state.version else None,
+            status=state.status,
+            payment_terms_days=pricing.payment_terms_days if pricing else None,
+            price_plan_ref=pricing.price_plan_ref if pricing else None,
+            minimum_monthly_commitment=pricing.minimum_monthly_commitment if pricing else None,
+            term=BillingTerm(
+                start_date=term.start_date if term else None,
+                end_date=pos.period_end if pos else None,
+                renewal_type=term.renewal_type if term else None,
+                renewal_term_months=term.renewal_term_months if term else None,
+                max_renewals=term.max_renewals if term else None,
+                renewals_done=pos.renewals_done if pos else 0,
+                notice_days=term.notice_days if term else None,
+                notice_deadline=pos.notice_deadline if pos else None,
+                next_renewal_date=pos.next_renewal_date if pos else None,
+                final_end=pos.final_end if pos else None,
+            ),
+            termination=BillingTermination(
+                requested=contract.termination_effective_date is not None,
+                effective_date=contract.termination_effective_date,
+                early_termination_fee=money(contract.termination_fee, contract.currency),
+            ),
+            service_credit_terms=BillingCredits(
+                at_risk_percent=credits.at_risk_percent if credits else None,
+                credit_cap_percent=credits.credit_cap_percent if credits else None,
+                pool_cap_percent=credits.pool_cap_percent if credits else None,
+                bonus_rules=bonus_rules,
+            ),
+            client=PartyRead.model_validate(client),
+            operator=PartyRead.model_validate(operator),
+        )

@@ -1,0 +1,477 @@
+"""What the contracts API reads and writes. The key elements sit at the top level of a
+contract (``term``, ``service_levels`` ...), so an error names ``term.end_date``, and what you
+send is what you read back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from contracts.contracts import examples as ex
+from contracts.contracts.elements import KeyElements, ServiceLevel, WeeklyHours
+from contracts.contracts.lifecycle import Action, Stage, Status
+from contracts.contracts.models import ContractType, Party
+from contracts.contracts.terms import RenewalType
+from shared.pagination import Page
+from shared.types import CurrencyCode, TimeZoneName
+
+EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+SLA_EXAMPLE: dict[str, Any] = {
+    "type": "SLA",
+    "title": "Acme customer care — service levels",
+    "client_id": "01935c1e-8f6a-7b3e-9a41-2f0c9d1e4b5a",
+    "parent_id": "01935c1e-9000-7000-8000-000000000001",
+    "currency": "BRL",
+    "scope": {
+        "channels": ["voice", "chat"],
+        "services": ["inbound_support"],
+        "languages": ["pt-BR"],
+        "queues": ["acme-voice-pt", "acme-chat-pt"],
+        "hours": {"mon": [["08:00", "20:00"]], "sat": [["09:00", "13:00"]]},
+        "holidays": ["2027-01-01"],
+    },
+    "pricing": {"payment_terms_days": 30, "price_plan_ref": "PP-ACME-2027"},
+    "term": {
+        "start_date": "2027-01-01",
+        "initial_term_months": 12,
+        "renewal_type": "auto_renew",
+        "renewal_term_months": 12,
+        "notice_days": 90,
+        "reminder_lead_days": 30,
+    },
+    "service_levels": [
+        {
+            "key": "voice_sl",
+            "metric": "service_level",
+            "threshold_seconds": 20,
+            "target": "0.80",
+            "channels": ["voice"],
+            "critical": True,
+            "pool_share": "0.6",
+        },
+        {"key": "voice_asa", "metric": "asa", "target": "30", "pool_share": "0.4"},
+    ],
+    "service_credit_terms": {"at_risk_percent": "10", "credit_cap_percent": "10"},
+}
+
+
+class ContractCreate(KeyElements):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SLA_EXAMPLE]})
+
+    type: ContractType
+    title: str = Field(min_length=1, max_length=300)
+    client_id: uuid.UUID
+    parent_id: uuid.UUID | None = Field(None, description="The MSA an SOW, SLA or NDA hangs under")
+    supersedes_id: uuid.UUID | None = Field(
+        None, description="A contract this one replaces once it takes effect"
+    )
+    currency: CurrencyCode
+    time_zone: TimeZoneName | None = Field(None, description="Defaults to the client's")
+
+
+class ContractUpdate(KeyElements):
+    """Partial update of a draft: each field sent replaces the stored one (null clears it)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Acme care 2027", "term": SLA_EXAMPLE["term"]}]},
+    )
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    parent_id: uuid.UUID | None = None
+    currency: CurrencyCode | None = None
+    time_zone: TimeZoneName | None = None
+
+
+class AmendmentCreate(KeyElements):
+    """A new version: the elements sent replace those of the latest signed version."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "effective_from": "2027-07-01",
+                    "change_summary": "Service level target raised to 85%",
+                    "service_levels": [
+                        {
+                            "key": "voice_sl",
+                            "metric": "service_level",
+                            "threshold_seconds": 20,
+                            "target": "0.85",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    effective_from: date
+    change_summary: str = Field(min_length=1, max_length=4000)
+
+
+class VersionUpdate(KeyElements):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"effective_from": "2027-08-01"}]}
+    )
+
+    effective_from: date | None = None
+    change_summary: str | None = Field(None, min_length=1, max_length=4000)
+
+
+class SignerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    role: str | None = Field(None, max_length=200, examples=["Head of Customer Care"])
+    party: Party
+    required: bool = True
+
+
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "Reviewed with legal"},
+                {
+                    "reason": "Ready",
+                    "signers": [
+                        {
+                            "name": "Ana Souza",
+                            "email": "ana@acme.example",
+                            "role": "COO",
+                            "party": "client",
+                        },
+                        {
+                            "name": "Rui Lima",
+                            "email": "rui@bpo.example",
+                            "role": "CEO",
+                            "party": "operator",
+                        },
+                    ],
+                },
+            ]
+        },
+    )
+
+    reason: str | None = Field(None, max_length=2000, description="Why (kept in the event log)")
+    signers: list[SignerIn] | None = Field(
+        None, description="send_for_signature: who must sign (at least one per party)"
+    )
+
+
+class SignatureCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ana@acme.example",
+                    "document_sha256": EXAMPLE_SHA256,
+                }
+            ]
+        },
+    )
+
+    email: EmailStr = Field(description="The signer's e-mail as named at send_for_signature")
+    document_sha256: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the HTML the signer saw; refused if it is not the current one",
+    )
+
+
+class TerminationKind(StrEnum):
+    convenience = "convenience"
+    cause = "cause"
+
+
+class TerminationCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "convenience", "reason": "Moving in-house"}]},
+    )
+
+    kind: TerminationKind = TerminationKind.convenience
+    reason: str = Field(min_length=1, max_length=4000)
+    notice_date: date | None = Field(None, description="When notice is given; default today")
+    effective_date: date | None = Field(
+        None, description="Last day in force; default the earliest the notice allows"
+    )
+
+
+class SignerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [ex.SIGNER]})
+
+    version: int
+    name: str
+    email: str
+    role: str | None
+    party: Party
+    required: bool
+    signed_at: datetime | None
+    ip: str | None
+    user_agent: str | None
+    document_sha256: str | None
+
+
+class Schedule(BaseModel):
+    """Where the term stands on the day asked (``on``)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SCHEDULE]})
+
+    on: date
+    renewals_done: int
+    period_start: date | None
+    period_end: date | None
+    notice_deadline: date | None
+    next_renewal_date: date | None
+    final_end: date | None
+
+
+class TerminationRead(BaseModel):
+    requested: bool
+    kind: TerminationKind | None = None
+    reason: str | None = None
+    notice_date: date | None = None
+    effective_date: date | None = None
+    earliest_effective_date: date | None = None
+    early_termination_fee: Decimal | None = None
+    requested_by: str | None = None
+    requested_at: datetime | None = None
+
+
+class VersionSummary(BaseModel):
+    version: int
+    stage: Stage
+    effective_from: date | None
+    effective_to: date | None
+    change_summary: str | None
+    document_sha256: str | None
+    signed_at: datetime | None
+
+
+class VersionRead(KeyElements):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.VERSION]})
+
+    contract_id: uuid.UUID
+    version: int
+    stage: Stage
+    effective_from: date | None
+    effective_to: date | None
+    change_summary: str | None
+    document_sha256: str | None
+    signed_at: datetime | None
+    allowed_actions: list[Action]
+    created_by: str
+    created_at: datetime
+
+
+class ContractRead(KeyElements):
+    """The contract with the key elements of one version: the one in effect on ``as_of``
+    (today by default), or the draft while nothing is signed."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.CONTRACT]})
+
+    id: uuid.UUID
+    number: str
+    type: ContractType
+    title: str
+    client_id: uuid.UUID
+    client_name: str
+    operator_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    supersedes_id: uuid.UUID | None
+    currency: str
+    time_zone: str
+    stage: Stage
+    status: Status | None = Field(description="On as_of (today by default); null until signed")
+    as_of: date
+    version: int
+    version_stage: Stage
+    effective_from: date | None
+    effective_to: date | None
+    open_version: int | None = Field(description="A version in the workflow (draft … signature)")
+    allowed_actions: list[Action] = Field(description="Actions on the open version")
+    schedule: Schedule | None
+    termination_request: TerminationRead
+    versions: list[VersionSummary]
+    revision: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContractSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SUMMARY]})
+
+    id: uuid.UUID
+    number: str
+    type: ContractType
+    title: str
+    client_id: uuid.UUID
+    client_name: str
+    parent_id: uuid.UUID | None
+    currency: str
+    time_zone: str
+    stage: Stage
+    status: Status | None
+    start_date: date | None
+    period_end: date | None
+    notice_deadline: date | None
+    final_end: date | None
+    renewals_done: int
+    termination_effective_date: date | None
+    created_at: datetime
+
+
+ContractPage = Page[ContractSummary]
+
+
+class ReminderKind(StrEnum):
+    notice_deadline = "notice_deadline"
+    end = "end"
+
+
+class Reminder(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.REMINDER]})
+
+    contract: ContractSummary
+    kind: ReminderKind
+    due_on: date
+    days_left: int
+
+
+ReminderPage = Page[Reminder]
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [ex.EVENT]})
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    client_id: uuid.UUID
+    type: str
+    version: int | None
+    actor: str
+    occurred_at: datetime
+    data: dict[str, Any]
+
+
+EventPage = Page[EventRead]
+
+
+class StatusRefreshRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"checked": 120, "changed": 3, "events": 4}]}
+    )
+
+    checked: int
+    changed: int
+    events: int
+
+
+# --- for the other services --------------------------------------------------------------
+
+
+class ServiceTermsVersion(BaseModel):
+    version: int
+    effective_from: date
+    effective_to: date | None
+    service_levels: list[ServiceLevel]
+    hours: WeeklyHours
+    holidays: list[date]
+    queues: list[str]
+    channels: list[str]
+    service_credit_terms: dict[str, Any] | None
+
+
+class ServiceTermsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SERVICE_TERMS]})
+
+    contract_id: uuid.UUID
+    client_id: uuid.UUID
+    operator_id: uuid.UUID
+    time_zone: str
+    versions: list[ServiceTermsVersion]
+
+
+class QueueLookupRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"contract_id": ex.CONTRACT_ID, "client_id": ex.CLIENT_ID, "queue": "acme-voice"}
+            ]
+        }
+    )
+
+    contract_id: uuid.UUID
+    client_id: uuid.UUID
+    queue: str
+
+
+class PartyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    legal_name: str
+    display_name: str
+    tax_id: str | None
+    billing_email: str | None
+    country: str
+
+
+class BillingTerm(BaseModel):
+    start_date: date | None
+    end_date: date | None = Field(description="Current period end; null for evergreen")
+    renewal_type: RenewalType | None
+    renewal_term_months: int | None
+    max_renewals: int | None
+    renewals_done: int
+    notice_days: int | None
+    notice_deadline: date | None
+    next_renewal_date: date | None
+    final_end: date | None
+
+
+class BillingTermination(BaseModel):
+    requested: bool
+    effective_date: date | None
+    early_termination_fee: Decimal | None
+
+
+class BillingCredits(BaseModel):
+    at_risk_percent: Decimal | None
+    credit_cap_percent: Decimal | None
+    pool_cap_percent: Decimal | None
+    bonus_rules: list[dict[str, Any]]
+
+
+class BillingTermsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.BILLING_TERMS]})
+
+    contract_id: uuid.UUID
+    client_id: uuid.UUID
+    operator_id: uuid.UUID
+    number: str
+    title: str
+    currency: str
+    time_zone: str
+    on: date
+    version: int | None
+    status: Status | None
+    payment_terms_days: int | None
+    price_plan_ref: str | None
+    minimum_monthly_commitment: Decimal | None
+    term: BillingTerm
+    termination: BillingTermination
+    service_credit_terms: BillingCredits
+    client: PartyRead
+    operator: PartyRead

@@ -1,0 +1,242 @@
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from contracts.contracts.terms import add_months
+from tests.contracts.contracts.helpers import SLA, post, sign_through, signed_sla, sla
+from tests.contracts.test_organizations import client_body
+
+
+async def amend_and_sign(client: httpx.AsyncClient, contract_id: str, **body: Any) -> None:
+    await post(client, f"/v1/contracts/{contract_id}/amendments", body)
+    await sign_through(client, contract_id)
+
+
+class TestServiceTerms:
+    async def test_versions_in_the_range_oldest_first(self, contracts: httpx.AsyncClient) -> None:
+        _, contract = await signed_sla(contracts)
+        levels = [{**SLA["service_levels"][0], "target": "0.85"}, SLA["service_levels"][1]]
+        await amend_and_sign(
+            contracts,
+            contract["id"],
+            effective_from="2027-07-01",
+            change_summary="85%",
+            service_levels=levels,
+        )
+        url = f"/v1/contracts/{contract['id']}/service-terms"
+        both = (await contracts.get(url, params={"from": "2027-06-01", "to": "2027-07-31"})).json()
+        assert both["time_zone"] == "America/Sao_Paulo"
+        assert [
+            (v["version"], v["effective_from"], v["effective_to"]) for v in both["versions"]
+        ] == [
+            (1, "2027-01-01", "2027-06-30"),
+            (2, "2027-07-01", None),
+        ]
+        first = both["versions"][0]
+        assert first["hours"]["mon"] == [["08:00", "20:00"]] and first["hours"]["sun"] == []
+        assert first["queues"] == ["acme-voice"] and first["holidays"] == []  # not in June-July
+        january = await contracts.get(url, params={"from": "2027-01-01", "to": "2027-01-31"})
+        assert january.json()["versions"][0]["holidays"] == ["2027-01-01"]
+        assert first["service_levels"][0]["variant"] == "answered_over_offered"
+        assert first["service_levels"][0]["pool_share"] == "0.6"
+        assert first["service_credit_terms"]["at_risk_percent"] == "10"
+        later = (await contracts.get(url, params={"from": "2027-08-01", "to": "2027-08-31"})).json()
+        assert [v["version"] for v in later["versions"]] == [2]
+        assert later["versions"][0]["holidays"] == []  # only those inside the range
+
+    async def test_range_must_be_ordered(self, contracts: httpx.AsyncClient) -> None:
+        _, contract = await signed_sla(contracts)
+        response = await contracts.get(
+            f"/v1/contracts/{contract['id']}/service-terms",
+            params={"from": "2027-02-01", "to": "2027-01-01"},
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "to"
+
+
+class TestQueueLookup:
+    async def test_the_contract_in_force_claims_the_queue(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        acme, contract = await signed_sla(contracts)
+        found = await contracts.get(
+            "/v1/contracts/queue-lookup",
+            params={"queue": "acme-voice", "at": "2027-03-01T12:00:00Z"},
+        )
+        assert found.json() == {
+            "contract_id": contract["id"],
+            "client_id": acme["id"],
+            "queue": "acme-voice",
+        }
+        # 2027-01-01T01:00Z is still Dec 31 in São Paulo: not yet in force
+        before = await contracts.get(
+            "/v1/contracts/queue-lookup",
+            params={"queue": "acme-voice", "at": "2027-01-01T01:00:00Z"},
+        )
+        assert before.status_code == 404
+        assert before.headers["content-type"] == "application/problem+json"
+
+    async def test_a_past_time_finds_a_contract_that_has_since_ended(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        term = {"start_date": "2025-01-01", "initial_term_months": 12, "renewal_type": "fixed"}
+        _, contract = await signed_sla(contracts, term=term)
+        assert contract["status"] == "expired"
+        found = await contracts.get(
+            "/v1/contracts/queue-lookup",
+            params={"queue": "acme-voice", "at": "2025-06-01T12:00:00-03:00"},
+        )
+        assert found.json()["contract_id"] == contract["id"]
+
+    async def test_a_queue_cannot_be_claimed_twice(self, contracts: httpx.AsyncClient) -> None:
+        acme, _ = await signed_sla(contracts)
+        response = await contracts.post("/v1/contracts", json=sla(client_id=acme["id"]))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "scope.queues[0]"
+        later = {"start_date": "2029-01-01", "initial_term_months": 12, "renewal_type": "fixed"}
+        body = sla(client_id=acme["id"], term=later)
+        still = await contracts.post("/v1/contracts", json=body)
+        assert still.status_code == 422  # the first renews without limit
+
+
+class TestBillingTerms:
+    async def test_terms_status_and_fee_on_a_day(self, contracts: httpx.AsyncClient) -> None:
+        acme, contract = await signed_sla(contracts)
+        url = f"/v1/contracts/{contract['id']}"
+        terms = (await contracts.get(f"{url}/billing-terms", params={"on": "2027-03-01"})).json()
+        assert terms["status"] == "active" and terms["currency"] == "BRL"
+        assert terms["payment_terms_days"] == 30 and terms["price_plan_ref"] == "PP-ACME"
+        assert terms["term"]["end_date"] == "2027-12-31"
+        assert terms["termination"] == {
+            "requested": False,
+            "effective_date": None,
+            "early_termination_fee": None,
+        }
+        assert terms["service_credit_terms"]["credit_cap_percent"] == "10"
+        assert terms["client"]["legal_name"] == acme["legal_name"]
+        assert terms["operator"]["display_name"] == "Contact Partners"
+        await post(
+            contracts,
+            f"{url}/termination",
+            {"reason": "x", "notice_date": "2027-03-01", "effective_date": "2027-05-31"},
+            200,
+        )
+        after = (await contracts.get(f"{url}/billing-terms", params={"on": "2027-06-01"})).json()
+        assert after["status"] == "terminated"
+        assert after["termination"]["early_termination_fee"] == "30000.00"
+
+    async def test_invoice_runs_list_contracts_in_force(self, contracts: httpx.AsyncClient) -> None:
+        _, contract = await signed_sla(contracts)
+        params = {"status": "active", "active_on": "2027-02-01"}
+        listed = (await contracts.get("/v1/contracts", params=params)).json()
+        assert [c["id"] for c in listed["items"]] == [contract["id"]]
+        params["active_on"] = "2026-12-31"
+        assert (await contracts.get("/v1/contracts", params=params)).json()["items"] == []
+
+
+class TestTenants:
+    async def test_another_clients_contract_is_not_found(
+        self, contracts: httpx.AsyncClient, token: Any
+    ) -> None:
+        _, contract = await signed_sla(contracts)
+        other = await post(contracts, "/v1/organizations", client_body("Globex"))
+        headers = {"authorization": f"Bearer {token('client', client_id=other['id'])}"}
+        url = f"/v1/contracts/{contract['id']}"
+        for path in ("", "/events", "/document", "/billing-terms?on=2027-01-01"):
+            response = await contracts.get(url + path, headers=headers)
+            assert response.status_code == 404, path
+        assert (await contracts.get("/v1/contracts", headers=headers)).json()["items"] == []
+        feed = (await contracts.get("/v1/contracts/events", headers=headers)).json()
+        assert feed["items"] == []
+
+    async def test_a_partner_reads_its_own_client(
+        self, contracts: httpx.AsyncClient, token: Any
+    ) -> None:
+        acme, contract = await signed_sla(contracts)
+        headers = {"authorization": f"Bearer {token('partner', client_id=acme['id'])}"}
+        response = await contracts.get(f"/v1/contracts/{contract['id']}/events", headers=headers)
+        assert response.status_code == 200
+        assert response.json()["items"][0]["type"] == "contract.created"
+
+
+class TestDocuments:
+    async def test_html_and_pdf(self, contracts: httpx.AsyncClient) -> None:
+        _, contract = await signed_sla(contracts)
+        url = f"/v1/contracts/{contract['id']}/document"
+        html = await contracts.get(url)
+        assert html.headers["content-type"].startswith("text/html")
+        for text in ("Acme care service levels", "acme-voice", "voice_sl", "net 30 days"):
+            assert text in html.text
+        pdf = await contracts.get(url, params={"format": "pdf"})
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+
+    async def test_a_signed_version_keeps_the_text_signed(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        acme, contract = await signed_sla(contracts)
+        url = f"/v1/contracts/{contract['id']}/document"
+        html, pdf = (await contracts.get(url)), (await contracts.get(url, params={"format": "pdf"}))
+        await contracts.patch(
+            f"/v1/organizations/{acme['id']}",
+            json={"legal_name": "Acme Renamed S.A."},
+            headers={"If-Match": "*"},
+        )
+        assert (await contracts.get(url)).text == html.text
+        assert (await contracts.get(url, params={"format": "pdf"})).content == pdf.content
+        assert (
+            hashlib.sha256(html.content).hexdigest() == contract["versions"][0]["document_sha256"]
+        )
+
+    async def test_user_text_is_escaped(self, contracts: httpx.AsyncClient) -> None:
+        acme = (await signed_sla(contracts))[0]
+        body = sla(client_id=acme["id"], title="<script>x</script>", scope=None)
+        body.pop("service_levels")
+        body.pop("service_credit_terms")
+        created = await post(
+            contracts, "/v1/contracts", {**body, "type": "MSA", "termination": None}
+        )
+        html = (await contracts.get(f"/v1/contracts/{created['id']}/document")).text
+        assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+class TestReminders:
+    async def test_notice_deadline_within_n_days(self, contracts: httpx.AsyncClient) -> None:
+        _, contract = await signed_sla(contracts)
+        params = {"within_days": 30, "today": "2027-09-15"}
+        # the stored deadline is today's view (2027-10-02 for the first period)
+        reminders = (await contracts.get("/v1/contracts/reminders", params=params)).json()
+        assert [(r["contract"]["id"], r["kind"], r["due_on"]) for r in reminders["items"]] == [
+            (contract["id"], "notice_deadline", "2027-10-02")
+        ]
+        far = await contracts.get("/v1/contracts/reminders", params={"today": "2027-01-01"})
+        assert far.json()["items"] == []
+
+
+class TestExpiringSoon:
+    async def test_search_by_days_to_the_notice_deadline(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        # Dates relative to the real today: the filter counts from it.
+        today = datetime.now(UTC).date()
+        start = add_months(today, -11)
+        term = {
+            "start_date": start.isoformat(),
+            "initial_term_months": 12,
+            "renewal_type": "fixed",
+            "notice_days": 10,
+        }
+        _, contract = await signed_sla(contracts, term=term)
+        deadline = add_months(start, 12) - timedelta(days=11)
+        days = (deadline - today).days
+        assert 0 <= days <= 31
+        soon = await contracts.get("/v1/contracts", params={"expiring_within_days": days})
+        assert [c["id"] for c in soon.json()["items"]] == [contract["id"]]
+        assert soon.json()["items"][0]["notice_deadline"] == deadline.isoformat()
+        if days > 0:
+            earlier = await contracts.get(
+                "/v1/contracts", params={"expiring_within_days": days - 1}
+            )
+            assert earlier.json()["items"] == []
