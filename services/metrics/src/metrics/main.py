@@ -1,22 +1,50 @@
 """The metrics service: contact records, rollups, KPIs, SLA reports, billable usage, staffing."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from metrics.contracts_client import ContractsClient
+from metrics.records.router import router as records_router
 from metrics.settings import MetricsSettings, get_settings
 from metrics.sources.router import router as sources_router
 from shared.app import build_service_app
+from shared.http import ServiceClient
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 def create_app(settings: MetricsSettings | None = None) -> FastAPI:
-    return build_service_app(
-        settings or get_settings(),
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def clients(app: FastAPI) -> AsyncIterator[None]:
+        # Tests may put a client on a fake/real in-process contracts app before startup.
+        if getattr(app.state, "contracts", None) is None:
+            app.state.contracts = ContractsClient(
+                ServiceClient(
+                    "contracts", settings.contracts_url, token_provider=settings.service_tokens()
+                ),
+                ttl_seconds=settings.contracts_cache_ttl_seconds,
+            )
+        try:
+            yield
+        finally:
+            await app.state.contracts.aclose()
+
+    app = build_service_app(
+        settings,
         title="Contrato — metrics",
-        description="Contact records, KPIs and SLA reports.",
+        description="Contact records, KPIs, SLA reports, billable usage and staffing.",
         service_dir=SERVICE_DIR,
-        routers=[sources_router],
-        openapi_tags=[{"name": "sources", "description": "Platforms that push contact records"}],
+        routers=[sources_router, records_router],
+        extra_lifespan=clients,
+        openapi_tags=[
+            {"name": "sources", "description": "Platforms that push contact records"},
+            {"name": "contact records", "description": "Bulk, idempotent ingestion"},
+        ],
     )
+    app.state.contracts = None
+    return app

@@ -18,3 +18,8 @@ class MetricsSettings(ServiceSettings):
     # Set METRICS_CUSTOMER_KEY_SECRET in every real deployment; rotating it unlinks old keys.
     customer_key_secret: str = Field("development-only-customer-key-secret", min_length=16)
     max_batch_records: int = 10_000
+
+
+@lru_cache
+def get_settings() -> MetricsSettings:
+    return MetricsSettings()

@@ -1,0 +1,322 @@
+"""Pure parts of ingestion: per-row validation, the customer key, de-duplication inside a batch,
+and the rollup contribution of a record (added when it arrives, subtracted when it is replaced
+or erased)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from typing import Any
+
+from pydantic import ValidationError
+
+from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcome
+from metrics.records.schemas import AgentActivityIn, ContactRecordIn, Rejection
+
+INTERVAL = timedelta(minutes=15)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def customer_key(raw: str, secret: str) -> str:
+    """HMAC-SHA256 of the normalized identifier: e-mails lower-cased, phone numbers reduced to
+    digits (with a leading + kept), so the same person matches however the platform wrote it."""
+    text = raw.strip()
+    if "@" in text:
+        normalized = text.lower()
+    else:
+        digits = re.sub(r"[^0-9]", "", text)
+        normalized = ("+" if text.startswith("+") else "") + digits if digits else text.lower()
+    return hmac.new(secret.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def interval_start(ts: datetime) -> datetime:
+    """The 15-minute interval (UTC-aligned) a timestamp falls in."""
+    seconds = int((ts - EPOCH).total_seconds() // 900) * 900
+    return EPOCH + timedelta(seconds=seconds)
+
+
+def whole_seconds(delta: timedelta) -> int:
+    """Seconds, rounded half up (platforms give milliseconds; we keep whole seconds)."""
+    return int((delta.total_seconds() * 1000 + 500) // 1000)
+
+
+def _field_of(loc: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in loc) or "record"
+
+
+def rejections_of(index: int, exc: ValidationError) -> list[Rejection]:
+    return [
+        Rejection(index=index, field=_field_of(e["loc"]), message=e["msg"]) for e in exc.errors()
+    ]
+
+
+@dataclass(slots=True)
+class NormalizedRecord:
+    """A validated record, ready to store (contract resolved later)."""
+
+    index: int
+    id: uuid.UUID
+    external_id: str
+    contract_id: uuid.UUID | None
+    client_id: uuid.UUID | None
+    queue: str
+    channel: str
+    direction: str
+    initiation: str
+    agent: str | None
+    enqueued_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wait_seconds: int
+    talk_seconds: int
+    hold_seconds: int
+    acw_seconds: int
+    outcome: str
+    transferred: bool
+    resolved: bool | None
+    csat: int | None
+    nps: int | None
+    customer_key: str | None
+    attributes: dict[str, Any] | None
+    updated_at: datetime
+
+
+def normalize_contact(
+    index: int, raw: Mapping[str, Any], *, secret: str, new_id: Any
+) -> NormalizedRecord | list[Rejection]:
+    """Validate one pushed record; answer the normalized record or its rejections."""
+    try:
+        data = ContactRecordIn.model_validate(raw)
+    except ValidationError as exc:
+        return rejections_of(index, exc)
+    problems: list[Rejection] = []
+
+    def refuse(field_name: str, message: str) -> None:
+        problems.append(Rejection(index=index, field=field_name, message=message))
+
+    if data.answered_at is not None and data.answered_at < data.enqueued_at:
+        refuse("answered_at", "must not be before enqueued_at")
+    if data.ended_at is not None and data.ended_at < data.enqueued_at:
+        refuse("ended_at", "must not be before enqueued_at")
+    answered = data.outcome is Outcome.answered
+    if not answered and data.answered_at is not None:
+        refuse("answered_at", f"must be empty when the outcome is {data.outcome.value}")
+    if not answered and (data.talk_seconds or data.hold_seconds or data.acw_seconds):
+        refuse("talk_seconds", f"handle time must be 0 when the outcome is {data.outcome.value}")
+    wait = data.wait_seconds
+    if wait is None:
+        if answered and data.answered_at is not None:
+            wait = whole_seconds(data.answered_at - data.enqueued_at)
+        elif not answered and data.ended_at is not None:
+            wait = whole_seconds(data.ended_at - data.enqueued_at)
+        elif answered and data.direction is Direction.outbound:
+            wait = 0
+        else:
+            refuse("wait_seconds", "give wait_seconds, or answered_at / ended_at to derive it")
+    if problems:
+        return problems
+    assert wait is not None
+    initiation = data.initiation or (
+        Initiation.outbound if data.direction is Direction.outbound else Initiation.inbound
+    )
+    return NormalizedRecord(
+        index=index,
+        id=new_id(),
+        external_id=data.external_id,
+        contract_id=data.contract_id,
+        client_id=None,
+        queue=data.queue,
+        channel=data.channel,
+        direction=data.direction.value,
+        initiation=initiation.value,
+        agent=data.agent,
+        enqueued_at=data.enqueued_at.astimezone(UTC),
+        answered_at=data.answered_at,
+        ended_at=data.ended_at,
+        wait_seconds=wait,
+        talk_seconds=data.talk_seconds,
+        hold_seconds=data.hold_seconds,
+        acw_seconds=data.acw_seconds,
+        outcome=data.outcome.value,
+        transferred=data.transferred,
+        resolved=data.resolved,
+        csat=data.csat,
+        nps=data.nps,
+        customer_key=customer_key(data.customer, secret) if data.customer else None,
+        attributes=data.attributes,
+        updated_at=data.updated_at or data.ended_at or data.enqueued_at,
+    )
+
+
+def latest_per_key(records: Iterable[NormalizedRecord]) -> tuple[list[NormalizedRecord], int]:
+    """One record per external id: the latest version (the later in the batch on a tie).
+    Answers the kept records and how many were superseded inside the batch."""
+    kept: dict[str, NormalizedRecord] = {}
+    superseded = 0
+    for record in records:
+        held = kept.get(record.external_id)
+        if held is not None:
+            superseded += 1
+            if record.updated_at < held.updated_at:
+                continue
+        kept[record.external_id] = record
+    return list(kept.values()), superseded
+
+
+@dataclass(slots=True)
+class ActivityRow:
+    index: int
+    id: uuid.UUID
+    external_id: str
+    contract_id: uuid.UUID
+    agent: str
+    state: str
+    started_at: datetime
+    ended_at: datetime
+    updated_at: datetime
+
+
+def normalize_activity(
+    index: int, raw: Mapping[str, Any], *, new_id: Any
+) -> ActivityRow | list[Rejection]:
+    try:
+        data = AgentActivityIn.model_validate(raw)
+    except ValidationError as exc:
+        return rejections_of(index, exc)
+    if data.ended_at < data.started_at:
+        return [Rejection(index=index, field="ended_at", message="must not be before started_at")]
+    return ActivityRow(
+        index=index,
+        id=new_id(),
+        external_id=data.external_id,
+        contract_id=data.contract_id,
+        agent=data.agent,
+        state=data.state.value,
+        started_at=data.started_at.astimezone(UTC),
+        ended_at=data.ended_at.astimezone(UTC),
+        updated_at=data.updated_at or data.ended_at,
+    )
+
+
+# --- rollups -------------------------------------------------------------------------------
+
+# The summed columns of contact_rollup, in table order (the two histograms follow them).
+ROLLUP_SUMS = (
+    "contacts",
+    "answered",
+    "abandoned",
+    "flow_outs",
+    "wait_answered",
+    "wait_abandoned",
+    "handle_seconds",
+    "handle_units_6",
+    "handle_units_60",
+    "transferred",
+    "fcr_resolved",
+    "fcr_known",
+    "csat_responses",
+    "csat_sum",
+    "csat_top2",
+    "nps_responses",
+    "nps_promoters",
+    "nps_detractors",
+)
+ROLLUP_KEY = ("contract_id", "queue", "channel", "direction", "interval_start")
+# What the rollups need to know of a record.
+ROLLUP_FACTS = (
+    "contract_id",
+    "client_id",
+    "queue",
+    "channel",
+    "direction",
+    "enqueued_at",
+    "outcome",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "acw_seconds",
+    "transferred",
+    "resolved",
+    "csat",
+    "nps",
+)
+
+
+def contribution(r: Any) -> list[int]:
+    """The record's share of each of ROLLUP_SUMS (``r`` has the ROLLUP_FACTS attributes)."""
+    answered = r.outcome == "answered"
+    abandoned = r.outcome == "abandoned"
+    handle = r.talk_seconds + r.hold_seconds + r.acw_seconds if answered else 0
+    return [
+        1,
+        int(answered),
+        int(abandoned),
+        int(r.outcome == "flow_out"),
+        r.wait_seconds if answered else 0,
+        r.wait_seconds if abandoned else 0,
+        handle,
+        -(-handle // 6),
+        -(-handle // 60),
+        int(bool(r.transferred)),
+        int(r.resolved is True),
+        int(r.resolved is not None),
+        int(r.csat is not None),
+        r.csat or 0,
+        int(r.csat is not None and r.csat >= 4),
+        int(r.nps is not None),
+        int(r.nps is not None and r.nps >= 9),
+        int(r.nps is not None and r.nps <= 6),
+    ]
+
+
+@dataclass
+class RollupDelta:
+    client_id: uuid.UUID | None
+    sums: list[int]
+    answered_waits: dict[int, int] = field(default_factory=dict)
+    abandoned_waits: dict[int, int] = field(default_factory=dict)
+
+    @staticmethod
+    def cumulative(waits: dict[int, int]) -> list[int]:
+        histogram = [0] * HISTOGRAM_SIZE
+        for wait, count in waits.items():
+            if wait < HISTOGRAM_SIZE:
+                histogram[wait] += count
+        return list(accumulate(histogram))
+
+    def is_zero(self) -> bool:
+        return (
+            not any(self.sums)
+            and not any(self.answered_waits.values())
+            and not any(self.abandoned_waits.values())
+        )
+
+
+def rollup_deltas(added: Iterable[Any], removed: Iterable[Any]) -> dict[tuple, RollupDelta]:
+    """What to add to each rollup row: +1 share of every added record, -1 of every removed."""
+    deltas: dict[tuple, RollupDelta] = {}
+    for sign, records in ((1, added), (-1, removed)):
+        for r in records:
+            key = (r.contract_id, r.queue, r.channel, r.direction, interval_start(r.enqueued_at))
+            delta = deltas.get(key)
+            if delta is None:
+                delta = deltas[key] = RollupDelta(r.client_id, [0] * len(ROLLUP_SUMS))
+            elif delta.client_id is None:
+                delta.client_id = r.client_id
+            for i, value in enumerate(contribution(r)):
+                if value:
+                    delta.sums[i] += sign * value
+            if r.outcome == "answered":
+                waits = delta.answered_waits
+            elif r.outcome == "abandoned":
+                waits = delta.abandoned_waits
+            else:
+                continue
+            waits[r.wait_seconds] = waits.get(r.wait_seconds, 0) + sign
+    return {k: d for k, d in deltas.items() if not d.is_zero()}

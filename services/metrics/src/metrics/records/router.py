@@ -1,0 +1,81 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from metrics.deps import IngestDep
+from metrics.records.repository import RecordRepository
+from metrics.records.schemas import ActivityBatch, BatchResult, ContactBatch, ContactRecordRead
+from shared.auth import Principal, Role, require
+from shared.db import SessionDep
+from shared.pagination import Page, PageParamsDep
+
+router = APIRouter(tags=["contact records"])
+
+INGESTERS = (Role.operator, Role.partner, Role.service)
+READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
+
+BATCH_RESPONSE = {
+    "content": {
+        "application/json": {
+            "example": {
+                "received": 3,
+                "inserted": 1,
+                "updated": 1,
+                "unchanged": 0,
+                "rejected": 1,
+                "rejections": [{"index": 2, "field": "enqueued_at", "message": "Field required"}],
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "/v1/contact-records",
+    summary="Push up to 10,000 contact records (idempotent; newer versions replace older)",
+    responses={200: BATCH_RESPONSE, 404: {"description": "No such source (or not yours)"}},
+)
+async def ingest_contact_records(
+    batch: ContactBatch,
+    service: IngestDep,
+    principal: Annotated[Principal, Depends(require(*INGESTERS))],
+) -> BatchResult:
+    return await service.ingest_contacts(principal, batch.source, batch.records)
+
+
+@router.get("/v1/contact-records", summary="List contact records (oldest first)")
+async def list_contact_records(
+    session: SessionDep,
+    page: PageParamsDep,
+    principal: Annotated[Principal, Depends(require(*READERS))],
+    contract_id: uuid.UUID | None = None,
+    enqueued_from: Annotated[datetime | None, Query(alias="from")] = None,
+    enqueued_to: Annotated[datetime | None, Query(alias="to")] = None,
+) -> Page[ContactRecordRead]:
+    items, next_cursor = await RecordRepository(session).list_contacts(
+        page,
+        contract_id=contract_id,
+        client_id=principal.tenant_client_id,
+        start=enqueued_from,
+        end=enqueued_to,
+    )
+    return Page[ContactRecordRead](
+        items=[ContactRecordRead.model_validate(r) for r in items],
+        next_cursor=next_cursor,
+        limit=page.limit,
+    )
+
+
+@router.post(
+    "/v1/agent-activity",
+    summary="Push up to 10,000 agent activity spans (idempotent; newer versions replace older)",
+    responses={200: BATCH_RESPONSE, 404: {"description": "No such source (or not yours)"}},
+)
+async def ingest_agent_activity(
+    batch: ActivityBatch,
+    service: IngestDep,
+    principal: Annotated[Principal, Depends(require(*INGESTERS))],
+) -> BatchResult:
+    return await service.ingest_activity(principal, batch.source, batch.records)
