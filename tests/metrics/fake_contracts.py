@@ -20,8 +20,8 @@ from fastapi.responses import JSONResponse
 class FakeContracts:
     terms: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     # queue -> [(contract_id, client_id, from, to)]
-    queues: dict[str, list[tuple[uuid.UUID, uuid.UUID, datetime | None, datetime | None]]] = (
-        field(default_factory=dict)
+    queues: dict[str, list[tuple[uuid.UUID, uuid.UUID, datetime | None, datetime | None]]] = field(
+        default_factory=dict
     )
     calls: list[str] = field(default_factory=list)
 
@@ -82,7 +82,11 @@ def build_fake_contracts_app(data: FakeContracts) -> FastAPI:
         data.calls.append(f"queue-lookup {queue}")
         for contract_id, client_id, start, end in data.queues.get(queue, []):
             if (start is None or at >= start) and (end is None or at < end):
-                return {"contract_id": str(contract_id), "client_id": str(client_id), "queue": queue}
+                return {
+                    "contract_id": str(contract_id),
+                    "client_id": str(client_id),
+                    "queue": queue,
+                }
         return problem(404, f"no active contract claims queue {queue}")
 
     @app.get("/v1/contracts/{contract_id}/service-terms")

@@ -18,7 +18,9 @@ async def push(client: httpx.AsyncClient, records: list[dict], source: str = "pb
 class TestBatch:
     async def test_insert_then_resend_is_unchanged(self, metrics: httpx.AsyncClient) -> None:
         await make_source(metrics)
-        records = [contact(f"a{i}", T0 + timedelta(minutes=i), contract_id=CONTRACT) for i in range(5)]
+        records = [
+            contact(f"a{i}", T0 + timedelta(minutes=i), contract_id=CONTRACT) for i in range(5)
+        ]
         first = await push(metrics, records)
         assert (first["inserted"], first["updated"], first["unchanged"]) == (5, 0, 0)
         again = await push(metrics, records)
