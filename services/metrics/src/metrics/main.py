@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from metrics.contracts_client import ContractsClient
+from metrics.kpis.router import router as kpis_router
 from metrics.records.router import router as records_router
 from metrics.settings import MetricsSettings, get_settings
 from metrics.sources.router import router as sources_router
@@ -39,11 +40,12 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         title="Contrato — metrics",
         description="Contact records, KPIs, SLA reports, billable usage and staffing.",
         service_dir=SERVICE_DIR,
-        routers=[sources_router, records_router],
+        routers=[sources_router, records_router, kpis_router],
         extra_lifespan=clients,
         openapi_tags=[
             {"name": "sources", "description": "Platforms that push contact records"},
             {"name": "contact records", "description": "Bulk, idempotent ingestion"},
+            {"name": "kpis", "description": "Figures with numerators and denominators"},
         ],
     )
     app.state.contracts = None
