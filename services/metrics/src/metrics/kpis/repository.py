@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics.kpis.figures import SCALAR_FIELDS, Sums
-from metrics.records.models import HISTOGRAM_MAX_SECONDS, HANDLING_STATES, PRODUCTIVE_STATES
+from metrics.records.models import HISTOGRAM_MAX_SECONDS
 from metrics.records.repository import raw_connection
 
 # Granularities whose buckets are date_trunc units in the contract's time zone.
@@ -186,6 +186,3 @@ class KpiRepository:
             "least(ended_at, $2) AS ended_at FROM agent_activity WHERE " + " AND ".join(clauses),
             *params,
         )
-
-
-__all__ = ["HANDLING_STATES", "PRODUCTIVE_STATES", "KpiRepository", "Scope", "SumsRow"]
