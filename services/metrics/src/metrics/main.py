@@ -10,6 +10,7 @@ from metrics.contracts_client import ContractsClient
 from metrics.kpis.router import router as kpis_router
 from metrics.records.router import router as records_router
 from metrics.settings import MetricsSettings, get_settings
+from metrics.sla.router import router as sla_router
 from metrics.sources.router import router as sources_router
 from shared.app import build_service_app
 from shared.http import ServiceClient
@@ -40,12 +41,13 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         title="Contrato — metrics",
         description="Contact records, KPIs, SLA reports, billable usage and staffing.",
         service_dir=SERVICE_DIR,
-        routers=[sources_router, records_router, kpis_router],
+        routers=[sources_router, records_router, kpis_router, sla_router],
         extra_lifespan=clients,
         openapi_tags=[
             {"name": "sources", "description": "Platforms that push contact records"},
             {"name": "contact records", "description": "Bulk, idempotent ingestion"},
             {"name": "kpis", "description": "Figures with numerators and denominators"},
+            {"name": "sla reports", "description": "Service levels evaluated per month"},
         ],
     )
     app.state.contracts = None

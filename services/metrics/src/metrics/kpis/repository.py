@@ -82,6 +82,8 @@ def _where(scope: Scope, time_column: str, params: list[Any]) -> str:
 def _bucket(granularity: str, time_column: str, params: list[Any], tz: str) -> str:
     if granularity == "total":
         return "$1::timestamptz"
+    if granularity == "minute":
+        return f"date_trunc('minute', {time_column})"
     if granularity == "15min":
         if time_column == "interval_start":
             return "interval_start"
