@@ -62,14 +62,21 @@ class Sums:
         return self.answered + self.abandoned + self.flow_outs
 
     def answered_within(self, seconds: int) -> int:
-        return 0 if seconds < 0 else self.answered_le[seconds]
+        return _read(self.answered_le, seconds)
 
     def abandoned_within(self, seconds: int) -> int:
-        return 0 if seconds < 0 else self.abandoned_le[seconds]
+        return _read(self.abandoned_le, seconds)
 
     def short_abandons(self, short_abandon_seconds: int) -> int:
         """Abandons with wait <= S; S = 0 means no short-abandon rule (none are short)."""
         return self.abandoned_within(short_abandon_seconds) if short_abandon_seconds > 0 else 0
+
+
+def _read(counts: dict[int, int], seconds: int) -> int:
+    """Counts at a bound; no bounds at all means no contacts (a missing bound is a bug)."""
+    if seconds < 0 or not counts:
+        return 0
+    return counts[seconds]
 
 
 SCALAR_FIELDS = tuple(f.name for f in fields(Sums) if f.name not in ("answered_le", "abandoned_le"))

@@ -93,9 +93,10 @@ def _bucket(granularity: str, time_column: str, params: list[Any], tz: str) -> s
 
 
 def _to_sums(row: Any, bounds: Sequence[int]) -> Sums:
-    sums = Sums(**{f: row[f] or 0 for f in SCALAR_FIELDS})
-    sums.answered_le = {k: row[f"ale_{k}"] or 0 for k in bounds}
-    sums.abandoned_le = {k: row[f"able_{k}"] or 0 for k in bounds}
+    # sum(bigint) is numeric in PostgreSQL: back to int.
+    sums = Sums(**{f: int(row[f] or 0) for f in SCALAR_FIELDS})
+    sums.answered_le = {k: int(row[f"ale_{k}"] or 0) for k in bounds}
+    sums.abandoned_le = {k: int(row[f"able_{k}"] or 0) for k in bounds}
     return sums
 
 
