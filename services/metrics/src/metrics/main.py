@@ -7,11 +7,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from metrics.contracts_client import ContractsClient
+from metrics.customers.router import router as customers_router
 from metrics.kpis.router import router as kpis_router
 from metrics.records.router import router as records_router
 from metrics.settings import MetricsSettings, get_settings
 from metrics.sla.router import router as sla_router
 from metrics.sources.router import router as sources_router
+from metrics.staffing.router import router as staffing_router
+from metrics.usage.router import router as usage_router
 from shared.app import build_service_app
 from shared.http import ServiceClient
 
@@ -41,13 +44,24 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         title="Contrato — metrics",
         description="Contact records, KPIs, SLA reports, billable usage and staffing.",
         service_dir=SERVICE_DIR,
-        routers=[sources_router, records_router, kpis_router, sla_router],
+        routers=[
+            sources_router,
+            records_router,
+            kpis_router,
+            sla_router,
+            usage_router,
+            staffing_router,
+            customers_router,
+        ],
         extra_lifespan=clients,
         openapi_tags=[
             {"name": "sources", "description": "Platforms that push contact records"},
             {"name": "contact records", "description": "Bulk, idempotent ingestion"},
             {"name": "kpis", "description": "Figures with numerators and denominators"},
             {"name": "sla reports", "description": "Service levels evaluated per month"},
+            {"name": "usage", "description": "Billable usage per month"},
+            {"name": "staffing", "description": "Erlang C staffing and feasibility"},
+            {"name": "customers", "description": "Erasure of a customer's records"},
         ],
     )
     app.state.contracts = None
