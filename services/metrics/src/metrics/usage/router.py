@@ -1,6 +1,6 @@
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
@@ -12,6 +12,7 @@ from metrics.timeutil import month_bounds
 from metrics.usage.service import UsageService
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
+from shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
@@ -52,10 +53,14 @@ async def get_usage(
     principal: Annotated[Principal, Depends(require(*READERS))],
     contract_id: uuid.UUID,
     period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
-    increment_seconds: Literal[1, 6, 60] = 1,
+    increment_seconds: Annotated[
+        int, Query(description="Per-contact rounding: 1 (per second), 6, or 60 (started minute)")
+    ] = 1,
     channel: Annotated[list[str] | None, Query()] = None,
     queue: Annotated[list[str] | None, Query()] = None,
 ) -> Usage:
+    if increment_seconds not in (1, 6, 60):
+        raise ValidationFailed.on("increment_seconds", "must be 1, 6 or 60")
     first, last, _, _ = month_bounds(period, ZoneInfo("UTC"))
     terms = await contracts.service_terms(contract_id, first, last, token=principal.token)
     body = await UsageService(KpiRepository(session)).usage(
