@@ -76,7 +76,7 @@ class ContactBatch(BaseModel):
     )
 
     source: str = Field(min_length=1, max_length=100, description="Name of a registered source")
-    records: list[dict[str, Any]] = Field(
+    records: list[Any] = Field(
         max_length=10_000,
         description="Up to 10,000 objects of the ContactRecordIn shape; each is validated on "
         "its own, so a bad one is reported without losing the others",
@@ -127,7 +127,7 @@ class ActivityBatch(BaseModel):
     )
 
     source: str = Field(min_length=1, max_length=100)
-    records: list[dict[str, Any]] = Field(max_length=10_000)
+    records: list[Any] = Field(max_length=10_000)
 
 
 class ContactRecordRead(BaseModel):
