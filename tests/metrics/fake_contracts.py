@@ -58,8 +58,8 @@ class FakeContracts:
                 }
             ],
         }
-        for queue in queues or []:
-            self.queues.setdefault(queue, []).append((contract_id, client_id, None, None))
+        for queue in queues or []:  # the latest registration wins (tests reuse queue names)
+            self.queues.setdefault(queue, []).insert(0, (contract_id, client_id, None, None))
         return contract_id, client_id
 
 

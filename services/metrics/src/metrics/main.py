@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
+from metrics.imports.router import router as imports_router
 from metrics.kpis.router import router as kpis_router
 from metrics.records.router import router as records_router
 from metrics.settings import MetricsSettings, get_settings
@@ -47,6 +48,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         routers=[
             sources_router,
             records_router,
+            imports_router,
             kpis_router,
             sla_router,
             usage_router,
@@ -57,6 +59,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         openapi_tags=[
             {"name": "sources", "description": "Platforms that push contact records"},
             {"name": "contact records", "description": "Bulk, idempotent ingestion"},
+            {"name": "imports", "description": "Files in platform formats"},
             {"name": "kpis", "description": "Figures with numerators and denominators"},
             {"name": "sla reports", "description": "Service levels evaluated per month"},
             {"name": "usage", "description": "Billable usage per month"},
