@@ -75,7 +75,7 @@ class TestAmazonConnectParser:
 
 class TestQueueLogParser:
     def test_events_become_contacts(self) -> None:
-        records, lines, problems = parse_asterisk_queue_log(QUEUE_LOG_INLINE.splitlines())
+        records, _, problems = parse_asterisk_queue_log(QUEUE_LOG_INLINE.splitlines())
         by_id = {r["external_id"]: r for r in records}
         assert set(by_id) == {"1.101", "1.105", "1.107", "1.109"}
         assert by_id["1.101"]["agent"] == "agent-2001" and by_id["1.101"]["talk_seconds"] == 300
