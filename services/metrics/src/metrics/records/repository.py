@@ -67,9 +67,26 @@ _FACTS = ", ".join(f"r.{c}" for c in ROLLUP_FACTS)
 _KEY = "contract_id, queue, channel, direction, interval_start"
 
 # Statements below are built from the constant column lists above, never from input.
+# The histograms travel as array literals (text) and are cast here.
+_ROLLUP_SELECT = ", ".join(f"{c}::integer[]" if c.endswith("_le") else c for c in ROLLUP_COLUMNS)
+_TEMP_TYPES = {
+    "contract_id": "uuid",
+    "queue": "text",
+    "channel": "text",
+    "direction": "text",
+    "interval_start": "timestamptz",
+    "client_id": "uuid",
+    "answered_le": "text",
+    "abandoned_le": "text",
+}
+CREATE_ROLLUP_TEMP = (
+    "CREATE TEMP TABLE IF NOT EXISTS _ingest_rollup ("
+    + ", ".join(f"{c} {_TEMP_TYPES.get(c, 'bigint')}" for c in ROLLUP_COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
+)
 UPSERT_ROLLUPS = f"""
 INSERT INTO contact_rollup AS r ({", ".join(ROLLUP_COLUMNS)})
-SELECT {", ".join(ROLLUP_COLUMNS)} FROM _ingest_rollup ORDER BY {_KEY}
+SELECT {_ROLLUP_SELECT} FROM _ingest_rollup ORDER BY {_KEY}
 ON CONFLICT ({_KEY}) DO UPDATE SET
     client_id = coalesce(r.client_id, excluded.client_id),
     {", ".join(f"{c} = r.{c} + excluded.{c}" for c in ROLLUP_SUMS)},
@@ -164,8 +181,9 @@ class RecordRepository:
         if updated:
             replaced = await conn.fetch(
                 f"""
-                DELETE FROM contact_record r USING _ingest_contact i
-                WHERE i.id = ANY($1::uuid[]) AND r.source_id = i.source_id
+                DELETE FROM contact_record r
+                USING _ingest_contact i JOIN unnest($1::uuid[]) AS u(id) ON u.id = i.id
+                WHERE r.source_id = i.source_id
                   AND r.external_id = i.external_id AND r.id <> i.id
                 RETURNING {_FACTS}
                 """,  # noqa: S608
@@ -174,7 +192,7 @@ class RecordRepository:
         if status:
             await conn.execute(
                 f"INSERT INTO contact_record ({_COLS}) SELECT {_COLS} FROM _ingest_contact "  # noqa: S608
-                "WHERE id = ANY($1::uuid[])",
+                "JOIN unnest($1::uuid[]) AS u(id) USING (id)",
                 list(status),
             )
         return status, replaced
@@ -183,10 +201,7 @@ class RecordRepository:
         if not deltas:
             return
         conn = await self._conn()
-        await conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS _ingest_rollup "
-            "(LIKE contact_rollup INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
+        await conn.execute(CREATE_ROLLUP_TEMP)
         await conn.execute("TRUNCATE _ingest_rollup")
         await conn.copy_records_to_table(
             "_ingest_rollup",
@@ -196,8 +211,8 @@ class RecordRepository:
                     *key,
                     d.client_id,
                     *d.sums,
-                    RollupDelta.cumulative(d.answered_waits),
-                    RollupDelta.cumulative(d.abandoned_waits),
+                    RollupDelta.cumulative_text(d.answered_waits),
+                    RollupDelta.cumulative_text(d.abandoned_waits),
                 )
                 for key, d in deltas.items()
             ],
