@@ -6,7 +6,8 @@
 The service path is the whole request: JSON parsing, per-row validation, the customer-key
 hash, COPY into a temporary table, the key upsert, the partitioned insert and the exact rollup
 update. The baseline COPYs the same rows (already as tuples) into the same contact_record
-table (partitioned, same indexes), emptied first, in the same PostgreSQL. Prints both rates and their ratio (goal: >= 0.4).
+table (partitioned, same indexes), emptied first, in the same PostgreSQL.
+Prints both rates and their ratio (goal: >= 0.4).
 
 Records arrive in time order at the density of a contract with ``--monthly-volume`` contacts
 a month (a 10,000-record batch then spans a few hours, as a platform's pushes do), so each
