@@ -1,7 +1,13 @@
 """Every table of the service, imported in one place for Alembic."""
 
 from metrics.base import Base, idempotency
-from metrics.records.models import AgentActivity, ContactKey, ContactRecord, ContactRollup
+from metrics.records.models import (
+    AgentActivity,
+    ContactKey,
+    ContactRecord,
+    ContactRollup,
+    ContactRollupHour,
+)
 from metrics.sla.models import SlaReport
 from metrics.sources.models import Source
 
@@ -11,6 +17,7 @@ __all__ = [
     "ContactKey",
     "ContactRecord",
     "ContactRollup",
+    "ContactRollupHour",
     "SlaReport",
     "Source",
     "idempotency",

@@ -66,3 +66,22 @@ def parse_instant(text: str, tz: ZoneInfo) -> datetime:
 
 def aligned_to_interval(ts: datetime) -> bool:
     return ts.timestamp() % 900 == 0
+
+
+def hourly_rollups_fit(start: datetime, end: datetime, granularity: str, tz: ZoneInfo) -> bool:
+    """Whether hourly rollups answer exactly: hour-aligned range and buckets, and a time zone
+    whose offset stays whole hours over the range (checked each day and at both ends)."""
+    if granularity not in ("hour", "day", "week", "month", "total"):
+        return False
+    if start.timestamp() % 3600 or end.timestamp() % 3600:
+        return False
+    if granularity == "total":
+        return True
+    probe = start
+    while True:
+        offset = probe.astimezone(tz).utcoffset()
+        if offset is None or offset.total_seconds() % 3600:
+            return False
+        if probe >= end:
+            return True
+        probe = min(end, probe + timedelta(hours=12))

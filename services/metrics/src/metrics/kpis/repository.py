@@ -8,12 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics.kpis.figures import SCALAR_FIELDS, Sums
 from metrics.records.models import HISTOGRAM_MAX_SECONDS
 from metrics.records.repository import raw_connection
+from metrics.timeutil import hourly_rollups_fit
 
 # Granularities whose buckets are date_trunc units in the contract's time zone.
 TRUNC_UNITS = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
@@ -125,6 +127,7 @@ class KpiRepository:
         bounds = sorted(set(bounds))
         groups = [GROUP_COLUMNS[g] for g in ([group_by] if group_by else [])] + list(extra_groups)
         use_raw = raw or "agent" in groups or not rollups_can_answer(bounds)
+        hourly = not use_raw and hourly_rollups_fit(start, end, granularity, ZoneInfo(tz))
         params: list[Any] = [start, end]
         time_column = "enqueued_at" if use_raw else "interval_start"
         bucket = _bucket(granularity, time_column, params, tz)
@@ -142,7 +145,7 @@ class KpiRepository:
                     f"AS able_{k}"
                 )
         else:
-            table = "contact_rollup"
+            table = "contact_rollup_hour" if hourly else "contact_rollup"
             columns = [f"sum({name}) AS {name}" for name in SCALAR_FIELDS]
             for k in bounds:
                 columns.append(f"sum(answered_le[{k + 1}]) AS ale_{k}")

@@ -331,3 +331,22 @@ def rollup_deltas(added: Iterable[Any], removed: Iterable[Any]) -> dict[tuple, R
                 continue
             waits[r.wait_seconds] = waits.get(r.wait_seconds, 0) + sign
     return {k: d for k, d in deltas.items() if not d.is_zero()}
+
+
+def by_hour(deltas: dict[tuple, RollupDelta]) -> dict[tuple, RollupDelta]:
+    """The same deltas summed per UTC hour, for the hourly rollups."""
+    hours: dict[tuple, RollupDelta] = {}
+    for (contract_id, queue, channel, direction, start), delta in deltas.items():
+        key = (contract_id, queue, channel, direction, start.replace(minute=0))
+        held = hours.get(key)
+        if held is None:
+            held = hours[key] = RollupDelta(delta.client_id, [0] * len(ROLLUP_SUMS))
+        held.client_id = held.client_id or delta.client_id
+        held.sums = [a + b for a, b in zip(held.sums, delta.sums, strict=True)]
+        for mine, theirs in (
+            (held.answered_waits, delta.answered_waits),
+            (held.abandoned_waits, delta.abandoned_waits),
+        ):
+            for wait, count in theirs.items():
+                mine[wait] = mine.get(wait, 0) + count
+    return hours

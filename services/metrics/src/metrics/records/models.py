@@ -120,15 +120,8 @@ class ContactKey(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ContactRollup(Base):
-    """Sums of the contacts of one contract, queue, channel and direction enqueued in one
-    15-minute interval (UTC-aligned, which is aligned in every real time zone)."""
-
-    __tablename__ = "contact_rollup"
-    __table_args__ = (
-        Index("ix_contact_rollup_client_id_interval_start", "client_id", "interval_start"),
-        Index("ix_contact_rollup_contract_id_interval_start", "contract_id", "interval_start"),
-    )
+class RollupColumns:
+    """The key and sums shared by the 15-minute and the hourly rollups."""
 
     contract_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     queue: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -157,6 +150,28 @@ class ContactRollup(Base):
     # answered_le[k+1] = answered contacts that waited <= k seconds (k = 0..600), cumulative.
     answered_le: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     abandoned_le: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+
+
+class ContactRollup(RollupColumns, Base):
+    """Sums of the contacts of one contract, queue, channel and direction enqueued in one
+    15-minute interval (UTC-aligned, which is aligned in every real time zone)."""
+
+    __tablename__ = "contact_rollup"
+    __table_args__ = (
+        Index("ix_contact_rollup_client_id_interval_start", "client_id", "interval_start"),
+        Index("ix_contact_rollup_contract_id_interval_start", "contract_id", "interval_start"),
+    )
+
+
+class ContactRollupHour(RollupColumns, Base):
+    """The same sums per UTC hour: a quarter of the rows for questions at hour, day, week or
+    month granularity in time zones whose offset is whole hours. Kept by the same deltas."""
+
+    __tablename__ = "contact_rollup_hour"
+    __table_args__ = (
+        Index("ix_contact_rollup_hour_client_id_interval_start", "client_id", "interval_start"),
+        Index("ix_contact_rollup_hour_contract_id_interval_start", "contract_id", "interval_start"),
+    )
 
 
 class AgentActivity(Base):

@@ -20,6 +20,7 @@ from metrics.records.ingest import (
     ActivityRow,
     NormalizedRecord,
     RollupDelta,
+    by_hour,
 )
 from metrics.records.models import ContactRecord
 from shared.pagination import PageParams, keyset, page_from_rows
@@ -85,7 +86,7 @@ CREATE_ROLLUP_TEMP = (
     + ") ON COMMIT DELETE ROWS"
 )
 UPSERT_ROLLUPS = f"""
-INSERT INTO contact_rollup AS r ({", ".join(ROLLUP_COLUMNS)})
+INSERT INTO {{table}} AS r ({", ".join(ROLLUP_COLUMNS)})
 SELECT {_ROLLUP_SELECT} FROM _ingest_rollup ORDER BY {_KEY}
 ON CONFLICT ({_KEY}) DO UPDATE SET
     client_id = coalesce(r.client_id, excluded.client_id),
@@ -198,8 +199,13 @@ class RecordRepository:
         return status, replaced
 
     async def add_to_rollups(self, deltas: dict[tuple, RollupDelta]) -> None:
+        """Add the deltas to the 15-minute rollups and, summed per hour, to the hourly ones."""
         if not deltas:
             return
+        await self._upsert_rollups("contact_rollup", deltas)
+        await self._upsert_rollups("contact_rollup_hour", by_hour(deltas))
+
+    async def _upsert_rollups(self, table: str, deltas: dict[tuple, RollupDelta]) -> None:
         conn = await self._conn()
         await conn.execute(CREATE_ROLLUP_TEMP)
         await conn.execute("TRUNCATE _ingest_rollup")
@@ -217,7 +223,7 @@ class RecordRepository:
                 for key, d in deltas.items()
             ],
         )
-        await conn.execute(UPSERT_ROLLUPS)
+        await conn.execute(UPSERT_ROLLUPS.format(table=table))
 
     async def erase_customer(self, key: str, client_id: uuid.UUID | None) -> list[asyncpg.Record]:
         """Delete a customer's records (keeping their keys as tombstones); answer their facts."""
