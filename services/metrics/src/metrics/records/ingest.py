@@ -37,8 +37,8 @@ def customer_key(raw: str, secret: str) -> str:
 
 def interval_start(ts: datetime) -> datetime:
     """The 15-minute interval (UTC-aligned) a timestamp falls in."""
-    seconds = int((ts - EPOCH).total_seconds() // 900) * 900
-    return EPOCH + timedelta(seconds=seconds)
+    seconds = int(ts.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % 900, UTC)
 
 
 def whole_seconds(delta: timedelta) -> int:
@@ -312,20 +312,28 @@ class RollupDelta:
 def rollup_deltas(added: Iterable[Any], removed: Iterable[Any]) -> dict[tuple, RollupDelta]:
     """What to add to each rollup row: +1 share of every added record, -1 of every removed."""
     deltas: dict[tuple, RollupDelta] = {}
+    width = len(ROLLUP_SUMS)
+    quarter: dict[datetime, datetime] = {}  # interval of each distinct enqueue instant
     for sign, records in ((1, added), (-1, removed)):
         for r in records:
-            key = (r.contract_id, r.queue, r.channel, r.direction, interval_start(r.enqueued_at))
+            at = r.enqueued_at
+            start = quarter.get(at)
+            if start is None:
+                start = quarter[at] = interval_start(at)
+            key = (r.contract_id, r.queue, r.channel, r.direction, start)
             delta = deltas.get(key)
             if delta is None:
-                delta = deltas[key] = RollupDelta(r.client_id, [0] * len(ROLLUP_SUMS))
+                delta = deltas[key] = RollupDelta(r.client_id, [0] * width)
             elif delta.client_id is None:
                 delta.client_id = r.client_id
+            sums = delta.sums
             for i, value in enumerate(contribution(r)):
                 if value:
-                    delta.sums[i] += sign * value
-            if r.outcome == "answered":
+                    sums[i] += sign * value
+            outcome = r.outcome
+            if outcome == "answered":
                 waits = delta.answered_waits
-            elif r.outcome == "abandoned":
+            elif outcome == "abandoned":
                 waits = delta.abandoned_waits
             else:
                 continue

@@ -63,7 +63,6 @@ ROLLUP_COLUMNS = (
     "answered_le",
     "abandoned_le",
 )
-_COLS = ", ".join(CONTACT_COLUMNS)
 _FACTS = ", ".join(f"r.{c}" for c in ROLLUP_FACTS)
 _KEY = "contract_id, queue, channel, direction, interval_start"
 
@@ -121,53 +120,30 @@ class RecordRepository:
         self, source_id: uuid.UUID, records: Sequence[NormalizedRecord]
     ) -> tuple[dict[uuid.UUID, bool], list[asyncpg.Record]]:
         """Store the latest version of each record. Answers {record id: inserted?} for the rows
-        written (absent = unchanged) and the facts of the rows they replaced."""
+        written (absent = unchanged) and the facts of the rows they replaced.
+
+        Only the narrow keys go through a temporary table; the records that won their key are
+        then COPYed straight into the partitioned table."""
         conn = await self._conn()
         await conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS _ingest_contact "
-            "(LIKE contact_record INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            "CREATE TEMP TABLE IF NOT EXISTS _ingest_key (source_id uuid, external_id text, "
+            "record_id uuid, enqueued_at timestamptz, updated_at timestamptz) "
+            "ON COMMIT DELETE ROWS"
         )
-        await conn.execute("TRUNCATE _ingest_contact")
+        await conn.execute("TRUNCATE _ingest_key")
         await conn.copy_records_to_table(
-            "_ingest_contact",
-            columns=CONTACT_COLUMNS,
+            "_ingest_key",
+            columns=("source_id", "external_id", "record_id", "enqueued_at", "updated_at"),
             records=[
-                (
-                    r.id,
-                    r.enqueued_at,
-                    source_id,
-                    r.external_id,
-                    r.contract_id,
-                    r.client_id,
-                    r.queue,
-                    r.channel,
-                    r.direction,
-                    r.initiation,
-                    r.agent,
-                    r.answered_at,
-                    r.ended_at,
-                    r.wait_seconds,
-                    r.talk_seconds,
-                    r.hold_seconds,
-                    r.acw_seconds,
-                    r.outcome,
-                    r.transferred,
-                    r.resolved,
-                    r.csat,
-                    r.nps,
-                    r.customer_key,
-                    None if r.attributes is None else json.dumps(r.attributes),
-                    r.updated_at,
-                )
-                for r in records
+                (source_id, r.external_id, r.id, r.enqueued_at, r.updated_at) for r in records
             ],
         )
         written = await conn.fetch(
             """
             INSERT INTO contact_key AS k
                 (source_id, external_id, record_id, enqueued_at, updated_at)
-            SELECT source_id, external_id, id, enqueued_at, updated_at
-            FROM _ingest_contact ORDER BY external_id
+            SELECT source_id, external_id, record_id, enqueued_at, updated_at
+            FROM _ingest_key ORDER BY external_id
             ON CONFLICT (source_id, external_id) DO UPDATE SET
                 record_id = excluded.record_id,
                 enqueued_at = excluded.enqueued_at,
@@ -183,18 +159,48 @@ class RecordRepository:
             replaced = await conn.fetch(
                 f"""
                 DELETE FROM contact_record r
-                USING _ingest_contact i JOIN unnest($1::uuid[]) AS u(id) ON u.id = i.id
+                USING _ingest_key i JOIN unnest($1::uuid[]) AS u(id) ON u.id = i.record_id
                 WHERE r.source_id = i.source_id
-                  AND r.external_id = i.external_id AND r.id <> i.id
+                  AND r.external_id = i.external_id AND r.id <> i.record_id
                 RETURNING {_FACTS}
                 """,  # noqa: S608
                 updated,
             )
         if status:
-            await conn.execute(
-                f"INSERT INTO contact_record ({_COLS}) SELECT {_COLS} FROM _ingest_contact "  # noqa: S608
-                "JOIN unnest($1::uuid[]) AS u(id) USING (id)",
-                list(status),
+            await conn.copy_records_to_table(
+                "contact_record",
+                columns=CONTACT_COLUMNS,
+                records=[
+                    (
+                        r.id,
+                        r.enqueued_at,
+                        source_id,
+                        r.external_id,
+                        r.contract_id,
+                        r.client_id,
+                        r.queue,
+                        r.channel,
+                        r.direction,
+                        r.initiation,
+                        r.agent,
+                        r.answered_at,
+                        r.ended_at,
+                        r.wait_seconds,
+                        r.talk_seconds,
+                        r.hold_seconds,
+                        r.acw_seconds,
+                        r.outcome,
+                        r.transferred,
+                        r.resolved,
+                        r.csat,
+                        r.nps,
+                        r.customer_key,
+                        None if r.attributes is None else json.dumps(r.attributes),
+                        r.updated_at,
+                    )
+                    for r in records
+                    if r.id in status
+                ],
             )
         return status, replaced
 
