@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import FastAPI, Query
+import jwt
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 
@@ -74,13 +75,28 @@ def problem(status: int, detail: str) -> JSONResponse:
     )
 
 
+def caller_client(request: Request) -> str | None:
+    """The tenant of the forwarded token (client/partner roles), as the real service scopes.
+    The signature is the real service's business; the fake only reads the claims."""
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    claims = jwt.decode(header[7:], options={"verify_signature": False})
+    if claims.get("role") in ("client", "partner"):
+        return claims.get("client_id")
+    return None
+
+
 def build_fake_contracts_app(data: FakeContracts) -> FastAPI:
     app = FastAPI()
 
     @app.get("/v1/contracts/queue-lookup")
-    async def queue_lookup(queue: str, at: datetime) -> Any:
+    async def queue_lookup(request: Request, queue: str, at: datetime) -> Any:
         data.calls.append(f"queue-lookup {queue}")
+        tenant = caller_client(request)
         for contract_id, client_id, start, end in data.queues.get(queue, []):
+            if tenant is not None and str(client_id) != tenant:
+                continue
             if (start is None or at >= start) and (end is None or at < end):
                 return {
                     "contract_id": str(contract_id),
@@ -91,13 +107,15 @@ def build_fake_contracts_app(data: FakeContracts) -> FastAPI:
 
     @app.get("/v1/contracts/{contract_id}/service-terms")
     async def service_terms(
+        request: Request,
         contract_id: uuid.UUID,
         start: date = Query(alias="from"),
         end: date = Query(alias="to"),
     ) -> Any:
         data.calls.append(f"service-terms {contract_id}")
         terms = data.terms.get(contract_id)
-        if terms is None:
+        tenant = caller_client(request)
+        if terms is None or (tenant is not None and terms["client_id"] != tenant):
             return problem(404, f"no contract {contract_id}")
         versions = [
             v

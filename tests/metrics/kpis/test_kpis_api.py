@@ -198,3 +198,32 @@ class TestNoData:
         )
         assert response.status_code == 200
         assert response.json()["buckets"] == []
+
+
+class TestTenants:
+    async def test_client_reads_its_contract_not_anothers(
+        self,
+        metrics_app: object,
+        metrics: httpx.AsyncClient,
+        fake_contracts: FakeContracts,
+        token: object,
+    ) -> None:
+        from tests.conftest import api_client
+
+        mine, client_id = fake_contracts.add_contract()
+        theirs, _ = fake_contracts.add_contract()
+        await make_source(metrics, "pbx")  # an operator-wide source: records carry no client
+        start = datetime(2026, 10, 2, 12, tzinfo=UTC)
+        records = random_contacts(
+            random.Random(5), 30, start=start, days=1, contract_id=mine, prefix="m"
+        ) + random_contacts(
+            random.Random(6), 30, start=start, days=1, contract_id=theirs, prefix="t"
+        )
+        await push(metrics, records)
+        params = {"from": "2026-10-01", "to": "2026-10-05", "granularity": "total"}
+        async with api_client(metrics_app, token("client", client_id=client_id)) as client:
+            own = await client.get("/v1/kpis", params={**params, "contract_id": str(mine)})
+            assert own.status_code == 200
+            assert own.json()["buckets"][0]["counts"]["contacts"] == 30
+            other = await client.get("/v1/kpis", params={**params, "contract_id": str(theirs)})
+            assert other.status_code == 404
