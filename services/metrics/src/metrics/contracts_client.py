@@ -98,11 +98,11 @@ class ContractsClient:
         key = (contract_id, start, end, token)
         cached = self.terms.get(key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         body = await self.client.get_json(
             f"/v1/contracts/{contract_id}/service-terms",
             params={"from": start.isoformat(), "to": end.isoformat()},
             token=token,
         )
         self.terms.put(key, body)
-        return body  # type: ignore[no-any-return]
+        return body

@@ -13,11 +13,11 @@ from shared.db import SessionDep
 
 
 def get_contracts(request: Request) -> ContractsClient:
-    return request.app.state.contracts  # type: ignore[no-any-return]
+    return request.app.state.contracts
 
 
 def get_settings_dep(request: Request) -> MetricsSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 ContractsDep = Annotated[ContractsClient, Depends(get_contracts)]

@@ -54,7 +54,8 @@ def parse_csv(text: str) -> Parsed:
             [],
             [Rejection(index=1, field=name, message="unknown column") for name in sorted(unknown)],
         )
-    records, lines = [], []
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
     for row in reader:
         lines.append(reader.line_num)
         record: dict[str, Any] = {}
@@ -107,7 +108,8 @@ def parse_amazon_connect(text: str) -> Parsed:
         for _, obj in objects
         if obj.get("InitiationMethod") in ("TRANSFER", "QUEUE_TRANSFER")
     }
-    records, lines = [], []
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
     for number, obj in objects:
         queue = obj.get("Queue") or {}
         if not queue.get("Name"):
@@ -180,13 +182,13 @@ FINAL_EVENTS = {
 }
 
 
-def parse_asterisk_queue_log(lines: Iterable[str]) -> Parsed:
+def parse_asterisk_queue_log(log_lines: Iterable[str]) -> Parsed:
     """Asterisk queue_log (epoch|callid|queue|agent|event|data...), events assembled into one
     contact per callid. Contacts still without a final event are reported, not imported."""
     calls: dict[str, dict[str, Any]] = {}
     first_line: dict[str, int] = {}
     problems: list[Rejection] = []
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(log_lines, start=1):
         line = raw.strip()
         if not line:
             continue
@@ -240,7 +242,8 @@ def parse_asterisk_queue_log(lines: Iterable[str]) -> Parsed:
             call.update(outcome="flow_out", ended_at=at, wait_seconds=int(value(2) or 0))
             call["final"] = True
         # RINGNOANSWER (milliseconds), AGENTDUMP, ... carry nothing a contact record keeps.
-    records, lines = [], []
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
     for callid, call in calls.items():
         if not call.pop("final", False):
             problems.append(

@@ -96,7 +96,7 @@ def _bucket(granularity: str, time_column: str, params: list[Any], tz: str) -> s
 
 def _to_sums(row: Any, bounds: Sequence[int]) -> Sums:
     # sum(bigint) is numeric in PostgreSQL: back to int.
-    sums = Sums(**{f: int(row[f] or 0) for f in SCALAR_FIELDS})
+    sums = Sums(**{f: int(row[f] or 0) for f in SCALAR_FIELDS})  # type: ignore[arg-type]
     sums.answered_le = {k: int(row[f"ale_{k}"] or 0) for k in bounds}
     sums.abandoned_le = {k: int(row[f"able_{k}"] or 0) for k in bounds}
     return sums

@@ -88,9 +88,9 @@ def bucket_figures(
 
 def split_activity(
     rows: Sequence, granularity: str, tz: ZoneInfo, by_agent: bool
-) -> dict[tuple[datetime, str | None], list[int]]:
+) -> dict[tuple[datetime | None, str | None], list[int]]:
     """Seconds of [handling, available] per bucket (and agent), spans cut at bucket edges."""
-    totals: dict[tuple[datetime, str | None], list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[tuple[datetime | None, str | None], list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         state = row["state"]
         if state in HANDLING_STATES:
@@ -162,7 +162,7 @@ class KpiService:
             start=q.start.astimezone(q.tz),
             end=q.end.astimezone(q.tz),
             granularity=q.granularity,
-            group_by=q.group_by,  # type: ignore[arg-type]
+            group_by=q.group_by,
             computed_from="raw_records" if raw else "rollups",
             buckets=buckets,
         )

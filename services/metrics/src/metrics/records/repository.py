@@ -99,7 +99,7 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under the session's transaction (for COPY)."""
     connection = await session.connection()
     fairy = await connection.get_raw_connection()
-    return fairy.driver_connection  # type: ignore[return-value]
+    return fairy.driver_connection
 
 
 class RecordRepository:

@@ -8,7 +8,7 @@ from metrics.records.models import ActivityState, Direction, Initiation, Outcome
 
 CHANNEL_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
-CONTACT_EXAMPLE = {
+CONTACT_EXAMPLE: Any = {
     "external_id": "call-0001",
     "queue": "acme-support",
     "channel": "voice",
@@ -98,7 +98,7 @@ class BatchResult(BaseModel):
     rejections: list[Rejection]
 
 
-ACTIVITY_EXAMPLE = {
+ACTIVITY_EXAMPLE: Any = {
     "external_id": "act-1",
     "contract_id": "01938a52-0000-7000-8000-000000000001",
     "agent": "agent-2001",

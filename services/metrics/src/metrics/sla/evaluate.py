@@ -214,7 +214,7 @@ def version_at(terms: Mapping[str, Any], day: date) -> Mapping[str, Any] | None:
         starts = date.fromisoformat(version["effective_from"])
         ends = version.get("effective_to")
         if starts <= day and (ends is None or day <= date.fromisoformat(ends)):
-            return version  # type: ignore[no-any-return]
+            return version
     return None
 
 

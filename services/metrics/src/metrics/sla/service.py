@@ -4,6 +4,7 @@ store the result with its revision."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,7 +78,7 @@ class SlaService:
     async def evaluate_version(
         self,
         contract_id: uuid.UUID,
-        version: dict[str, Any],
+        version: Mapping[str, Any],
         tz: ZoneInfo,
         first: date,
         last: date,
@@ -115,7 +116,9 @@ class SlaService:
             )
             split = split_activity(activity, "day", tz, by_agent=False)
             occupancy_by_day = {
-                bucket.astimezone(tz).date(): (h, i) for (bucket, _), (h, i) in split.items()
+                bucket.astimezone(tz).date(): (h, i)
+                for (bucket, _), (h, i) in split.items()
+                if bucket is not None  # day buckets always have a start
             }
         return evaluate(
             version,

@@ -1,6 +1,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,7 +15,7 @@ class ForecastInterval(BaseModel):
     )
 
 
-STAFFING_EXAMPLE = {
+STAFFING_EXAMPLE: Any = {
     "interval_minutes": 30,
     "target_service_level": "0.80",
     "threshold_seconds": 20,
