@@ -88,13 +88,17 @@ class NormalizedRecord:
 
 
 def normalize_contact(
-    index: int, raw: Mapping[str, Any], *, secret: str, new_id: Any
+    index: int, raw: Mapping[str, Any] | ContactRecordIn, *, secret: str, new_id: Any
 ) -> NormalizedRecord | list[Rejection]:
-    """Validate one pushed record; answer the normalized record or its rejections."""
-    try:
-        data = ContactRecordIn.model_validate(raw)
-    except ValidationError as exc:
-        return rejections_of(index, exc)
+    """Validate one pushed record (or check one already parsed); answer the normalized
+    record or its rejections."""
+    if isinstance(raw, ContactRecordIn):
+        data = raw
+    else:
+        try:
+            data = ContactRecordIn.model_validate(raw)
+        except ValidationError as exc:
+            return rejections_of(index, exc)
     problems: list[Rejection] = []
 
     def refuse(field_name: str, message: str) -> None:

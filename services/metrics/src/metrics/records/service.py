@@ -19,7 +19,7 @@ from metrics.records.ingest import (
     rollup_deltas,
 )
 from metrics.records.repository import RecordRepository, as_facts
-from metrics.records.schemas import BatchResult, Rejection
+from metrics.records.schemas import BatchResult, ContactRecordIn, Rejection
 from metrics.sources.models import Source
 from metrics.sources.repository import SourceRepository
 from shared.auth import Principal
@@ -122,13 +122,13 @@ class IngestService:
         return resolved
 
     async def ingest_contacts(
-        self, principal: Principal, source_name: str, rows: Sequence[Mapping[str, Any]]
+        self, principal: Principal, source_name: str, rows: Sequence[Any]
     ) -> BatchResult:
         source = await self.source_for(principal, source_name)
         valid: list[NormalizedRecord] = []
         rejections: list[Rejection] = []
         for index, raw in enumerate(rows):
-            if not isinstance(raw, Mapping):
+            if not isinstance(raw, Mapping | ContactRecordIn):
                 rejections.append(Rejection(index=index, field="record", message="not an object"))
                 continue
             outcome = normalize_contact(index, raw, secret=self.secret, new_id=uuid7)
