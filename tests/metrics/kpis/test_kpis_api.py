@@ -227,3 +227,34 @@ class TestTenants:
             assert own.json()["buckets"][0]["counts"]["contacts"] == 30
             other = await client.get("/v1/kpis", params={**params, "contract_id": str(theirs)})
             assert other.status_code == 404
+
+
+class TestScopes:
+    async def test_channel_and_queue_scopes_across_contracts(
+        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+    ) -> None:
+        first, _ = fake_contracts.add_contract()
+        second, _ = fake_contracts.add_contract()
+        await make_source(metrics, "pbx")
+        start = datetime(2026, 10, 2, 12, tzinfo=UTC)
+        records = random_contacts(
+            random.Random(8), 40, start=start, days=1, contract_id=first, prefix="f"
+        ) + random_contacts(
+            random.Random(9), 40, start=start, days=1, contract_id=second, prefix="s"
+        )
+        await push(metrics, records)
+        for params, keep in (
+            ({"channel": "chat"}, lambda r: r["channel"] == "chat"),
+            ({"queue": "sales"}, lambda r: r["queue"] == "sales"),
+        ):
+            response = await metrics.get(
+                "/v1/kpis",
+                params={**params, "from": "2026-10-01", "to": "2026-10-05", "granularity": "total"},
+            )
+            assert response.status_code == 200, response.text
+            (bucket,) = response.json()["buckets"]
+            assert bucket["counts"]["contacts"] == sum(1 for r in records if keep(r))
+
+    async def test_no_scope_is_refused(self, metrics: httpx.AsyncClient) -> None:
+        response = await metrics.get("/v1/kpis", params={"from": "2026-10-01", "to": "2026-10-02"})
+        assert response.status_code == 422

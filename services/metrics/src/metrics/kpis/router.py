@@ -56,8 +56,8 @@ async def get_kpis(
     tenant = principal.tenant_client_id
     if tenant is not None and client_id not in (None, tenant):
         raise ValidationFailed.on("client_id", "not a client you may read")
-    if contract_id is None and client_id is None and not queue and tenant is None:
-        raise ValidationFailed.on("contract_id", "give contract_id, client_id or queue")
+    if contract_id is None and client_id is None and not queue and not channel and not tenant:
+        raise ValidationFailed.on("contract_id", "give contract_id, client_id, queue or channel")
     today = datetime.now(UTC).date()
     terms = None
     if contract_id is not None and (tenant is not None or time_zone is None):
