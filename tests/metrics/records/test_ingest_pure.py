@@ -144,3 +144,40 @@ def test_adding_then_removing_leaves_nothing(rows: list[tuple[int, str, int]]) -
     records = [fact(T0 + timedelta(minutes=15 * i), o, w) for i, o, w in rows]
     total = rollup_deltas(records, records)
     assert total == {}
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["answered", "abandoned", "flow_out"]),
+            st.integers(0, 700),
+            st.integers(0, 400),
+            st.booleans(),
+            st.sampled_from([None, True, False]),
+            st.one_of(st.none(), st.integers(1, 5)),
+            st.one_of(st.none(), st.integers(0, 10)),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_group_sums_equal_the_per_record_contribution(rows: list[tuple]) -> None:
+    from metrics.records.ingest import contribution
+
+    records = [
+        fact(
+            T0,
+            o,
+            w,
+            talk_seconds=t if o == "answered" else 0,
+            transferred=x,
+            resolved=res,
+            csat=c,
+            nps=n,
+        )
+        for o, w, t, x, res, c, n in rows
+    ]
+    (delta,) = rollup_deltas(records, []).values() or [None]
+    expected = [sum(col) for col in zip(*(contribution(r) for r in records), strict=True)]
+    assert delta is not None and delta.sums == expected

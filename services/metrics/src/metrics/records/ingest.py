@@ -315,8 +315,7 @@ class RollupDelta:
 
 def rollup_deltas(added: Iterable[Any], removed: Iterable[Any]) -> dict[tuple, RollupDelta]:
     """What to add to each rollup row: +1 share of every added record, -1 of every removed."""
-    deltas: dict[tuple, RollupDelta] = {}
-    width = len(ROLLUP_SUMS)
+    groups: dict[tuple, list[tuple[int, Any]]] = {}
     quarter: dict[datetime, datetime] = {}  # interval of each distinct enqueue instant
     for sign, records in ((1, added), (-1, removed)):
         for r in records:
@@ -325,24 +324,65 @@ def rollup_deltas(added: Iterable[Any], removed: Iterable[Any]) -> dict[tuple, R
             if start is None:
                 start = quarter[at] = interval_start(at)
             key = (r.contract_id, r.queue, r.channel, r.direction, start)
-            delta = deltas.get(key)
-            if delta is None:
-                delta = deltas[key] = RollupDelta(r.client_id, [0] * width)
-            elif delta.client_id is None:
-                delta.client_id = r.client_id
-            sums = delta.sums
-            for i, value in enumerate(contribution(r)):
-                if value:
-                    sums[i] += sign * value
-            outcome = r.outcome
-            if outcome == "answered":
-                waits = delta.answered_waits
-            elif outcome == "abandoned":
-                waits = delta.abandoned_waits
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [(sign, r)]
             else:
-                continue
-            waits[r.wait_seconds] = waits.get(r.wait_seconds, 0) + sign
-    return {k: d for k, d in deltas.items() if not d.is_zero()}
+                members.append((sign, r))
+    deltas: dict[tuple, RollupDelta] = {}
+    for key, members in groups.items():
+        delta = _group_delta(members)
+        if not delta.is_zero():
+            deltas[key] = delta
+    return deltas
+
+
+def _group_delta(members: list[tuple[int, Any]]) -> RollupDelta:
+    """The summed contribution of one rollup row's records (the same as ``contribution``)."""
+    sums = [0] * len(ROLLUP_SUMS)
+    answered_waits: dict[int, int] = {}
+    abandoned_waits: dict[int, int] = {}
+    client_id = None
+    for sign, r in members:
+        client_id = client_id or r.client_id
+        outcome = r.outcome
+        wait = r.wait_seconds
+        sums[0] += sign
+        if outcome == "answered":
+            handle = r.talk_seconds + r.hold_seconds + r.acw_seconds
+            sums[1] += sign
+            sums[4] += sign * wait
+            sums[6] += sign * handle
+            sums[7] += sign * -(-handle // 6)
+            sums[8] += sign * -(-handle // 60)
+            answered_waits[wait] = answered_waits.get(wait, 0) + sign
+        elif outcome == "abandoned":
+            sums[2] += sign
+            sums[5] += sign * wait
+            abandoned_waits[wait] = abandoned_waits.get(wait, 0) + sign
+        else:
+            sums[3] += sign
+        if r.transferred:
+            sums[9] += sign
+        resolved = r.resolved
+        if resolved is not None:
+            sums[11] += sign
+            if resolved:
+                sums[10] += sign
+        csat = r.csat
+        if csat is not None:
+            sums[12] += sign
+            sums[13] += sign * csat
+            if csat >= 4:
+                sums[14] += sign
+        nps = r.nps
+        if nps is not None:
+            sums[15] += sign
+            if nps >= 9:
+                sums[16] += sign
+            elif nps <= 6:
+                sums[17] += sign
+    return RollupDelta(client_id, sums, answered_waits, abandoned_waits)
 
 
 def by_hour(deltas: dict[tuple, RollupDelta]) -> dict[tuple, RollupDelta]:
