@@ -194,3 +194,25 @@ class TestAgentActivity:
             "numerator": 2700,
             "denominator": 3600,
         }
+
+
+class TestListing:
+    async def test_client_lists_its_contract_records(
+        self,
+        metrics_app: FastAPI,
+        metrics: httpx.AsyncClient,
+        fake_contracts: FakeContracts,
+        token: TokenFactory,
+    ) -> None:
+        mine, client_id = fake_contracts.add_contract()
+        theirs, _ = fake_contracts.add_contract()
+        await make_source(metrics)
+        await push(
+            metrics, [contact("m", T0, contract_id=mine), contact("t", T0, contract_id=theirs)]
+        )
+        async with api_client(metrics_app, token("client", client_id=client_id)) as client:
+            own = await client.get("/v1/contact-records", params={"contract_id": str(mine)})
+            assert [r["external_id"] for r in own.json()["items"]] == ["m"]
+            other = await client.get("/v1/contact-records", params={"contract_id": str(theirs)})
+            assert other.status_code == 404
+            assert (await client.get("/v1/contact-records")).json()["items"] == []
