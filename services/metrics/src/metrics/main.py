@@ -3,14 +3,17 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
 from metrics.imports.router import router as imports_router
 from metrics.kpis.router import router as kpis_router
 from metrics.records.router import router as records_router
+from metrics.records.schemas import ContactBatch
 from metrics.settings import MetricsSettings, get_settings
 from metrics.sla.router import router as sla_router
 from metrics.sources.router import router as sources_router
@@ -68,4 +71,24 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         ],
     )
     app.state.contracts = None
+    add_body_schemas(app, [ContactBatch])
     return app
+
+
+def add_body_schemas(app: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Put request bodies parsed by hand (``records.router.parse_json_body``) in the schema."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in body.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components[model.__name__] = body
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,20 +1,44 @@
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ValidationError
 
 from metrics.deps import ContractsDep, IngestDep
 from metrics.records.repository import RecordRepository
 from metrics.records.schemas import ActivityBatch, BatchResult, ContactBatch, ContactRecordRead
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
+from shared.errors import FieldError, ValidationFailed
 from shared.pagination import Page, PageParamsDep
 
 router = APIRouter(tags=["contact records"])
 
 INGESTERS = (Role.operator, Role.partner, Role.service)
 READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The request body as OpenAPI shows it (the schema is added by ``main.create_app``)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+async def parse_json_body(request: Request, model: type[M]) -> M:
+    """Parse and validate the body in one pass (pydantic's JSON parser): a 10,000-record batch
+    is parsed in about half the time of decoding to Python objects and validating those."""
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        errors = [
+            FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"], e["type"])
+            for e in exc.errors()[:50]
+        ]
+        raise ValidationFailed("invalid request body", errors=errors) from exc
+
 
 BATCH_RESPONSE = {
     "content": {
@@ -36,12 +60,14 @@ BATCH_RESPONSE = {
     "/v1/contact-records",
     summary="Push up to 10,000 contact records (idempotent; newer versions replace older)",
     responses={200: BATCH_RESPONSE, 404: {"description": "No such source (or not yours)"}},
+    openapi_extra=body_schema(ContactBatch),
 )
 async def ingest_contact_records(
-    batch: ContactBatch,
+    request: Request,
     service: IngestDep,
     principal: Annotated[Principal, Depends(require(*INGESTERS))],
 ) -> BatchResult:
+    batch = await parse_json_body(request, ContactBatch)
     return await service.ingest_contacts(principal, batch.source, batch.records)
 
 
