@@ -53,13 +53,17 @@ class TestBatch:
             **contact("b3", T0, contract_id=CONTRACT, outcome="abandoned"),
             "talk_seconds": 30,
         }
-        result = await push(metrics, [good, missing_time, bad_csat, abandon_with_talk, "nope"])
-        assert (result["inserted"], result["rejected"]) == (1, 4)
+        future = contact("b4", datetime(2999, 1, 1, tzinfo=UTC), contract_id=CONTRACT)
+        result = await push(
+            metrics, [good, missing_time, bad_csat, abandon_with_talk, "nope", future]
+        )
+        assert (result["inserted"], result["rejected"]) == (1, 5)
         assert [(r["index"], r["field"]) for r in result["rejections"]] == [
             (1, "enqueued_at"),
             (2, "csat"),
             (3, "talk_seconds"),
             (4, "record"),
+            (5, "enqueued_at"),
         ]
 
     async def test_more_than_10000_is_refused(self, metrics: httpx.AsyncClient) -> None:

@@ -20,6 +20,8 @@ from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcom
 from metrics.records.schemas import AgentActivityIn, ContactRecordIn, Rejection
 
 INTERVAL = timedelta(minutes=15)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # clocks of platforms drift
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -104,6 +106,9 @@ def normalize_contact(
     def refuse(field_name: str, message: str) -> None:
         problems.append(Rejection(index=index, field=field_name, message=message))
 
+    if not EARLIEST <= data.enqueued_at <= datetime.now(UTC) + FUTURE_SLACK:
+        # Also keeps a garbage timestamp from creating a partition for a far-off month.
+        refuse("enqueued_at", "must be after 2000-01-01 and not in the future")
     if data.answered_at is not None and data.answered_at < data.enqueued_at:
         refuse("answered_at", "must not be before enqueued_at")
     if data.ended_at is not None and data.ended_at < data.enqueued_at:
