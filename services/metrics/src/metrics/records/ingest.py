@@ -101,66 +101,114 @@ def normalize_contact(
             data = ContactRecordIn.model_validate(raw)
         except ValidationError as exc:
             return rejections_of(index, exc)
-    problems: list[Rejection] = []
-
-    def refuse(field_name: str, message: str) -> None:
-        problems.append(Rejection(index=index, field=field_name, message=message))
-
-    if not EARLIEST <= data.enqueued_at <= datetime.now(UTC) + FUTURE_SLACK:
-        # Also keeps a garbage timestamp from creating a partition for a far-off month.
-        refuse("enqueued_at", "must be after 2000-01-01 and not in the future")
-    if data.answered_at is not None and data.answered_at < data.enqueued_at:
-        refuse("answered_at", "must not be before enqueued_at")
-    if data.ended_at is not None and data.ended_at < data.enqueued_at:
-        refuse("ended_at", "must not be before enqueued_at")
-    answered = data.outcome is Outcome.answered
-    if not answered and data.answered_at is not None:
-        refuse("answered_at", f"must be empty when the outcome is {data.outcome.value}")
-    if not answered and (data.talk_seconds or data.hold_seconds or data.acw_seconds):
-        refuse("talk_seconds", f"handle time must be 0 when the outcome is {data.outcome.value}")
+    problems = _problems(index, data)
+    if problems:
+        return problems
+    enqueued_at = data.enqueued_at
+    answered = data.outcome == "answered"
     wait = data.wait_seconds
     if wait is None:
         if answered and data.answered_at is not None:
-            wait = whole_seconds(data.answered_at - data.enqueued_at)
+            wait = whole_seconds(data.answered_at - enqueued_at)
         elif not answered and data.ended_at is not None:
-            wait = whole_seconds(data.ended_at - data.enqueued_at)
-        elif answered and data.direction is Direction.outbound:
+            wait = whole_seconds(data.ended_at - enqueued_at)
+        else:  # an answered outbound contact without times (checked in _problems)
             wait = 0
-        else:
-            refuse("wait_seconds", "give wait_seconds, or answered_at / ended_at to derive it")
-    if problems:
-        return problems
-    assert wait is not None
-    initiation = data.initiation or (
-        Initiation.outbound if data.direction is Direction.outbound else Initiation.inbound
+    direction = _PLAIN[data.direction]
+    initiation = (
+        _PLAIN[data.initiation]
+        if data.initiation is not None
+        else ("outbound" if direction == "outbound" else "inbound")
     )
     return NormalizedRecord(
-        index=index,
-        id=new_id(),
-        external_id=data.external_id,
-        contract_id=data.contract_id,
-        client_id=None,
-        queue=data.queue,
-        channel=data.channel,
-        direction=data.direction.value,
-        initiation=initiation.value,
-        agent=data.agent,
-        enqueued_at=data.enqueued_at.astimezone(UTC),
-        answered_at=data.answered_at,
-        ended_at=data.ended_at,
-        wait_seconds=wait,
-        talk_seconds=data.talk_seconds,
-        hold_seconds=data.hold_seconds,
-        acw_seconds=data.acw_seconds,
-        outcome=data.outcome.value,
-        transferred=data.transferred,
-        resolved=data.resolved,
-        csat=data.csat,
-        nps=data.nps,
-        customer_key=customer_key(data.customer, secret) if data.customer else None,
-        attributes=data.attributes,
-        updated_at=data.updated_at or data.ended_at or data.enqueued_at,
+        index,
+        new_id(),
+        data.external_id,
+        data.contract_id,
+        None,
+        data.queue,
+        data.channel,
+        direction,
+        initiation,
+        data.agent,
+        enqueued_at.astimezone(UTC),
+        data.answered_at,
+        data.ended_at,
+        wait,
+        data.talk_seconds,
+        data.hold_seconds,
+        data.acw_seconds,
+        _PLAIN[data.outcome],
+        data.transferred,
+        data.resolved,
+        data.csat,
+        data.nps,
+        customer_key(data.customer, secret) if data.customer else None,
+        data.attributes,
+        data.updated_at or data.ended_at or enqueued_at,
     )
+
+
+# Enum members as plain strings (what the driver stores), looked up without enum machinery.
+_PLAIN: dict[Any, str] = {
+    member: member.value for enum in (Outcome, Direction, Initiation) for member in enum
+}
+
+
+def _problems(index: int, data: ContactRecordIn) -> list[Rejection]:
+    """The rules across fields that the schema alone cannot say."""
+    problems: list[Rejection] = []
+    enqueued_at = data.enqueued_at
+    if not EARLIEST <= enqueued_at <= datetime.now(UTC) + FUTURE_SLACK:
+        # Also keeps a garbage timestamp from creating a partition for a far-off month.
+        problems.append(
+            Rejection(
+                index=index,
+                field="enqueued_at",
+                message="must be after 2000-01-01 and not in the future",
+            )
+        )
+    answered_at, ended_at = data.answered_at, data.ended_at
+    if answered_at is not None and answered_at < enqueued_at:
+        problems.append(
+            Rejection(index=index, field="answered_at", message="must not be before enqueued_at")
+        )
+    if ended_at is not None and ended_at < enqueued_at:
+        problems.append(
+            Rejection(index=index, field="ended_at", message="must not be before enqueued_at")
+        )
+    outcome = _PLAIN[data.outcome]
+    answered = outcome == "answered"
+    if not answered and answered_at is not None:
+        problems.append(
+            Rejection(
+                index=index,
+                field="answered_at",
+                message=f"must be empty when the outcome is {outcome}",
+            )
+        )
+    if not answered and (data.talk_seconds or data.hold_seconds or data.acw_seconds):
+        problems.append(
+            Rejection(
+                index=index,
+                field="talk_seconds",
+                message=f"handle time must be 0 when the outcome is {outcome}",
+            )
+        )
+    if (
+        data.wait_seconds is None
+        and not (answered and answered_at is not None)
+        and not (not answered and ended_at is not None)
+        and not (answered and data.direction == "outbound")
+    ):
+        problems.append(
+            Rejection(
+                index=index,
+                field="wait_seconds",
+                message="give wait_seconds, or answered_at / ended_at to derive it",
+            )
+        )
+    return problems
 
 
 def latest_per_key(records: Iterable[NormalizedRecord]) -> tuple[list[NormalizedRecord], int]:
