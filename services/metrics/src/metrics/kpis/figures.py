@@ -82,13 +82,6 @@ def _read(counts: dict[int, int], seconds: int) -> int:
 SCALAR_FIELDS = tuple(f.name for f in fields(Sums) if f.name not in ("answered_le", "abandoned_le"))
 
 
-def total(items: Iterable[Sums]) -> Sums:
-    result = Sums()
-    for item in items:
-        result.add(item)
-    return result
-
-
 @dataclass(frozen=True)
 class Figure:
     value: Decimal | None

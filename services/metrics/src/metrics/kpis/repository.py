@@ -57,13 +57,6 @@ class Scope:
     direction: str | None = "inbound"
 
 
-@dataclass(frozen=True)
-class SumsRow:
-    bucket: datetime
-    group: str | None
-    sums: Sums
-
-
 def _where(scope: Scope, time_column: str, params: list[Any]) -> str:
     clauses = [f"{time_column} >= $1", f"{time_column} < $2"]
     for column, value, cast in (

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcome
 from metrics.records.schemas import AgentActivityIn, ContactRecordIn, Rejection
 
-INTERVAL = timedelta(minutes=15)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)  # clocks of platforms drift
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -284,7 +283,6 @@ ROLLUP_SUMS = (
     "nps_promoters",
     "nps_detractors",
 )
-ROLLUP_KEY = ("contract_id", "queue", "channel", "direction", "interval_start")
 # What the rollups need to know of a record.
 ROLLUP_FACTS = (
     "contract_id",
