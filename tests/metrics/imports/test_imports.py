@@ -193,3 +193,22 @@ class TestImportApi:
             "/v1/imports/asterisk", params={"source": "files"}, content=QUEUE_LOG
         )
         assert log.json()["inserted"] == 5 and log.json()["rejected"] == 0
+
+
+def test_the_readme_csv_example_is_valid() -> None:
+    import uuid
+
+    from metrics.records.ingest import normalize_contact
+
+    text = (
+        "external_id,queue,channel,enqueued_at,answered_at,wait_seconds,talk_seconds,"
+        "acw_seconds,outcome,csat,updated_at\n"
+        "c-1,acme-support,voice,2026-10-01T12:00:20Z,2026-10-01T12:00:35Z,15,280,45,answered,5,"
+        "2026-10-01T12:07:00Z\n"
+        "c-2,acme-support,voice,2026-10-01T12:01:15Z,,55,0,0,abandoned,,2026-10-01T12:02:30Z\n"
+    )
+    records, lines, problems = parse_csv(text)
+    assert lines == [2, 3] and not problems
+    for i, record in enumerate(records):
+        normalized = normalize_contact(i, record, secret="s" * 32, new_id=uuid.uuid4)
+        assert not isinstance(normalized, list), normalized
