@@ -1,6 +1,24 @@
 """Every table of the service, imported in one place for Alembic."""
 
 from metrics.base import Base, idempotency
+from metrics.records.models import (
+    AgentActivity,
+    ContactKey,
+    ContactRecord,
+    ContactRollup,
+    ContactRollupHour,
+)
+from metrics.sla.models import SlaReport
 from metrics.sources.models import Source
 
-__all__ = ["Base", "Source", "idempotency"]
+__all__ = [
+    "AgentActivity",
+    "Base",
+    "ContactKey",
+    "ContactRecord",
+    "ContactRollup",
+    "ContactRollupHour",
+    "SlaReport",
+    "Source",
+    "idempotency",
+]

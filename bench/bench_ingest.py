@@ -1,0 +1,116 @@
+"""Bulk ingestion through the metrics service vs raw COPY of the same rows.
+
+    uv run python bench/bench_ingest.py [--records 100000] [--batch 10000]
+                                        [--monthly-volume 1000000]
+
+The service path is the whole request: JSON parsing, per-row validation, the customer-key
+hash, COPY into a temporary table, the key upsert, the partitioned insert and the exact rollup
+update. The baseline COPYs the same rows (already as tuples) into the same contact_record
+table (partitioned, same indexes), emptied first, in the same PostgreSQL.
+Prints both rates and their ratio (goal: >= 0.4).
+
+Records arrive in time order at the density of a contract with ``--monthly-volume`` contacts
+a month (a 10,000-record batch then spans a few hours, as a platform's pushes do), so each
+batch touches as many rollup rows as real traffic would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+
+from _metrics_bench import START, connect, fresh_database, metrics_client, month_of_records
+from _metrics_bench import server_url as get_server
+
+from metrics.records.ingest import normalize_contact
+from metrics.records.repository import CONTACT_COLUMNS
+from shared.ids import uuid7
+
+
+async def run(url: str, records: int, batch: int, monthly_volume: int) -> None:
+    contract_id = uuid.uuid4()
+    rows = month_of_records(records, contract_id, start=START, monthly_volume=monthly_volume)
+    async with metrics_client(url) as client:
+        created = await client.post("/v1/sources", json={"name": "bench", "kind": "api"})
+        assert created.status_code == 201, created.text
+        started = time.perf_counter()
+        for i in range(0, len(rows), batch):
+            response = await client.post(
+                "/v1/contact-records", json={"source": "bench", "records": rows[i : i + batch]}
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["rejected"] == 0
+        service_seconds = time.perf_counter() - started
+
+    source_id = uuid.uuid4()
+    tuples = []
+    for index, raw in enumerate(rows):
+        r = normalize_contact(index, raw, secret="x" * 16, new_id=uuid7)
+        assert not isinstance(r, list)
+        tuples.append(
+            (
+                r.id,
+                r.enqueued_at,
+                source_id,
+                r.external_id,
+                contract_id,
+                None,
+                r.queue,
+                r.channel,
+                r.direction,
+                r.initiation,
+                r.agent,
+                r.answered_at,
+                r.ended_at,
+                r.wait_seconds,
+                r.talk_seconds,
+                r.hold_seconds,
+                r.acw_seconds,
+                r.outcome,
+                r.transferred,
+                r.resolved,
+                r.csat,
+                r.nps,
+                r.customer_key,
+                None,
+                r.updated_at,
+            )
+        )
+    conn = await connect(url)
+    try:
+        # The same table (partitioned, same indexes), emptied of what the service wrote.
+        await conn.execute("TRUNCATE contact_record")
+        started = time.perf_counter()
+        for i in range(0, len(tuples), batch):
+            await conn.copy_records_to_table(
+                "contact_record", columns=CONTACT_COLUMNS, records=tuples[i : i + batch]
+            )
+        copy_seconds = time.perf_counter() - started
+    finally:
+        await conn.close()
+    service_rate, copy_rate = records / service_seconds, records / copy_seconds
+    print(f"records:                 {records:,} in batches of {batch:,}")
+    print(f"service ingestion:       {service_rate:,.0f} records/s ({service_seconds:.2f} s)")
+    print(f"raw COPY (baseline):     {copy_rate:,.0f} records/s ({copy_seconds:.2f} s)")
+    print(f"ratio service / COPY:    {service_rate / copy_rate:.2f}  (goal >= 0.40)")
+
+
+def main(records: int, batch: int, monthly_volume: int = 1_000_000) -> None:
+    server, embedded = get_server()
+    try:
+        url = fresh_database(server, "bench_metrics_ingest")
+        asyncio.run(run(url, records, batch, monthly_volume))
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--monthly-volume", type=int, default=1_000_000)
+    args = parser.parse_args()
+    main(args.records, args.batch, args.monthly_volume)

@@ -1,0 +1,48 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from metrics.deps import SettingsDep
+from metrics.records.ingest import customer_key, rollup_deltas
+from metrics.records.repository import RecordRepository, as_facts
+from shared.auth import Principal, Role, require
+from shared.db import SessionDep
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"customer": "+55 11 99000-0001"}]}
+    )
+
+    customer: str = Field(
+        min_length=1, max_length=320, description="The raw phone number or e-mail"
+    )
+
+
+class EraseResult(BaseModel):
+    customer_key: str
+    erased_records: int
+
+
+@router.post(
+    "/erase",
+    summary="Erase one customer's contact records (GDPR)",
+    description="The identifier is hashed here with the same keyed hash as at ingestion; every "
+    "record with that key is deleted and its share taken out of the rollups in the same "
+    "transaction. The record keys stay as tombstones so a platform resending them cannot "
+    "bring them back. Tenant-scoped callers erase only their own client's records.",
+)
+async def erase_customer(
+    data: EraseRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(require(Role.operator, Role.partner, Role.service))],
+) -> EraseResult:
+    key = customer_key(data.customer, settings.customer_key_secret)
+    repository = RecordRepository(session)
+    removed = await repository.erase_customer(key, principal.tenant_client_id)
+    await repository.add_to_rollups(rollup_deltas([], as_facts(removed)))
+    return EraseResult(customer_key=key, erased_records=len(removed))

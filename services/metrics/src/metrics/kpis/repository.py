@@ -1,0 +1,187 @@
+"""Summed counts for KPIs and SLA reports: from rollups, or by a scan of raw records when the
+question needs what rollups do not keep (grouping by agent, waits above the histogram)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics.kpis.figures import SCALAR_FIELDS, Sums
+from metrics.records.models import HISTOGRAM_MAX_SECONDS
+from metrics.records.repository import raw_connection
+from metrics.timeutil import hourly_rollups_fit
+
+# Granularities whose buckets are date_trunc units in the contract's time zone.
+TRUNC_UNITS = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
+GROUP_COLUMNS = {"queue": "queue", "channel": "channel", "agent": "agent"}
+
+RAW_SUMS = {
+    "contacts": "count(*)",
+    "answered": "count(*) FILTER (WHERE outcome = 'answered')",
+    "abandoned": "count(*) FILTER (WHERE outcome = 'abandoned')",
+    "flow_outs": "count(*) FILTER (WHERE outcome = 'flow_out')",
+    "wait_answered": "sum(wait_seconds) FILTER (WHERE outcome = 'answered')",
+    "wait_abandoned": "sum(wait_seconds) FILTER (WHERE outcome = 'abandoned')",
+    "handle_seconds": "sum(talk_seconds + hold_seconds + acw_seconds) "
+    "FILTER (WHERE outcome = 'answered')",
+    "handle_units_6": "sum((talk_seconds + hold_seconds + acw_seconds + 5) / 6) "
+    "FILTER (WHERE outcome = 'answered')",
+    "handle_units_60": "sum((talk_seconds + hold_seconds + acw_seconds + 59) / 60) "
+    "FILTER (WHERE outcome = 'answered')",
+    "transferred": "count(*) FILTER (WHERE transferred)",
+    "fcr_resolved": "count(*) FILTER (WHERE resolved)",
+    "fcr_known": "count(resolved)",
+    "csat_responses": "count(csat)",
+    "csat_sum": "sum(csat)",
+    "csat_top2": "count(*) FILTER (WHERE csat >= 4)",
+    "nps_responses": "count(nps)",
+    "nps_promoters": "count(*) FILTER (WHERE nps >= 9)",
+    "nps_detractors": "count(*) FILTER (WHERE nps <= 6)",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which contacts: a contract, a client, queues, channels (all optional, combined)."""
+
+    contract_id: uuid.UUID | None = None
+    client_id: uuid.UUID | None = None
+    queues: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    direction: str | None = "inbound"
+
+
+def _where(scope: Scope, time_column: str, params: list[Any]) -> str:
+    clauses = [f"{time_column} >= $1", f"{time_column} < $2"]
+    for column, value, cast in (
+        ("contract_id", scope.contract_id, "uuid"),
+        ("client_id", scope.client_id, "uuid"),
+        ("direction", scope.direction, "text"),
+    ):
+        if value is not None:
+            params.append(value)
+            clauses.append(f"{column} = ${len(params)}::{cast}")
+    for column, values in (("queue", scope.queues), ("channel", scope.channels)):
+        if values:
+            params.append(list(values))
+            clauses.append(f"{column} = ANY(${len(params)}::text[])")
+    return " AND ".join(clauses)
+
+
+def _bucket(granularity: str, time_column: str, params: list[Any], tz: str) -> str:
+    if granularity == "total":
+        return "$1::timestamptz"
+    if granularity == "minute":
+        return f"date_trunc('minute', {time_column})"
+    if granularity == "15min":
+        if time_column == "interval_start":
+            return "interval_start"
+        return f"date_bin('15 minutes', {time_column}, timestamptz '1970-01-01 00:00:00+00')"
+    params.append(tz)
+    return f"date_trunc('{TRUNC_UNITS[granularity]}', {time_column}, ${len(params)}::text)"
+
+
+def _to_sums(row: Any, bounds: Sequence[int]) -> Sums:
+    # sum(bigint) is numeric in PostgreSQL: back to int.
+    sums = Sums(**{f: int(row[f] or 0) for f in SCALAR_FIELDS})  # type: ignore[arg-type]
+    sums.answered_le = {k: int(row[f"ale_{k}"] or 0) for k in bounds}
+    sums.abandoned_le = {k: int(row[f"able_{k}"] or 0) for k in bounds}
+    return sums
+
+
+def rollups_can_answer(bounds: Iterable[int]) -> bool:
+    return all(k <= HISTOGRAM_MAX_SECONDS for k in bounds)
+
+
+class KpiRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def sums(
+        self,
+        scope: Scope,
+        start: datetime,
+        end: datetime,
+        *,
+        granularity: str,
+        tz: str,
+        group_by: str | None,
+        bounds: Iterable[int],
+        raw: bool = False,
+        extra_groups: Sequence[str] = (),
+    ) -> list[tuple[datetime, tuple[Any, ...], Sums]]:
+        """Sums per bucket and group. From rollups unless ``raw`` (or the question needs it)."""
+        bounds = sorted(set(bounds))
+        groups = [GROUP_COLUMNS[g] for g in ([group_by] if group_by else [])] + list(extra_groups)
+        use_raw = raw or "agent" in groups or not rollups_can_answer(bounds)
+        hourly = not use_raw and hourly_rollups_fit(start, end, granularity, ZoneInfo(tz))
+        params: list[Any] = [start, end]
+        time_column = "enqueued_at" if use_raw else "interval_start"
+        bucket = _bucket(granularity, time_column, params, tz)
+        where = _where(scope, time_column, params)
+        if use_raw:
+            table = "contact_record"
+            columns = [f"coalesce({sql}, 0) AS {name}" for name, sql in RAW_SUMS.items()]
+            for k in bounds:
+                columns.append(
+                    f"count(*) FILTER (WHERE outcome = 'answered' AND wait_seconds <= {k}) "
+                    f"AS ale_{k}"
+                )
+                columns.append(
+                    f"count(*) FILTER (WHERE outcome = 'abandoned' AND wait_seconds <= {k}) "
+                    f"AS able_{k}"
+                )
+        else:
+            table = "contact_rollup_hour" if hourly else "contact_rollup"
+            columns = [f"sum({name}) AS {name}" for name in SCALAR_FIELDS]
+            for k in bounds:
+                columns.append(f"sum(answered_le[{k + 1}]) AS ale_{k}")
+                columns.append(f"sum(abandoned_le[{k + 1}]) AS able_{k}")
+        group_select = "".join(f", {g} AS g_{g}" for g in groups)
+        group_by_sql = ", ".join(["1", *(f"g_{g}" for g in groups)])
+        sql = (
+            f"SELECT {bucket} AS bucket{group_select}, {', '.join(columns)} "  # noqa: S608
+            f"FROM {table} WHERE {where} GROUP BY {group_by_sql} "
+            # Rollup rows whose records all moved away (replaced) sum to nothing.
+            f"HAVING sum({'1' if use_raw else 'contacts'}) > 0 ORDER BY {group_by_sql}"
+        )
+        conn = await raw_connection(self.session)
+        rows = await conn.fetch(sql, *params)
+        return [
+            (row["bucket"], tuple(row[f"g_{g}"] for g in groups), _to_sums(row, bounds))
+            for row in rows
+        ]
+
+    async def activity(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        contract_id: uuid.UUID | None,
+        client_id: uuid.UUID | None,
+        states: Iterable[str] = (),
+    ) -> list[Any]:
+        """Agent activity overlapping [start, end): agent, state, started_at, ended_at."""
+        params: list[Any] = [start, end]
+        clauses = ["started_at < $2", "ended_at > $1"]
+        if contract_id is not None:
+            params.append(contract_id)
+            clauses.append(f"contract_id = ${len(params)}")
+        if client_id is not None:
+            params.append(client_id)
+            clauses.append(f"client_id = ${len(params)}")
+        if states:
+            params.append(list(states))
+            clauses.append(f"state = ANY(${len(params)}::text[])")
+        conn = await raw_connection(self.session)
+        return await conn.fetch(
+            "SELECT agent, state, greatest(started_at, $1) AS started_at, "  # noqa: S608
+            "least(ended_at, $2) AS ended_at FROM agent_activity WHERE " + " AND ".join(clauses),
+            *params,
+        )

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from metrics.kpis import figures as f
+from metrics.kpis.figures import Sums, Variant
+from metrics.kpis.repository import KpiRepository, Scope, rollups_can_answer
+from metrics.kpis.schemas import Counts, FigureOut, KpiBucket, KpiReport, ServiceLevelOut
+from metrics.records.models import HANDLING_STATES, ActivityState
+from metrics.timeutil import aligned_to_interval, bucket_start, next_bucket
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    scope: Scope
+    start: datetime
+    end: datetime
+    tz: ZoneInfo
+    granularity: str
+    group_by: str | None
+    thresholds: tuple[int, ...]
+    strict: bool
+    short_abandon_seconds: int
+    include_flow_outs: bool
+
+
+def figure(fig: f.Figure) -> FigureOut:
+    return FigureOut(
+        value=None if fig.value is None else str(fig.value),
+        numerator=fig.numerator,
+        denominator=fig.denominator,
+    )
+
+
+def bucket_figures(
+    s: Sums, q: KpiQuery, occupancy: f.Figure | None
+) -> tuple[Counts, dict[str, FigureOut], list[ServiceLevelOut]]:
+    """Every KPI of one bucket from its sums (pure)."""
+    short = s.short_abandons(q.short_abandon_seconds)
+    counts = Counts(
+        contacts=s.contacts,
+        offered=s.offered,
+        answered=s.answered,
+        abandoned=s.abandoned,
+        short_abandons=short,
+        flow_outs=s.flow_outs,
+        handled=s.answered,
+    )
+    metrics = {
+        "asa": figure(f.asa(s)),
+        "average_abandon_time": figure(f.average_abandon_time(s)),
+        "aht": figure(f.aht(s)),
+        "abandonment_rate": figure(f.abandonment_rate(s, q.short_abandon_seconds)),
+        "fcr": figure(f.fcr(s)),
+        "csat_mean": figure(f.csat_mean(s)),
+        "csat_top2": figure(f.csat_top2(s)),
+        "nps": figure(f.nps(s)),
+        "transfer_rate": figure(f.transfer_rate(s)),
+        "occupancy": figure(occupancy or f.Figure(None, 0, 0)),
+    }
+    levels = []
+    for threshold in q.thresholds:
+        for variant in Variant:
+            fig = f.service_level(
+                s,
+                threshold,
+                strict=q.strict,
+                variant=variant,
+                short_abandon_seconds=q.short_abandon_seconds,
+                include_flow_outs=q.include_flow_outs,
+            )
+            levels.append(
+                ServiceLevelOut(
+                    **figure(fig).model_dump(),
+                    threshold_seconds=threshold,
+                    strict=q.strict,
+                    variant=variant,
+                    short_abandon_seconds=q.short_abandon_seconds,
+                    include_flow_outs=q.include_flow_outs,
+                )
+            )
+    return counts, metrics, levels
+
+
+def split_activity(
+    rows: Sequence, granularity: str, tz: ZoneInfo, by_agent: bool
+) -> dict[tuple[datetime | None, str | None], list[int]]:
+    """Seconds of [handling, available] per bucket (and agent), spans cut at bucket edges."""
+    totals: dict[tuple[datetime | None, str | None], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        state = row["state"]
+        if state in HANDLING_STATES:
+            slot = 0
+        elif state == ActivityState.available:
+            slot = 1
+        else:
+            continue
+        start, end = row["started_at"], row["ended_at"]
+        agent = row["agent"] if by_agent else None
+        while start < end:
+            bucket = bucket_start(start, granularity, tz) if granularity != "total" else None
+            edge = next_bucket(bucket, granularity, tz) if bucket is not None else end
+            stop = min(edge, end)
+            totals[(bucket, agent)][slot] += round((stop - start).total_seconds())
+            start = stop
+    return totals
+
+
+class KpiService:
+    def __init__(self, repository: KpiRepository) -> None:
+        self.repository = repository
+
+    async def report(self, q: KpiQuery) -> KpiReport:
+        bounds = f.thresholds_needed(
+            ((t, q.strict) for t in q.thresholds), [q.short_abandon_seconds]
+        )
+        raw = (
+            q.group_by == "agent"
+            or not rollups_can_answer(bounds)
+            or not (aligned_to_interval(q.start) and aligned_to_interval(q.end))
+        )
+        rows = await self.repository.sums(
+            q.scope,
+            q.start,
+            q.end,
+            granularity=q.granularity,
+            tz=q.tz.key,
+            group_by=q.group_by,
+            bounds=bounds,
+            raw=raw,
+        )
+        occupancy = await self._occupancy(q)
+        buckets = []
+        for bucket, group, sums in rows:
+            group_value = group[0] if group else None
+            occ = None
+            if occupancy is not None:
+                key = (None if q.granularity == "total" else bucket, group_value)
+                handling, idle = occupancy.get(key, (0, 0))
+                occ = f.occupancy(handling, idle)
+            counts, metrics, levels = bucket_figures(sums, q, occ)
+            buckets.append(
+                KpiBucket(
+                    start=bucket.astimezone(q.tz),
+                    group=group_value,
+                    counts=counts,
+                    metrics=metrics,
+                    service_level=levels,
+                )
+            )
+        return KpiReport(
+            contract_id=q.scope.contract_id,
+            client_id=q.scope.client_id,
+            queues=list(q.scope.queues),
+            channels=list(q.scope.channels),
+            direction=q.scope.direction or "all",
+            time_zone=q.tz.key,
+            start=q.start.astimezone(q.tz),
+            end=q.end.astimezone(q.tz),
+            granularity=q.granularity,
+            group_by=q.group_by,
+            computed_from="raw_records" if raw else "rollups",
+            buckets=buckets,
+        )
+
+    async def _occupancy(self, q: KpiQuery) -> dict | None:
+        """Occupancy comes from agent activity, which knows agents but not queues or channels:
+        it is given for the whole scope or per agent, and is "no data" when filtering or
+        grouping by queue or channel."""
+        if q.scope.queues or q.scope.channels or q.group_by in ("queue", "channel"):
+            return None
+        rows = await self.repository.activity(
+            q.start,
+            q.end,
+            contract_id=q.scope.contract_id,
+            client_id=q.scope.client_id,
+            states=[*HANDLING_STATES, ActivityState.available],
+        )
+        return split_activity(rows, q.granularity, q.tz, q.group_by == "agent")

@@ -1,0 +1,455 @@
+"""Pure parts of ingestion: per-row validation, the customer key, de-duplication inside a batch,
+and the rollup contribution of a record (added when it arrives, subtracted when it is replaced
+or erased)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from typing import Any
+
+from pydantic import ValidationError
+
+from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcome
+from metrics.records.schemas import AgentActivityIn, ContactRecordIn, Rejection
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # clocks of platforms drift
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def customer_key(raw: str, secret: str) -> str:
+    """HMAC-SHA256 of the normalized identifier: e-mails lower-cased, phone numbers reduced to
+    digits (with a leading + kept), so the same person matches however the platform wrote it."""
+    text = raw.strip()
+    if "@" in text:
+        normalized = text.lower()
+    else:
+        digits = re.sub(r"[^0-9]", "", text)
+        normalized = ("+" if text.startswith("+") else "") + digits if digits else text.lower()
+    return hmac.new(secret.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def interval_start(ts: datetime) -> datetime:
+    """The 15-minute interval (UTC-aligned) a timestamp falls in."""
+    seconds = int(ts.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % 900, UTC)
+
+
+def whole_seconds(delta: timedelta) -> int:
+    """Seconds, rounded half up (platforms give milliseconds; we keep whole seconds)."""
+    return int((delta.total_seconds() * 1000 + 500) // 1000)
+
+
+def _field_of(loc: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in loc) or "record"
+
+
+def rejections_of(index: int, exc: ValidationError) -> list[Rejection]:
+    return [
+        Rejection(index=index, field=_field_of(e["loc"]), message=e["msg"]) for e in exc.errors()
+    ]
+
+
+@dataclass(slots=True)
+class NormalizedRecord:
+    """A validated record, ready to store (contract resolved later)."""
+
+    index: int
+    id: uuid.UUID
+    external_id: str
+    contract_id: uuid.UUID | None
+    client_id: uuid.UUID | None
+    queue: str
+    channel: str
+    direction: str
+    initiation: str
+    agent: str | None
+    enqueued_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wait_seconds: int
+    talk_seconds: int
+    hold_seconds: int
+    acw_seconds: int
+    outcome: str
+    transferred: bool
+    resolved: bool | None
+    csat: int | None
+    nps: int | None
+    customer_key: str | None
+    attributes: dict[str, Any] | None
+    updated_at: datetime
+
+
+def normalize_contact(
+    index: int, raw: Mapping[str, Any] | ContactRecordIn, *, secret: str, new_id: Any
+) -> NormalizedRecord | list[Rejection]:
+    """Validate one pushed record (or check one already parsed); answer the normalized
+    record or its rejections."""
+    if isinstance(raw, ContactRecordIn):
+        data = raw
+    else:
+        try:
+            data = ContactRecordIn.model_validate(raw)
+        except ValidationError as exc:
+            return rejections_of(index, exc)
+    problems = _problems(index, data)
+    if problems:
+        return problems
+    enqueued_at = data.enqueued_at
+    answered = data.outcome == "answered"
+    wait = data.wait_seconds
+    if wait is None:
+        if answered and data.answered_at is not None:
+            wait = whole_seconds(data.answered_at - enqueued_at)
+        elif not answered and data.ended_at is not None:
+            wait = whole_seconds(data.ended_at - enqueued_at)
+        else:  # an answered outbound contact without times (checked in _problems)
+            wait = 0
+    direction = _PLAIN[data.direction]
+    initiation = (
+        _PLAIN[data.initiation]
+        if data.initiation is not None
+        else ("outbound" if direction == "outbound" else "inbound")
+    )
+    return NormalizedRecord(
+        index,
+        new_id(),
+        data.external_id,
+        data.contract_id,
+        None,
+        data.queue,
+        data.channel,
+        direction,
+        initiation,
+        data.agent,
+        enqueued_at.astimezone(UTC),
+        data.answered_at,
+        data.ended_at,
+        wait,
+        data.talk_seconds,
+        data.hold_seconds,
+        data.acw_seconds,
+        _PLAIN[data.outcome],
+        data.transferred,
+        data.resolved,
+        data.csat,
+        data.nps,
+        customer_key(data.customer, secret) if data.customer else None,
+        data.attributes,
+        data.updated_at or data.ended_at or enqueued_at,
+    )
+
+
+# Enum members as plain strings (what the driver stores), looked up without enum machinery.
+_PLAIN: dict[Any, str] = {
+    member: member.value for enum in (Outcome, Direction, Initiation) for member in enum
+}
+
+
+def _problems(index: int, data: ContactRecordIn) -> list[Rejection]:
+    """The rules across fields that the schema alone cannot say."""
+    problems: list[Rejection] = []
+    enqueued_at = data.enqueued_at
+    if not EARLIEST <= enqueued_at <= datetime.now(UTC) + FUTURE_SLACK:
+        # Also keeps a garbage timestamp from creating a partition for a far-off month.
+        problems.append(
+            Rejection(
+                index=index,
+                field="enqueued_at",
+                message="must be after 2000-01-01 and not in the future",
+            )
+        )
+    answered_at, ended_at = data.answered_at, data.ended_at
+    if answered_at is not None and answered_at < enqueued_at:
+        problems.append(
+            Rejection(index=index, field="answered_at", message="must not be before enqueued_at")
+        )
+    if ended_at is not None and ended_at < enqueued_at:
+        problems.append(
+            Rejection(index=index, field="ended_at", message="must not be before enqueued_at")
+        )
+    outcome = _PLAIN[data.outcome]
+    answered = outcome == "answered"
+    if not answered and answered_at is not None:
+        problems.append(
+            Rejection(
+                index=index,
+                field="answered_at",
+                message=f"must be empty when the outcome is {outcome}",
+            )
+        )
+    if not answered and (data.talk_seconds or data.hold_seconds or data.acw_seconds):
+        problems.append(
+            Rejection(
+                index=index,
+                field="talk_seconds",
+                message=f"handle time must be 0 when the outcome is {outcome}",
+            )
+        )
+    if (
+        data.wait_seconds is None
+        and not (answered and answered_at is not None)
+        and not (not answered and ended_at is not None)
+        and not (answered and data.direction == "outbound")
+    ):
+        problems.append(
+            Rejection(
+                index=index,
+                field="wait_seconds",
+                message="give wait_seconds, or answered_at / ended_at to derive it",
+            )
+        )
+    return problems
+
+
+def latest_per_key(records: Iterable[NormalizedRecord]) -> tuple[list[NormalizedRecord], int]:
+    """One record per external id: the latest version (the later in the batch on a tie).
+    Answers the kept records and how many were superseded inside the batch."""
+    kept: dict[str, NormalizedRecord] = {}
+    superseded = 0
+    for record in records:
+        held = kept.get(record.external_id)
+        if held is not None:
+            superseded += 1
+            if record.updated_at < held.updated_at:
+                continue
+        kept[record.external_id] = record
+    return list(kept.values()), superseded
+
+
+@dataclass(slots=True)
+class ActivityRow:
+    index: int
+    id: uuid.UUID
+    external_id: str
+    contract_id: uuid.UUID
+    agent: str
+    state: str
+    started_at: datetime
+    ended_at: datetime
+    updated_at: datetime
+
+
+def normalize_activity(
+    index: int, raw: Mapping[str, Any], *, new_id: Any
+) -> ActivityRow | list[Rejection]:
+    try:
+        data = AgentActivityIn.model_validate(raw)
+    except ValidationError as exc:
+        return rejections_of(index, exc)
+    if data.ended_at < data.started_at:
+        return [Rejection(index=index, field="ended_at", message="must not be before started_at")]
+    return ActivityRow(
+        index=index,
+        id=new_id(),
+        external_id=data.external_id,
+        contract_id=data.contract_id,
+        agent=data.agent,
+        state=data.state.value,
+        started_at=data.started_at.astimezone(UTC),
+        ended_at=data.ended_at.astimezone(UTC),
+        updated_at=data.updated_at or data.ended_at,
+    )
+
+
+# --- rollups -------------------------------------------------------------------------------
+
+# The summed columns of contact_rollup, in table order (the two histograms follow them).
+ROLLUP_SUMS = (
+    "contacts",
+    "answered",
+    "abandoned",
+    "flow_outs",
+    "wait_answered",
+    "wait_abandoned",
+    "handle_seconds",
+    "handle_units_6",
+    "handle_units_60",
+    "transferred",
+    "fcr_resolved",
+    "fcr_known",
+    "csat_responses",
+    "csat_sum",
+    "csat_top2",
+    "nps_responses",
+    "nps_promoters",
+    "nps_detractors",
+)
+# What the rollups need to know of a record.
+ROLLUP_FACTS = (
+    "contract_id",
+    "client_id",
+    "queue",
+    "channel",
+    "direction",
+    "enqueued_at",
+    "outcome",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "acw_seconds",
+    "transferred",
+    "resolved",
+    "csat",
+    "nps",
+)
+
+
+def contribution(r: Any) -> list[int]:
+    """The record's share of each of ROLLUP_SUMS (``r`` has the ROLLUP_FACTS attributes)."""
+    answered = r.outcome == "answered"
+    abandoned = r.outcome == "abandoned"
+    handle = r.talk_seconds + r.hold_seconds + r.acw_seconds if answered else 0
+    return [
+        1,
+        int(answered),
+        int(abandoned),
+        int(r.outcome == "flow_out"),
+        r.wait_seconds if answered else 0,
+        r.wait_seconds if abandoned else 0,
+        handle,
+        -(-handle // 6),
+        -(-handle // 60),
+        int(bool(r.transferred)),
+        int(r.resolved is True),
+        int(r.resolved is not None),
+        int(r.csat is not None),
+        r.csat or 0,
+        int(r.csat is not None and r.csat >= 4),
+        int(r.nps is not None),
+        int(r.nps is not None and r.nps >= 9),
+        int(r.nps is not None and r.nps <= 6),
+    ]
+
+
+ZERO_ARRAY_TEXT = "{" + ",".join(["0"] * HISTOGRAM_SIZE) + "}"
+
+
+@dataclass
+class RollupDelta:
+    client_id: uuid.UUID | None
+    sums: list[int]
+    answered_waits: dict[int, int] = field(default_factory=dict)
+    abandoned_waits: dict[int, int] = field(default_factory=dict)
+
+    @staticmethod
+    def cumulative(waits: dict[int, int]) -> list[int]:
+        histogram = [0] * HISTOGRAM_SIZE
+        for wait, count in waits.items():
+            if wait < HISTOGRAM_SIZE:
+                histogram[wait] += count
+        return list(accumulate(histogram))
+
+    @staticmethod
+    def cumulative_text(waits: dict[int, int]) -> str:
+        """The cumulative histogram as a PostgreSQL array literal: encoding 601 integers as
+        text is much cheaper than the driver's per-element binary encoding."""
+        if not any(waits.values()):
+            return ZERO_ARRAY_TEXT
+        return "{" + ",".join(map(str, RollupDelta.cumulative(waits))) + "}"
+
+    def is_zero(self) -> bool:
+        return (
+            not any(self.sums)
+            and not any(self.answered_waits.values())
+            and not any(self.abandoned_waits.values())
+        )
+
+
+def rollup_deltas(added: Iterable[Any], removed: Iterable[Any]) -> dict[tuple, RollupDelta]:
+    """What to add to each rollup row: +1 share of every added record, -1 of every removed."""
+    groups: dict[tuple, list[tuple[int, Any]]] = {}
+    quarter: dict[datetime, datetime] = {}  # interval of each distinct enqueue instant
+    for sign, records in ((1, added), (-1, removed)):
+        for r in records:
+            at = r.enqueued_at
+            start = quarter.get(at)
+            if start is None:
+                start = quarter[at] = interval_start(at)
+            key = (r.contract_id, r.queue, r.channel, r.direction, start)
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [(sign, r)]
+            else:
+                members.append((sign, r))
+    deltas: dict[tuple, RollupDelta] = {}
+    for key, members in groups.items():
+        delta = _group_delta(members)
+        if not delta.is_zero():
+            deltas[key] = delta
+    return deltas
+
+
+def _group_delta(members: list[tuple[int, Any]]) -> RollupDelta:
+    """The summed contribution of one rollup row's records (the same as ``contribution``)."""
+    sums = [0] * len(ROLLUP_SUMS)
+    answered_waits: dict[int, int] = {}
+    abandoned_waits: dict[int, int] = {}
+    client_id = None
+    for sign, r in members:
+        client_id = client_id or r.client_id
+        outcome = r.outcome
+        wait = r.wait_seconds
+        sums[0] += sign
+        if outcome == "answered":
+            handle = r.talk_seconds + r.hold_seconds + r.acw_seconds
+            sums[1] += sign
+            sums[4] += sign * wait
+            sums[6] += sign * handle
+            sums[7] += sign * -(-handle // 6)
+            sums[8] += sign * -(-handle // 60)
+            answered_waits[wait] = answered_waits.get(wait, 0) + sign
+        elif outcome == "abandoned":
+            sums[2] += sign
+            sums[5] += sign * wait
+            abandoned_waits[wait] = abandoned_waits.get(wait, 0) + sign
+        else:
+            sums[3] += sign
+        if r.transferred:
+            sums[9] += sign
+        resolved = r.resolved
+        if resolved is not None:
+            sums[11] += sign
+            if resolved:
+                sums[10] += sign
+        csat = r.csat
+        if csat is not None:
+            sums[12] += sign
+            sums[13] += sign * csat
+            if csat >= 4:
+                sums[14] += sign
+        nps = r.nps
+        if nps is not None:
+            sums[15] += sign
+            if nps >= 9:
+                sums[16] += sign
+            elif nps <= 6:
+                sums[17] += sign
+    return RollupDelta(client_id, sums, answered_waits, abandoned_waits)
+
+
+def by_hour(deltas: dict[tuple, RollupDelta]) -> dict[tuple, RollupDelta]:
+    """The same deltas summed per UTC hour, for the hourly rollups."""
+    hours: dict[tuple, RollupDelta] = {}
+    for (contract_id, queue, channel, direction, start), delta in deltas.items():
+        key = (contract_id, queue, channel, direction, start.replace(minute=0))
+        held = hours.get(key)
+        if held is None:
+            held = hours[key] = RollupDelta(delta.client_id, [0] * len(ROLLUP_SUMS))
+        held.client_id = held.client_id or delta.client_id
+        held.sums = [a + b for a, b in zip(held.sums, delta.sums, strict=True)]
+        for mine, theirs in (
+            (held.answered_waits, delta.answered_waits),
+            (held.abandoned_waits, delta.abandoned_waits),
+        ):
+            for wait, count in theirs.items():
+                mine[wait] = mine.get(wait, 0) + count
+    return hours

@@ -1,0 +1,198 @@
+"""Contact records (partitioned by month), their uniqueness keys, rollups and agent activity."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from metrics.base import Base
+from shared.ids import uuid7
+
+# Wait-time histograms in rollups cover 0..HISTOGRAM_MAX_SECONDS; larger thresholds are
+# answered from raw records.
+HISTOGRAM_MAX_SECONDS = 600
+HISTOGRAM_SIZE = HISTOGRAM_MAX_SECONDS + 1
+
+
+class Outcome(StrEnum):
+    answered = "answered"
+    abandoned = "abandoned"
+    flow_out = "flow_out"
+
+
+class Direction(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+
+
+class Initiation(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+    transfer = "transfer"
+    callback = "callback"
+
+
+class ActivityState(StrEnum):
+    available = "available"
+    on_contact = "on_contact"
+    after_contact_work = "after_contact_work"
+    break_ = "break"
+    training = "training"
+    meeting = "meeting"
+    offline = "offline"
+
+
+# States that count as productive (billable) agent time.
+PRODUCTIVE_STATES = frozenset(
+    {ActivityState.available, ActivityState.on_contact, ActivityState.after_contact_work}
+)
+HANDLING_STATES = frozenset({ActivityState.on_contact, ActivityState.after_contact_work})
+
+
+class ContactRecord(Base):
+    """One contact as the platform saw it. Partitioned by month of ``enqueued_at`` (UTC);
+    partitions are created on demand by ``metrics_ensure_contact_partition``."""
+
+    __tablename__ = "contact_record"
+    __table_args__ = (
+        Index("ix_contact_record_contract_id_enqueued_at", "contract_id", "enqueued_at"),
+        Index("ix_contact_record_source_id_external_id", "source_id", "external_id"),
+        Index("ix_contact_record_customer_key", "customer_key"),
+        {"postgresql_partition_by": "RANGE (enqueued_at)"},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    source_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    external_id: Mapped[str] = mapped_column(String(200))
+    contract_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    queue: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(30))
+    direction: Mapped[str] = mapped_column(String(10))
+    initiation: Mapped[str] = mapped_column(String(10))
+    agent: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wait_seconds: Mapped[int] = mapped_column(Integer)
+    talk_seconds: Mapped[int] = mapped_column(Integer)
+    hold_seconds: Mapped[int] = mapped_column(Integer)
+    acw_seconds: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(10))
+    transferred: Mapped[bool] = mapped_column(Boolean)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    csat: Mapped[int | None] = mapped_column(SmallInteger)
+    nps: Mapped[int | None] = mapped_column(SmallInteger)
+    customer_key: Mapped[str | None] = mapped_column(String(64))
+    attributes: Mapped[dict | None] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ingested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class ContactKey(Base):
+    """The uniqueness of (source, external id) across partitions, and the version held.
+
+    An erased record keeps its key with ``updated_at = 'infinity'``, so a platform sending it
+    again cannot bring it back."""
+
+    __tablename__ = "contact_key"
+
+    source_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RollupColumns:
+    """The key and sums shared by the 15-minute and the hourly rollups."""
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    queue: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    contacts: Mapped[int] = mapped_column(BigInteger, default=0)
+    answered: Mapped[int] = mapped_column(BigInteger, default=0)
+    abandoned: Mapped[int] = mapped_column(BigInteger, default=0)
+    flow_outs: Mapped[int] = mapped_column(BigInteger, default=0)
+    wait_answered: Mapped[int] = mapped_column(BigInteger, default=0)
+    wait_abandoned: Mapped[int] = mapped_column(BigInteger, default=0)
+    handle_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    handle_units_6: Mapped[int] = mapped_column(BigInteger, default=0)
+    handle_units_60: Mapped[int] = mapped_column(BigInteger, default=0)
+    transferred: Mapped[int] = mapped_column(BigInteger, default=0)
+    fcr_resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+    fcr_known: Mapped[int] = mapped_column(BigInteger, default=0)
+    csat_responses: Mapped[int] = mapped_column(BigInteger, default=0)
+    csat_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    csat_top2: Mapped[int] = mapped_column(BigInteger, default=0)
+    nps_responses: Mapped[int] = mapped_column(BigInteger, default=0)
+    nps_promoters: Mapped[int] = mapped_column(BigInteger, default=0)
+    nps_detractors: Mapped[int] = mapped_column(BigInteger, default=0)
+    # answered_le[k+1] = answered contacts that waited <= k seconds (k = 0..600), cumulative.
+    answered_le: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    abandoned_le: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+
+
+class ContactRollup(RollupColumns, Base):
+    """Sums of the contacts of one contract, queue, channel and direction enqueued in one
+    15-minute interval (UTC-aligned, which is aligned in every real time zone)."""
+
+    __tablename__ = "contact_rollup"
+    __table_args__ = (
+        Index("ix_contact_rollup_client_id_interval_start", "client_id", "interval_start"),
+        Index("ix_contact_rollup_contract_id_interval_start", "contract_id", "interval_start"),
+    )
+
+
+class ContactRollupHour(RollupColumns, Base):
+    """The same sums per UTC hour: a quarter of the rows for questions at hour, day, week or
+    month granularity in time zones whose offset is whole hours. Kept by the same deltas."""
+
+    __tablename__ = "contact_rollup_hour"
+    __table_args__ = (
+        Index("ix_contact_rollup_hour_client_id_interval_start", "client_id", "interval_start"),
+        Index("ix_contact_rollup_hour_contract_id_interval_start", "contract_id", "interval_start"),
+    )
+
+
+class AgentActivity(Base):
+    """A span of one agent in one state for one contract."""
+
+    __tablename__ = "agent_activity"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id"),
+        Index("ix_agent_activity_contract_id_started_at", "contract_id", "started_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
+    source_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    external_id: Mapped[str] = mapped_column(String(200))
+    contract_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    agent: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(30))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ingested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -1,0 +1,327 @@
+"""SQL of ingestion, set-based: COPY the batch into a temporary table, claim the keys with one
+INSERT ... ON CONFLICT ... WHERE newer, replace the superseded rows, then add the rollup deltas
+with one more INSERT ... ON CONFLICT. All inside the request's transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics.records.ingest import (
+    ROLLUP_FACTS,
+    ROLLUP_SUMS,
+    ActivityRow,
+    NormalizedRecord,
+    RollupDelta,
+    by_hour,
+)
+from metrics.records.models import ContactRecord
+from shared.pagination import PageParams, keyset, page_from_rows
+
+CONTACT_COLUMNS = (
+    "id",
+    "enqueued_at",
+    "source_id",
+    "external_id",
+    "contract_id",
+    "client_id",
+    "queue",
+    "channel",
+    "direction",
+    "initiation",
+    "agent",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "acw_seconds",
+    "outcome",
+    "transferred",
+    "resolved",
+    "csat",
+    "nps",
+    "customer_key",
+    "attributes",
+    "updated_at",
+)
+ROLLUP_COLUMNS = (
+    "contract_id",
+    "queue",
+    "channel",
+    "direction",
+    "interval_start",
+    "client_id",
+    *ROLLUP_SUMS,
+    "answered_le",
+    "abandoned_le",
+)
+_FACTS = ", ".join(f"r.{c}" for c in ROLLUP_FACTS)
+_KEY = "contract_id, queue, channel, direction, interval_start"
+
+# Statements below are built from the constant column lists above, never from input.
+# The histograms travel as array literals (text) and are cast here.
+_ROLLUP_SELECT = ", ".join(f"{c}::integer[]" if c.endswith("_le") else c for c in ROLLUP_COLUMNS)
+_TEMP_TYPES = {
+    "contract_id": "uuid",
+    "queue": "text",
+    "channel": "text",
+    "direction": "text",
+    "interval_start": "timestamptz",
+    "client_id": "uuid",
+    "answered_le": "text",
+    "abandoned_le": "text",
+}
+CREATE_ROLLUP_TEMP = (
+    "CREATE TEMP TABLE IF NOT EXISTS _ingest_rollup ("
+    + ", ".join(f"{c} {_TEMP_TYPES.get(c, 'bigint')}" for c in ROLLUP_COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
+)
+UPSERT_ROLLUPS = f"""
+INSERT INTO {{table}} AS r ({", ".join(ROLLUP_COLUMNS)})
+SELECT {_ROLLUP_SELECT} FROM _ingest_rollup ORDER BY {_KEY}
+ON CONFLICT ({_KEY}) DO UPDATE SET
+    client_id = coalesce(r.client_id, excluded.client_id),
+    {", ".join(f"{c} = r.{c} + excluded.{c}" for c in ROLLUP_SUMS)},
+    answered_le = metrics_int_array_add(r.answered_le, excluded.answered_le),
+    abandoned_le = metrics_int_array_add(r.abandoned_le, excluded.abandoned_le)
+"""  # noqa: S608
+
+
+async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the session's transaction (for COPY)."""
+    connection = await session.connection()
+    fairy = await connection.get_raw_connection()
+    return fairy.driver_connection
+
+
+class RecordRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _conn(self) -> asyncpg.Connection:
+        return await raw_connection(self.session)
+
+    async def ensure_partitions(self, months: Sequence[datetime]) -> None:
+        conn = await self._conn()
+        await conn.execute(
+            "SELECT metrics_ensure_contact_partition(m) FROM unnest($1::timestamptz[]) AS m",
+            list(months),
+        )
+
+    async def store_contacts(
+        self, source_id: uuid.UUID, records: Sequence[NormalizedRecord]
+    ) -> tuple[dict[uuid.UUID, bool], list[asyncpg.Record]]:
+        """Store the latest version of each record. Answers {record id: inserted?} for the rows
+        written (absent = unchanged) and the facts of the rows they replaced.
+
+        Only the narrow keys go through a temporary table; the records that won their key are
+        then COPYed straight into the partitioned table."""
+        conn = await self._conn()
+        await conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS _ingest_key (source_id uuid, external_id text, "
+            "record_id uuid, enqueued_at timestamptz, updated_at timestamptz) "
+            "ON COMMIT DELETE ROWS"
+        )
+        await conn.execute("TRUNCATE _ingest_key")
+        await conn.copy_records_to_table(
+            "_ingest_key",
+            columns=("source_id", "external_id", "record_id", "enqueued_at", "updated_at"),
+            records=[
+                (source_id, r.external_id, r.id, r.enqueued_at, r.updated_at) for r in records
+            ],
+        )
+        written = await conn.fetch(
+            """
+            INSERT INTO contact_key AS k
+                (source_id, external_id, record_id, enqueued_at, updated_at)
+            SELECT source_id, external_id, record_id, enqueued_at, updated_at
+            FROM _ingest_key ORDER BY external_id
+            ON CONFLICT (source_id, external_id) DO UPDATE SET
+                record_id = excluded.record_id,
+                enqueued_at = excluded.enqueued_at,
+                updated_at = excluded.updated_at
+            WHERE k.updated_at < excluded.updated_at
+            RETURNING record_id, (xmax = 0) AS inserted
+            """
+        )
+        status = {row["record_id"]: row["inserted"] for row in written}
+        updated = [rid for rid, inserted in status.items() if not inserted]
+        replaced: list[asyncpg.Record] = []
+        if updated:
+            replaced = await conn.fetch(
+                f"""
+                DELETE FROM contact_record r
+                USING _ingest_key i JOIN unnest($1::uuid[]) AS u(id) ON u.id = i.record_id
+                WHERE r.source_id = i.source_id
+                  AND r.external_id = i.external_id AND r.id <> i.record_id
+                RETURNING {_FACTS}
+                """,  # noqa: S608
+                updated,
+            )
+        if status:
+            await conn.copy_records_to_table(
+                "contact_record",
+                columns=CONTACT_COLUMNS,
+                records=[
+                    (
+                        r.id,
+                        r.enqueued_at,
+                        source_id,
+                        r.external_id,
+                        r.contract_id,
+                        r.client_id,
+                        r.queue,
+                        r.channel,
+                        r.direction,
+                        r.initiation,
+                        r.agent,
+                        r.answered_at,
+                        r.ended_at,
+                        r.wait_seconds,
+                        r.talk_seconds,
+                        r.hold_seconds,
+                        r.acw_seconds,
+                        r.outcome,
+                        r.transferred,
+                        r.resolved,
+                        r.csat,
+                        r.nps,
+                        r.customer_key,
+                        None if r.attributes is None else json.dumps(r.attributes),
+                        r.updated_at,
+                    )
+                    for r in records
+                    if r.id in status
+                ],
+            )
+        return status, replaced
+
+    async def add_to_rollups(self, deltas: dict[tuple, RollupDelta]) -> None:
+        """Add the deltas to the 15-minute rollups and, summed per hour, to the hourly ones."""
+        if not deltas:
+            return
+        await self._upsert_rollups("contact_rollup", deltas)
+        await self._upsert_rollups("contact_rollup_hour", by_hour(deltas))
+
+    async def _upsert_rollups(self, table: str, deltas: dict[tuple, RollupDelta]) -> None:
+        conn = await self._conn()
+        await conn.execute(CREATE_ROLLUP_TEMP)
+        await conn.execute("TRUNCATE _ingest_rollup")
+        await conn.copy_records_to_table(
+            "_ingest_rollup",
+            columns=ROLLUP_COLUMNS,
+            records=[
+                (
+                    *key,
+                    d.client_id,
+                    *d.sums,
+                    RollupDelta.cumulative_text(d.answered_waits),
+                    RollupDelta.cumulative_text(d.abandoned_waits),
+                )
+                for key, d in deltas.items()
+            ],
+        )
+        await conn.execute(UPSERT_ROLLUPS.format(table=table))
+
+    async def erase_customer(self, key: str, client_id: uuid.UUID | None) -> list[asyncpg.Record]:
+        """Delete a customer's records (keeping their keys as tombstones); answer their facts."""
+        conn = await self._conn()
+        tenant = "AND r.client_id = $2" if client_id is not None else "AND $2::uuid IS NULL"
+        removed = await conn.fetch(
+            f"""
+            WITH gone AS (
+                DELETE FROM contact_record r WHERE r.customer_key = $1 {tenant}
+                RETURNING r.source_id, r.external_id, {_FACTS}
+            ), tomb AS (
+                UPDATE contact_key k SET updated_at = 'infinity'
+                FROM gone WHERE k.source_id = gone.source_id AND k.external_id = gone.external_id
+            )
+            SELECT * FROM gone
+            """,  # noqa: S608
+            key,
+            client_id,
+        )
+        return removed
+
+    async def upsert_activity(
+        self, source_id: uuid.UUID, client_id: uuid.UUID | None, rows: Sequence[ActivityRow]
+    ) -> tuple[int, int]:
+        conn = await self._conn()
+        written = await conn.fetch(
+            """
+            INSERT INTO agent_activity AS a (id, source_id, external_id, contract_id, client_id,
+                agent, state, started_at, ended_at, updated_at)
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[],
+                $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
+            ON CONFLICT (source_id, external_id) DO UPDATE SET
+                contract_id = excluded.contract_id, client_id = excluded.client_id,
+                agent = excluded.agent, state = excluded.state, started_at = excluded.started_at,
+                ended_at = excluded.ended_at, updated_at = excluded.updated_at
+            WHERE a.updated_at < excluded.updated_at
+            RETURNING (xmax = 0) AS inserted
+            """,
+            [r.id for r in rows],
+            [source_id] * len(rows),
+            [r.external_id for r in rows],
+            [r.contract_id for r in rows],
+            [client_id] * len(rows),
+            [r.agent for r in rows],
+            [r.state for r in rows],
+            [r.started_at for r in rows],
+            [r.ended_at for r in rows],
+            [r.updated_at for r in rows],
+        )
+        inserted = sum(1 for row in written if row["inserted"])
+        return inserted, len(written) - inserted
+
+    async def list_contacts(
+        self,
+        params: PageParams,
+        *,
+        contract_id: uuid.UUID | None,
+        client_id: uuid.UUID | None,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> tuple[list[ContactRecord], str | None]:
+        stmt = select(ContactRecord)
+        if contract_id is not None:
+            stmt = stmt.where(ContactRecord.contract_id == contract_id)
+        if client_id is not None:
+            stmt = stmt.where(ContactRecord.client_id == client_id)
+        if start is not None:
+            stmt = stmt.where(ContactRecord.enqueued_at >= start)
+        if end is not None:
+            stmt = stmt.where(ContactRecord.enqueued_at < end)
+        rows = (
+            (
+                await self.session.execute(
+                    keyset(stmt, params, [ContactRecord.enqueued_at, ContactRecord.id])
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return page_from_rows(rows, params, ("enqueued_at", "id"))
+
+
+def as_facts(rows: Sequence[Any]) -> list[Any]:
+    """asyncpg rows expose columns by key; give them attribute access for rollup_deltas."""
+    return [_Facts(row) for row in rows]
+
+
+class _Facts:
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[name]

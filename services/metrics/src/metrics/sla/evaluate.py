@@ -1,0 +1,245 @@
+"""SLA evaluation as pure functions of (a contract version's service terms, summed counts).
+
+Input slices are the sums of the contacts enqueued in one short slice of time (a 15-minute
+rollup interval, or a minute when the contract's hours are not on quarter hours) for one queue
+and channel. Each service level picks the slices its filters and business hours admit, sums them
+per window (month, ISO week or day, cut at the period's edges) and compares with its target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from metrics.kpis import figures as f
+from metrics.kpis.figures import Figure, Sums, Variant
+
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Slice:
+    start: datetime  # UTC
+    queue: str
+    channel: str
+    sums: Sums
+
+
+def parse_clock(text: str) -> int:
+    """ "HH:MM" -> minutes after midnight ("24:00" is 1440)."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def hours_on_quarter_hours(hours: Mapping[str, Sequence[Sequence[str]]]) -> bool:
+    return all(
+        parse_clock(edge) % 15 == 0 for spans in hours.values() for span in spans for edge in span
+    )
+
+
+def in_business_hours(
+    local: datetime, hours: Mapping[str, Sequence[Sequence[str]]], holidays: set[date]
+) -> bool:
+    """Whether a contact enqueued at ``local`` (contract time) is inside the contract's hours."""
+    if local.date() in holidays:
+        return False
+    minute = local.hour * 60 + local.minute
+    return any(
+        parse_clock(opens) <= minute < parse_clock(closes)
+        for opens, closes in hours.get(DAY_KEYS[local.weekday()], [])
+    )
+
+
+def windows(kind: str, first: date, last: date) -> list[tuple[date, date]]:
+    """Windows of a period, inclusive dates: the month, ISO weeks cut at the period's edges,
+    or days."""
+    if kind == "month":
+        return [(first, last)]
+    out = []
+    day = first
+    while day <= last:
+        week_end = day + timedelta(days=6 - day.weekday())
+        end = day if kind == "day" else min(last, week_end)
+        out.append((day, end))
+        day = end + timedelta(days=1)
+    return out
+
+
+def thresholds_of(levels: Iterable[Mapping[str, Any]]) -> set[int]:
+    """The inclusive wait bounds every service level of a version needs."""
+    pairs = []
+    shorts = []
+    for sl in levels:
+        if sl["metric"] == "service_level" and sl.get("threshold_seconds") is not None:
+            pairs.append((int(sl["threshold_seconds"]), bool(sl.get("strict"))))
+        shorts.append(int(sl.get("short_abandon_seconds") or 0))
+    return f.thresholds_needed(pairs, shorts)
+
+
+def measure(sl: Mapping[str, Any], s: Sums, occupancy: tuple[int, int] | None = None) -> Figure:
+    """The service level's metric over the sums ``s``."""
+    metric = sl["metric"]
+    short = int(sl.get("short_abandon_seconds") or 0)
+    if metric == "service_level":
+        return f.service_level(
+            s,
+            int(sl["threshold_seconds"]),
+            strict=bool(sl.get("strict")),
+            variant=Variant(sl.get("variant") or Variant.answered_over_offered),
+            short_abandon_seconds=short,
+            include_flow_outs=bool(sl.get("include_flow_outs")),
+        )
+    if metric == "asa":
+        return f.asa(s)
+    if metric == "aht":
+        return f.aht(s)
+    if metric == "abandonment_rate":
+        return f.abandonment_rate(s, short)
+    if metric == "fcr":
+        return f.fcr(s)
+    if metric == "csat":
+        return f.csat_top2(s) if sl.get("csat_mode") == "top2" else f.csat_mean(s)
+    if metric == "nps":
+        return f.nps(s)
+    if metric == "transfer_rate":
+        return f.transfer_rate(s)
+    if metric == "occupancy":
+        handling, idle = occupancy or (0, 0)
+        return f.occupancy(handling, idle)
+    raise ValueError(f"unknown metric {metric!r}")
+
+
+def judge(fig: Figure, target: Decimal, direction: str) -> tuple[str, str | None]:
+    """(status, margin): margin is positive when better than the target."""
+    if fig.value is None:
+        return "no_data", None
+    margin = fig.value - target if direction == "at_least" else target - fig.value
+    return ("met" if margin >= 0 else "missed"), str(margin)
+
+
+def evaluate_level(
+    sl: Mapping[str, Any],
+    *,
+    slices: Sequence[Slice],
+    tz: ZoneInfo,
+    first: date,
+    last: date,
+    hours: Mapping[str, Sequence[Sequence[str]]],
+    holidays: set[date],
+    occupancy_by_day: Mapping[date, tuple[int, int]] | None = None,
+) -> dict[str, Any]:
+    queues, channels = set(sl.get("queues") or ()), set(sl.get("channels") or ())
+    business_only = bool(sl.get("business_hours_only"))
+    by_day: dict[date, Sums] = {}
+    for piece in slices:
+        if queues and piece.queue not in queues:
+            continue
+        if channels and piece.channel not in channels:
+            continue
+        local = piece.start.astimezone(tz)
+        if business_only and not in_business_hours(local, hours, holidays):
+            continue
+        day = local.date()
+        held = by_day.get(day)
+        by_day[day] = held.add(piece.sums) if held is not None else Sums().add(piece.sums)
+    target = Decimal(str(sl["target"]))
+    direction = sl.get("direction") or "at_least"
+    occupancy_by_day = occupancy_by_day or {}
+
+    def window_figure(start: date, end: date) -> Figure:
+        total = Sums()
+        handling = idle = 0
+        day = start
+        while day <= end:
+            if day in by_day:
+                total.add(by_day[day])
+            h, i = occupancy_by_day.get(day, (0, 0))
+            handling, idle = handling + h, idle + i
+            day += timedelta(days=1)
+        return measure(sl, total, (handling, idle))
+
+    results = []
+    misses = 0
+    statuses = []
+    for start, end in windows(sl.get("window") or "month", first, last):
+        fig = window_figure(start, end)
+        status, margin = judge(fig, target, direction)
+        statuses.append(status)
+        misses += status == "missed"
+        results.append(
+            {
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "measured": None if fig.value is None else str(fig.value),
+                "numerator": fig.numerator,
+                "denominator": fig.denominator,
+                "status": status,
+                "margin": margin,
+            }
+        )
+    overall = window_figure(first, last)
+    _, margin = judge(overall, target, direction)
+    status = "missed" if misses else "met"
+    if all(s == "no_data" for s in statuses):
+        status = "no_data"
+    return {
+        "key": sl["key"],
+        "metric": sl["metric"],
+        "threshold_seconds": sl.get("threshold_seconds"),
+        "variant": sl.get("variant") if sl["metric"] == "service_level" else None,
+        "window": sl.get("window") or "month",
+        "business_hours_only": business_only,
+        "target": str(target),
+        "direction": direction,
+        "measured": None if overall.value is None else str(overall.value),
+        "numerator": overall.numerator,
+        "denominator": overall.denominator,
+        "status": status,
+        "margin": margin,
+        "pool_share": sl.get("pool_share"),
+        "critical": bool(sl.get("critical")),
+        "bonus_target": sl.get("bonus_target"),
+        "windows": results,
+        "misses": misses,
+    }
+
+
+def version_at(terms: Mapping[str, Any], day: date) -> Mapping[str, Any] | None:
+    """The contract version in effect on ``day``."""
+    for version in terms.get("versions", []):
+        starts = date.fromisoformat(version["effective_from"])
+        ends = version.get("effective_to")
+        if starts <= day and (ends is None or day <= date.fromisoformat(ends)):
+            return version
+    return None
+
+
+def evaluate(
+    version: Mapping[str, Any],
+    *,
+    slices: Sequence[Slice],
+    tz: ZoneInfo,
+    first: date,
+    last: date,
+    occupancy_by_day: Mapping[date, tuple[int, int]] | None = None,
+) -> list[dict[str, Any]]:
+    """Every service level of a contract version over the period [first, last] (local dates)."""
+    hours = version.get("hours") or {d: [["00:00", "24:00"]] for d in DAY_KEYS}
+    holidays = {date.fromisoformat(h) for h in version.get("holidays") or ()}
+    return [
+        evaluate_level(
+            sl,
+            slices=slices,
+            tz=tz,
+            first=first,
+            last=last,
+            hours=hours,
+            holidays=holidays,
+            occupancy_by_day=occupancy_by_day,
+        )
+        for sl in version.get("service_levels") or ()
+    ]

@@ -1,0 +1,148 @@
+"""SLA reports: fetch the contract's service terms, read the period's sums, evaluate (pure),
+store the result with its revision."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from metrics.contracts_client import ContractsClient
+from metrics.kpis.repository import KpiRepository, Scope, rollups_can_answer
+from metrics.kpis.service import split_activity
+from metrics.records.models import HANDLING_STATES, ActivityState
+from metrics.sla.evaluate import (
+    Slice,
+    evaluate,
+    hours_on_quarter_hours,
+    thresholds_of,
+    version_at,
+)
+from metrics.sla.models import SlaReport
+from metrics.sla.repository import SlaReportRepository
+from metrics.timeutil import month_bounds
+from shared.auth import Principal
+from shared.errors import NotFound, ValidationFailed
+from shared.pagination import PageParams
+
+
+class SlaReportNotFound(NotFound):
+    title = "SLA report not found"
+
+
+class SlaService:
+    def __init__(
+        self, reports: SlaReportRepository, kpis: KpiRepository, contracts: ContractsClient
+    ) -> None:
+        self.reports = reports
+        self.kpis = kpis
+        self.contracts = contracts
+
+    async def report(
+        self, principal: Principal, contract_id: uuid.UUID, period: str, *, recompute: bool
+    ) -> tuple[SlaReport, bool]:
+        """The stored report (created=False) or a new revision (created=True)."""
+        # Asking the contracts service with the caller's token also checks the caller may see
+        # the contract (another tenant's contract answers 404).
+        probe_tz = ZoneInfo("UTC")
+        first, last, _, _ = month_bounds(period, probe_tz)
+        terms = await self.contracts.service_terms(contract_id, first, last, token=principal.token)
+        await self.reports.lock(contract_id, period)
+        if not recompute and (held := await self.reports.latest(contract_id, period)):
+            return held, False
+        tz = ZoneInfo(terms["time_zone"])
+        first, last, start, end = month_bounds(period, tz)
+        version = version_at(terms, first)
+        if version is None:
+            raise ValidationFailed.on(
+                "period", f"no version of contract {contract_id} is in effect on {first}"
+            )
+        results = await self.evaluate_version(contract_id, version, tz, first, last, start, end)
+        client_id = terms.get("client_id")
+        report = SlaReport(
+            contract_id=contract_id,
+            client_id=uuid.UUID(client_id) if client_id else None,
+            period=period,
+            period_start=first,
+            period_end=last,
+            time_zone=tz.key,
+            revision=await self.reports.next_revision(contract_id, period),
+            contract_version=int(version["version"]),
+            results=results,
+            terms={**terms, "versions": [version]},
+        )
+        return await self.reports.add(report), True
+
+    async def evaluate_version(
+        self,
+        contract_id: uuid.UUID,
+        version: Mapping[str, Any],
+        tz: ZoneInfo,
+        first: date,
+        last: date,
+        start: Any,
+        end: Any,
+    ) -> list[dict[str, Any]]:
+        levels = version.get("service_levels") or []
+        bounds = thresholds_of(levels)
+        hours = version.get("hours") or {}
+        # Rollup intervals are whole quarter hours: hours that are not force minute slices.
+        needs_minutes = any(sl.get("business_hours_only") for sl in levels) and not (
+            hours_on_quarter_hours(hours)
+        )
+        raw = needs_minutes or not rollups_can_answer(bounds)
+        rows = await self.kpis.sums(
+            Scope(contract_id=contract_id, direction="inbound"),
+            start,
+            end,
+            granularity="minute" if needs_minutes else "15min",
+            tz=tz.key,
+            group_by=None,
+            bounds=bounds,
+            raw=raw,
+            extra_groups=("queue", "channel"),
+        )
+        slices = [Slice(bucket, group[0], group[1], sums) for bucket, group, sums in rows]
+        occupancy_by_day = None
+        if any(sl["metric"] == "occupancy" for sl in levels):
+            activity = await self.kpis.activity(
+                start,
+                end,
+                contract_id=contract_id,
+                client_id=None,
+                states=[*HANDLING_STATES, ActivityState.available],
+            )
+            split = split_activity(activity, "day", tz, by_agent=False)
+            occupancy_by_day = {
+                bucket.astimezone(tz).date(): (h, i)
+                for (bucket, _), (h, i) in split.items()
+                if bucket is not None  # day buckets always have a start
+            }
+        return evaluate(
+            version,
+            slices=slices,
+            tz=tz,
+            first=first,
+            last=last,
+            occupancy_by_day=occupancy_by_day,
+        )
+
+    async def get(self, principal: Principal, report_id: uuid.UUID) -> SlaReport:
+        report = await self.reports.get(report_id)
+        if report is None or not principal.can_see_client(report.client_id):
+            raise SlaReportNotFound(f"no SLA report {report_id}")
+        return report
+
+    async def list(
+        self,
+        principal: Principal,
+        params: PageParams,
+        *,
+        contract_id: uuid.UUID | None,
+        period: str | None,
+    ) -> tuple[list[SlaReport], str | None]:
+        return await self.reports.list(
+            params, contract_id=contract_id, period=period, client_id=principal.tenant_client_id
+        )

@@ -1,0 +1,222 @@
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from tests.conftest import TokenFactory, api_client
+from tests.metrics.builders import contact, make_source
+from tests.metrics.fake_contracts import FakeContracts
+
+T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+CONTRACT = uuid.uuid4()
+
+
+async def push(client: httpx.AsyncClient, records: list[dict], source: str = "pbx-1") -> dict:
+    response = await client.post("/v1/contact-records", json={"source": source, "records": records})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+class TestBatch:
+    async def test_insert_then_resend_is_unchanged(self, metrics: httpx.AsyncClient) -> None:
+        await make_source(metrics)
+        records = [
+            contact(f"a{i}", T0 + timedelta(minutes=i), contract_id=CONTRACT) for i in range(5)
+        ]
+        first = await push(metrics, records)
+        assert (first["inserted"], first["updated"], first["unchanged"]) == (5, 0, 0)
+        again = await push(metrics, records)
+        assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 5)
+
+    async def test_newer_version_replaces_older_only(self, metrics: httpx.AsyncClient) -> None:
+        await make_source(metrics)
+        v1 = contact("x", T0, contract_id=CONTRACT, updated_at=T0 + timedelta(minutes=10))
+        v2 = {**v1, "acw_seconds": 99, "updated_at": "2026-10-01T12:20:00Z"}
+        v0 = {**v1, "acw_seconds": 1, "updated_at": "2026-10-01T12:05:00Z"}
+        await push(metrics, [v1])
+        result = await push(metrics, [v2, v0])  # newer, then older: the newer stays
+        assert (result["inserted"], result["updated"], result["unchanged"]) == (0, 1, 1)
+        items = (await metrics.get("/v1/contact-records")).json()["items"]
+        assert [(r["external_id"], r["acw_seconds"]) for r in items] == [("x", 99)]
+
+    async def test_bad_rows_are_reported_and_good_rows_kept(
+        self, metrics: httpx.AsyncClient
+    ) -> None:
+        await make_source(metrics)
+        good = contact("g", T0, contract_id=CONTRACT)
+        missing_time = {
+            k: v for k, v in contact("b1", T0, contract_id=CONTRACT).items() if k != "enqueued_at"
+        }
+        bad_csat = contact("b2", T0, contract_id=CONTRACT, csat=9)
+        abandon_with_talk = {
+            **contact("b3", T0, contract_id=CONTRACT, outcome="abandoned"),
+            "talk_seconds": 30,
+        }
+        future = contact("b4", datetime(2999, 1, 1, tzinfo=UTC), contract_id=CONTRACT)
+        result = await push(
+            metrics, [good, missing_time, bad_csat, abandon_with_talk, "nope", future]
+        )
+        assert (result["inserted"], result["rejected"]) == (1, 5)
+        assert [(r["index"], r["field"]) for r in result["rejections"]] == [
+            (1, "enqueued_at"),
+            (2, "csat"),
+            (3, "talk_seconds"),
+            (4, "record"),
+            (5, "enqueued_at"),
+        ]
+
+    async def test_more_than_10000_is_refused(self, metrics: httpx.AsyncClient) -> None:
+        await make_source(metrics)
+        record = contact("z", T0, contract_id=CONTRACT)
+        response = await metrics.post(
+            "/v1/contact-records", json={"source": "pbx-1", "records": [record] * 10_001}
+        )
+        assert response.status_code == 422
+
+    async def test_unknown_source_is_404(self, metrics: httpx.AsyncClient) -> None:
+        response = await metrics.post("/v1/contact-records", json={"source": "nope", "records": []})
+        assert response.status_code == 404
+
+    async def test_wait_derived_from_times(self, metrics: httpx.AsyncClient) -> None:
+        await make_source(metrics)
+        record = contact("w", T0, contract_id=CONTRACT)
+        del record["wait_seconds"]
+        record["answered_at"] = "2026-10-01T12:00:17.600Z"
+        await push(metrics, [record])
+        (item,) = (await metrics.get("/v1/contact-records")).json()["items"]
+        assert item["wait_seconds"] == 18
+
+
+class TestQueueResolution:
+    async def test_queue_only_records_are_resolved_through_contracts(
+        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+    ) -> None:
+        contract_id, client_id = fake_contracts.add_contract(queues=["q-resolve"])
+        await make_source(metrics)
+        result = await push(
+            metrics,
+            [
+                contact("r1", T0, queue="q-resolve"),
+                contact("r2", T0, queue="q-nobody"),
+            ],
+        )
+        assert result["inserted"] == 1
+        assert result["rejections"][0]["index"] == 1
+        assert result["rejections"][0]["field"] == "queue"
+        (item,) = (await metrics.get("/v1/contact-records")).json()["items"]
+        assert item["contract_id"] == str(contract_id)
+        assert item["client_id"] == str(client_id)
+
+    async def test_named_contract_needs_no_call(
+        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+    ) -> None:
+        await make_source(metrics)
+        before = len(fake_contracts.calls)
+        await push(metrics, [contact(f"n{i}", T0, contract_id=CONTRACT) for i in range(20)])
+        assert len(fake_contracts.calls) == before
+
+
+class TestTenants:
+    async def test_partner_pushes_only_into_its_clients_contracts(
+        self,
+        metrics_app: FastAPI,
+        metrics: httpx.AsyncClient,
+        fake_contracts: FakeContracts,
+        token: TokenFactory,
+    ) -> None:
+        mine, client_id = fake_contracts.add_contract(queues=["q-mine"])
+        theirs, _ = fake_contracts.add_contract(queues=["q-theirs"])
+        await make_source(metrics, "partner-pbx", client_id=str(client_id))
+        async with api_client(metrics_app, token("partner", client_id=client_id)) as partner:
+            result = await push(
+                partner,
+                [
+                    contact("p1", T0, queue="q-mine"),
+                    contact("p2", T0, queue="q-theirs"),
+                ],
+                source="partner-pbx",
+            )
+            assert result["inserted"] == 1
+            assert result["rejections"][0]["index"] == 1
+            listed = (await partner.get("/v1/contact-records")).json()["items"]
+            assert [r["external_id"] for r in listed] == ["p1"]
+        assert mine != theirs
+
+    async def test_client_role_cannot_ingest(
+        self, metrics_app: FastAPI, metrics: httpx.AsyncClient, token: TokenFactory
+    ) -> None:
+        async with api_client(metrics_app, token("client", client_id=uuid.uuid4())) as client:
+            response = await client.post("/v1/contact-records", json={"source": "x", "records": []})
+            assert response.status_code == 403
+
+
+class TestAgentActivity:
+    async def test_occupancy_from_activity(
+        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+    ) -> None:
+        contract_id, _ = fake_contracts.add_contract()
+        await make_source(metrics)
+        spans = [
+            ("on_contact", "2026-10-01T12:00:00Z", "2026-10-01T12:40:00Z"),
+            ("after_contact_work", "2026-10-01T12:40:00Z", "2026-10-01T12:45:00Z"),
+            ("available", "2026-10-01T12:45:00Z", "2026-10-01T13:00:00Z"),
+            ("break", "2026-10-01T13:00:00Z", "2026-10-01T13:30:00Z"),
+        ]
+        activity = [
+            {
+                "external_id": f"s{i}",
+                "contract_id": str(contract_id),
+                "agent": "ana",
+                "state": state,
+                "started_at": a,
+                "ended_at": b,
+            }
+            for i, (state, a, b) in enumerate(spans)
+        ]
+        pushed = await metrics.post(
+            "/v1/agent-activity", json={"source": "pbx-1", "records": activity}
+        )
+        assert pushed.json()["inserted"] == 4
+        again = await metrics.post(
+            "/v1/agent-activity", json={"source": "pbx-1", "records": activity}
+        )
+        assert again.json()["unchanged"] == 4
+        await push(metrics, [contact("o1", T0, contract_id=contract_id)])
+        kpis = await metrics.get(
+            "/v1/kpis",
+            params={
+                "contract_id": str(contract_id),
+                "from": "2026-10-01T12:00:00Z",
+                "to": "2026-10-01T14:00:00Z",
+                "granularity": "hour",
+            },
+        )
+        (bucket,) = kpis.json()["buckets"]
+        assert bucket["metrics"]["occupancy"] == {
+            "value": "0.750000",
+            "numerator": 2700,
+            "denominator": 3600,
+        }
+
+
+class TestListing:
+    async def test_client_lists_its_contract_records(
+        self,
+        metrics_app: FastAPI,
+        metrics: httpx.AsyncClient,
+        fake_contracts: FakeContracts,
+        token: TokenFactory,
+    ) -> None:
+        mine, client_id = fake_contracts.add_contract()
+        theirs, _ = fake_contracts.add_contract()
+        await make_source(metrics)
+        await push(
+            metrics, [contact("m", T0, contract_id=mine), contact("t", T0, contract_id=theirs)]
+        )
+        async with api_client(metrics_app, token("client", client_id=client_id)) as client:
+            own = await client.get("/v1/contact-records", params={"contract_id": str(mine)})
+            assert [r["external_id"] for r in own.json()["items"]] == ["m"]
+            other = await client.get("/v1/contact-records", params={"contract_id": str(theirs)})
+            assert other.status_code == 404
+            assert (await client.get("/v1/contact-records")).json()["items"] == []

@@ -1,0 +1,287 @@
+"""SLA reports through the API against a brute-force evaluation of the same records: every
+variant, business hours with a holiday in the contract's time zone, month / week / day windows,
+flow-outs, short abandons, replaced records; stored reports and revisions."""
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.metrics import brute
+from tests.metrics.fake_contracts import FakeContracts
+from tests.metrics.kpis.test_kpis_api import load_month, make_source
+
+TZ = "America/Sao_Paulo"
+HOURS = {
+    "mon": [["08:00", "12:00"], ["13:00", "20:00"]],
+    "tue": [["08:00", "20:00"]],
+    "wed": [["08:00", "20:00"]],
+    "thu": [["08:00", "20:00"]],
+    "fri": [["08:00", "20:00"]],
+    "sat": [["09:00", "13:00"]],
+    "sun": [],
+}
+ODD_HOURS = {d: [["08:10", "19:50"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+HOLIDAYS = ["2026-10-12"]
+
+
+def level(key: str, metric: str, target: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "key": key,
+        "metric": metric,
+        "threshold_seconds": None,
+        "strict": False,
+        "target": target,
+        "direction": "at_least",
+        "window": "month",
+        "channels": [],
+        "queues": [],
+        "business_hours_only": False,
+        "short_abandon_seconds": 0,
+        "variant": "answered_over_offered",
+        "include_flow_outs": False,
+        "csat_mode": None,
+        "critical": False,
+        "pool_share": None,
+        "bonus_target": None,
+        **extra,
+    }
+
+
+VARIANTS = (
+    "answered_over_offered",
+    "answered_over_answered",
+    "abandons_within_threshold_met",
+    "abandons_within_threshold_ignored",
+)
+SERVICE_LEVELS = [
+    level(
+        f"sl-{variant}",
+        "service_level",
+        "0.80",
+        threshold_seconds=20,
+        variant=variant,
+        short_abandon_seconds=5,
+        business_hours_only=True,
+        pool_share="0.25",
+        critical=variant == "answered_over_offered",
+    )
+    for variant in VARIANTS
+]
+SERVICE_LEVELS += [
+    level(
+        "sl-daily-voice",
+        "service_level",
+        "0.70",
+        threshold_seconds=30,
+        strict=True,
+        window="day",
+        channels=["voice"],
+        include_flow_outs=True,
+    ),
+    level(
+        "sl-weekly-support",
+        "service_level",
+        "0.75",
+        threshold_seconds=20,
+        window="week",
+        queues=["support"],
+        business_hours_only=True,
+    ),
+    level("asa", "asa", "40", direction="at_most"),
+    level("abandon", "abandonment_rate", "0.10", direction="at_most", short_abandon_seconds=3),
+    level("aht", "aht", "400", direction="at_most", window="week"),
+    level("fcr", "fcr", "0.5"),
+    level("csat-top2", "csat", "0.4", csat_mode="top2"),
+    level("csat-mean", "csat", "3.0", csat_mode="mean"),
+    level("nps", "nps", "0"),
+    level("transfers", "transfer_rate", "0.10", direction="at_most"),
+]
+
+
+def business(ts: datetime, hours: dict[str, list[list[str]]], tz: ZoneInfo) -> bool:
+    local = ts.astimezone(tz)
+    if local.date().isoformat() in HOLIDAYS:
+        return False
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
+    clock = local.strftime("%H:%M")
+    return any(a <= clock < b for a, b in hours.get(day, []))
+
+
+def brute_level(
+    sl: dict[str, Any], records: list[dict[str, Any]], hours: dict, tz: ZoneInfo
+) -> dict[str, Any]:
+    """The service level evaluated straight from the records (spec wording)."""
+    first, last = date(2026, 10, 1), date(2026, 10, 31)
+    rs = [r for r in records if first <= brute.when(r).astimezone(tz).date() <= last]
+    if sl["queues"]:
+        rs = [r for r in rs if r["queue"] in sl["queues"]]
+    if sl["channels"]:
+        rs = [r for r in rs if r["channel"] in sl["channels"]]
+    if sl["business_hours_only"]:
+        rs = [r for r in rs if business(brute.when(r), hours, tz)]
+
+    def figure(subset: list[dict[str, Any]]) -> dict[str, Any]:
+        m = sl["metric"]
+        if m == "service_level":
+            return brute.service_level(
+                subset,
+                sl["threshold_seconds"],
+                sl["variant"],
+                strict=sl["strict"],
+                short=sl["short_abandon_seconds"],
+                flow_outs=sl["include_flow_outs"],
+            )
+        name = {"csat": "csat_top2" if sl["csat_mode"] == "top2" else "csat_mean"}.get(m, m)
+        return brute.metrics(subset, short=sl["short_abandon_seconds"])[name]
+
+    def status(fig: dict[str, Any]) -> str:
+        if fig["value"] is None:
+            return "no_data"
+        value, target = Fraction(fig["value"]), Fraction(sl["target"])
+        ok = value >= target if sl["direction"] == "at_least" else value <= target
+        return "met" if ok else "missed"
+
+    if sl["window"] == "month":
+        spans = [(first, last)]
+    elif sl["window"] == "day":
+        spans = [(first + timedelta(days=i),) * 2 for i in range(31)]
+    else:
+        spans, day = [], first
+        while day <= last:
+            end = min(last, day + timedelta(days=6 - day.weekday()))
+            spans.append((day, end))
+            day = end + timedelta(days=1)
+    windows = []
+    for a, b in spans:
+        subset = [r for r in rs if a <= brute.when(r).astimezone(tz).date() <= b]
+        fig = figure(subset)
+        windows.append(
+            {
+                "measured": fig["value"],
+                "numerator": fig["numerator"],
+                "denominator": fig["denominator"],
+                "status": status(fig),
+            }
+        )
+    overall = figure(rs)
+    statuses = [w["status"] for w in windows]
+    misses = statuses.count("missed")
+    final = "no_data" if set(statuses) == {"no_data"} else ("missed" if misses else "met")
+    return {
+        "measured": overall["value"],
+        "numerator": overall["numerator"],
+        "denominator": overall["denominator"],
+        "status": final,
+        "misses": misses,
+        "windows": windows,
+    }
+
+
+@pytest.mark.parametrize("hours", [HOURS, ODD_HOURS], ids=["quarter-hours", "odd-hours"])
+async def test_report_matches_brute_force(
+    metrics: httpx.AsyncClient, fake_contracts: FakeContracts, hours: dict
+) -> None:
+    contract_id, _ = fake_contracts.add_contract(
+        time_zone=TZ, service_levels=SERVICE_LEVELS, hours=hours, holidays=HOLIDAYS
+    )
+    await make_source(metrics, "pbx")
+    records = brute.latest(await load_month(metrics, contract_id, TZ, seed=7, count=2000))
+    response = await metrics.post(
+        "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-10"}
+    )
+    assert response.status_code == 201, response.text
+    report = response.json()
+    assert (report["period_start"], report["period_end"]) == ("2026-10-01", "2026-10-31")
+    assert report["revision"] == 1 and report["contract_version"] == 1
+    by_key = {r["key"]: r for r in report["results"]}
+    assert set(by_key) == {sl["key"] for sl in SERVICE_LEVELS}
+    tz = ZoneInfo(TZ)
+    for sl in SERVICE_LEVELS:
+        got, want = by_key[sl["key"]], brute_level(sl, records, hours, tz)
+        assert {
+            k: got[k] for k in ("measured", "numerator", "denominator", "status", "misses")
+        } == {k: want[k] for k in ("measured", "numerator", "denominator", "status", "misses")}, sl
+        assert [
+            {k: w[k] for k in ("measured", "numerator", "denominator", "status")}
+            for w in got["windows"]
+        ] == want["windows"], sl["key"]
+        if got["measured"] is not None:
+            margin = Decimal(got["measured"]) - Decimal(sl["target"])
+            if sl["direction"] == "at_most":
+                margin = -margin
+            assert Decimal(got["margin"]) == margin
+        assert got["pool_share"] == sl["pool_share"]
+
+
+class TestStoredReports:
+    async def test_same_report_until_recompute(
+        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+    ) -> None:
+        contract_id, _ = fake_contracts.add_contract(
+            time_zone=TZ, service_levels=SERVICE_LEVELS[:1]
+        )
+        await make_source(metrics, "pbx")
+        rng = random.Random(3)
+        await load_month(metrics, contract_id, TZ, seed=rng.randrange(100), count=300)
+        body = {"contract_id": str(contract_id), "period": "2026-10"}
+        first = await metrics.post("/v1/sla-reports", json=body)
+        assert first.status_code == 201
+        again = await metrics.post("/v1/sla-reports", json=body)
+        assert again.status_code == 200
+        assert again.json()["id"] == first.json()["id"]
+        redo = await metrics.post("/v1/sla-reports", json={**body, "recompute": True})
+        assert redo.status_code == 201
+        assert redo.json()["revision"] == 2 and redo.json()["id"] != first.json()["id"]
+        got = await metrics.get(f"/v1/sla-reports/{first.json()['id']}")
+        assert got.status_code == 200 and got.json()["revision"] == 1
+        listed = await metrics.get(
+            "/v1/sla-reports", params={"contract_id": str(contract_id), "period": "2026-10"}
+        )
+        assert [r["revision"] for r in listed.json()["items"]] == [1, 2]
+
+    async def test_no_data_month(
+        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+    ) -> None:
+        contract_id, _ = fake_contracts.add_contract(service_levels=SERVICE_LEVELS[:2])
+        response = await metrics.post(
+            "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-02"}
+        )
+        assert response.status_code == 201
+        for result in response.json()["results"]:
+            assert result["status"] == "no_data" and result["measured"] is None
+            assert result["margin"] is None
+
+    async def test_unknown_contract_is_404(self, metrics: httpx.AsyncClient) -> None:
+        response = await metrics.post(
+            "/v1/sla-reports",
+            json={"contract_id": "01938a52-0000-7000-8000-000000000009", "period": "2026-10"},
+        )
+        assert response.status_code == 404
+
+    async def test_client_sees_only_its_reports(
+        self,
+        metrics_app: Any,
+        metrics: httpx.AsyncClient,
+        fake_contracts: FakeContracts,
+        token: Any,
+    ) -> None:
+        contract_id, client_id = fake_contracts.add_contract(service_levels=SERVICE_LEVELS[:1])
+        made = await metrics.post(
+            "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-10"}
+        )
+        report_id = made.json()["id"]
+        from tests.conftest import api_client
+
+        async with api_client(metrics_app, token("client", client_id=client_id)) as mine:
+            assert (await mine.get(f"/v1/sla-reports/{report_id}")).status_code == 200
+        other = "01938a52-0000-7000-8000-000000000077"
+        async with api_client(metrics_app, token("client", client_id=other)) as theirs:
+            assert (await theirs.get(f"/v1/sla-reports/{report_id}")).status_code == 404
+            listed = await theirs.get("/v1/sla-reports")
+            assert listed.json()["items"] == []
