@@ -57,8 +57,19 @@ class StaffingResponse(BaseModel):
     scheduled_hours: float
 
 
+FEASIBILITY_EXAMPLE: Any = {
+    "contract_id": "01938a52-0000-7000-8000-000000000001",
+    "on": "2026-10-01",
+    "interval_minutes": 30,
+    "intervals": [
+        {"start": "2026-10-01T09:00:00-03:00", "volume": 100, "aht_seconds": 180,
+         "planned_agents": 14}
+    ],
+}  # fmt: skip
+
+
 class FeasibilityRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [FEASIBILITY_EXAMPLE]})
 
     contract_id: uuid.UUID
     on: date = Field(description="Date whose contract version applies")
