@@ -38,6 +38,9 @@ def _check_currency(code: str) -> str:
     return code
 
 
+# A calendar month, YYYY-MM; years 1970-2999 (no contract or record lives outside them).
+PERIOD_PATTERN = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
+
 TimeZoneName = Annotated[str, Field(examples=["America/Sao_Paulo"]), AfterValidator(_check_zone)]
 CurrencyCode = Annotated[
     str,

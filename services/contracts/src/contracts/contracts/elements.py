@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
-from shared.types import CurrencyCode
+from shared.types import PERIOD_PATTERN, CurrencyCode
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
 Percent = Annotated[Decimal, Field(gt=0, le=1000, max_digits=9, decimal_places=4)]
@@ -69,7 +69,7 @@ class WeeklyHours(Element):
 
 
 class ForecastVolume(Element):
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    period: str = Field(pattern=PERIOD_PATTERN, description="YYYY-MM")
     channel: Channel
     contacts: int = Field(ge=0)
 

@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
+from shared.types import PERIOD_PATTERN
 
 
 class SlaReportRequest(BaseModel):
@@ -22,7 +23,7 @@ class SlaReportRequest(BaseModel):
     )
 
     contract_id: uuid.UUID
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
+    period: str = Field(pattern=PERIOD_PATTERN, examples=["2026-10"])
     recompute: bool = False
 
 

@@ -78,6 +78,8 @@ def required_agents(
     the traffic, so the first N that meets the target is the answer."""
     if traffic <= 0:
         return Staffing(0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    if not math.isfinite(traffic) or traffic >= max_agents:
+        raise ValueError(f"{traffic:.0f} erlangs is more than {max_agents} agents can carry")
     b = 1.0
     n = 0
     start = math.floor(traffic) + 1

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class ForecastInterval(BaseModel):
     start: datetime | None = None
-    volume: float = Field(ge=0, description="Contacts forecast in the interval")
+    volume: float = Field(ge=0, le=10_000_000, description="Contacts forecast in the interval")
     aht_seconds: float = Field(gt=0, le=86_400)
     planned_agents: int | None = Field(
         None, ge=0, description="Agents the plan puts on this interval (feasibility only)"

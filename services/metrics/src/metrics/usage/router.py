@@ -13,6 +13,7 @@ from metrics.usage.service import UsageService
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import ValidationFailed
+from shared.types import PERIOD_PATTERN
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
@@ -52,7 +53,7 @@ async def get_usage(
     contracts: ContractsDep,
     principal: Annotated[Principal, Depends(require(*READERS))],
     contract_id: uuid.UUID,
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    period: Annotated[str, Query(pattern=PERIOD_PATTERN)],
     increment_seconds: Annotated[
         int, Query(description="Per-contact rounding: 1 (per second), 6, or 60 (started minute)")
     ] = 1,
