@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -61,10 +62,20 @@ CountryCode = Annotated[
 # (Query parameters arrive as text and keep the lax types.)
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
 def _iso_text(kind: str) -> Callable[[object], object]:
+    # Pydantic alone would read 9 or "9" as seconds since 1970: a guess, not a date.
+    pattern = _ISO_DATE if kind == "date" else _ISO_DATETIME
+
     def check(value: object) -> object:
-        if not isinstance(value, str):
-            raise ValueError(f"send the {kind} as an ISO 8601 string")
+        if isinstance(value, (date, datetime)):  # already parsed (defaults, internal calls)
+            return value
+        if not isinstance(value, str) or not pattern.match(value):
+            example = "2026-10-01" if kind == "date" else "2026-10-01T12:00:00Z"
+            raise ValueError(f"send the {kind} as ISO 8601 text, e.g. {example}")
         return value
 
     return check

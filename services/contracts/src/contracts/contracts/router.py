@@ -43,6 +43,7 @@ from shared.errors import ValidationFailed
 from shared.etag import etag
 from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
+from shared.types import AwareDateTime, IsoDate
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
@@ -75,7 +76,7 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 async def _answer(
-    service: ServiceDep, loaded: Loaded, response: Response, on: date | None = None
+    service: ServiceDep, loaded: Loaded, response: Response, on: IsoDate | None = None
 ) -> ContractRead:
     contract = loaded.contract
     response.headers["ETag"] = etag(contract.revision)
@@ -123,7 +124,7 @@ async def list_contracts(
         Query(description="Current status; with active_on, any in-force status means in force"),
     ] = None,
     parent_id: uuid.UUID | None = None,
-    active_on: Annotated[date | None, Query(description="In force on this day")] = None,
+    active_on: Annotated[IsoDate | None, Query(description="In force on this day")] = None,
     expiring_within_days: Annotated[
         int | None, Query(ge=0, le=3650, description="Notice deadline or end within N days")
     ] = None,
@@ -163,7 +164,9 @@ async def list_reminders(
     page: PageParamsDep,
     principal: Reader,
     within_days: Annotated[int, Query(ge=0, le=3650)] = 30,
-    today: Annotated[date | None, Query(description="Count from this day (default today)")] = None,
+    today: Annotated[
+        IsoDate | None, Query(description="Count from this day (default today)")
+    ] = None,
 ) -> ReminderPage:
     items, cursor = await ContractReader(service).reminders(principal, within_days, page, today)
     return ReminderPage(items=items, next_cursor=cursor, limit=page.limit)
@@ -191,7 +194,7 @@ async def lookup_queue(
     service: ServiceDep,
     principal: Reader,
     queue: Annotated[str, Query(min_length=1, max_length=200)],
-    at: Annotated[datetime, Query(description="ISO-8601 timestamp with offset")],
+    at: Annotated[AwareDateTime, Query(description="ISO-8601 timestamp with offset")],
 ) -> QueueLookupRead:
     return await ContractReader(service).queue_lookup(principal, queue, at)
 
@@ -203,7 +206,7 @@ async def lookup_queue(
 async def refresh_statuses(
     service: ServiceDep,
     principal: Annotated[Principal, Depends(require(Role.service))],
-    on: Annotated[date | None, Query(description="Pretend today is this day")] = None,
+    on: Annotated[IsoDate | None, Query(description="Pretend today is this day")] = None,
 ) -> StatusRefreshRead:
     checked, changed, events = await service.refresh_all(on)
     return StatusRefreshRead(checked=checked, changed=changed, events=events)
@@ -216,7 +219,7 @@ async def get_contract(
     service: ServiceDep,
     principal: Reader,
     as_of: Annotated[
-        date | None, Query(description="The version in effect and the status on this day")
+        IsoDate | None, Query(description="The version in effect and the status on this day")
     ] = None,
 ) -> ContractRead:
     return await _answer(service, await service.load(principal, contract_id), response, as_of)
@@ -411,7 +414,7 @@ async def get_document(
     principal: Reader,
     format: DocumentFormat = DocumentFormat.html,
     version: Annotated[int | None, Query(ge=1)] = None,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> Response:
     loaded = await service.load(principal, contract_id)
     if version is not None:
@@ -440,8 +443,8 @@ async def get_service_terms(
     contract_id: uuid.UUID,
     service: ServiceDep,
     principal: Reader,
-    from_: Annotated[date, Query(alias="from")],
-    to: date,
+    from_: Annotated[IsoDate, Query(alias="from")],
+    to: IsoDate,
 ) -> ServiceTermsRead:
     return await ContractReader(service).service_terms(principal, contract_id, from_, to)
 

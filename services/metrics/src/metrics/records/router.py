@@ -12,6 +12,7 @@ from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import FieldError, ValidationFailed
 from shared.pagination import Page, PageParamsDep
+from shared.types import AwareDateTime
 
 router = APIRouter(tags=["contact records"])
 
@@ -82,8 +83,8 @@ async def list_contact_records(
     page: PageParamsDep,
     principal: Annotated[Principal, Depends(require(*READERS))],
     contract_id: uuid.UUID | None = None,
-    enqueued_from: Annotated[datetime | None, Query(alias="from")] = None,
-    enqueued_to: Annotated[datetime | None, Query(alias="to")] = None,
+    enqueued_from: Annotated[AwareDateTime | None, Query(alias="from")] = None,
+    enqueued_to: Annotated[AwareDateTime | None, Query(alias="to")] = None,
 ) -> Page[ContactRecordRead]:
     client_id = principal.tenant_client_id
     if client_id is not None and contract_id is not None:

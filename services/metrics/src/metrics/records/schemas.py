@@ -2,9 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.records.models import ActivityState, Direction, Initiation, Outcome
+from shared.types import AwareDateTime
 
 CHANNEL_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
@@ -42,9 +43,9 @@ class ContactRecordIn(BaseModel):
     direction: Direction = Direction.inbound
     initiation: Initiation | None = None
     agent: str | None = Field(None, max_length=200)
-    enqueued_at: AwareDatetime
-    answered_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
+    enqueued_at: AwareDateTime
+    answered_at: AwareDateTime | None = None
+    ended_at: AwareDateTime | None = None
     wait_seconds: int | None = Field(
         None, ge=0, le=10_000_000, description="Whole seconds; derived from the times if absent"
     )
@@ -62,7 +63,7 @@ class ContactRecordIn(BaseModel):
         description="Raw phone number or e-mail; only its keyed hash is stored",
     )
     attributes: dict[str, Any] | None = None
-    updated_at: AwareDatetime | None = Field(
+    updated_at: AwareDateTime | None = Field(
         None,
         description="Version of the record: a later one replaces an earlier one. "
         "Defaults to ended_at, else enqueued_at.",
@@ -117,9 +118,9 @@ class AgentActivityIn(BaseModel):
     contract_id: uuid.UUID
     agent: str = Field(min_length=1, max_length=200)
     state: ActivityState
-    started_at: AwareDatetime
-    ended_at: AwareDatetime
-    updated_at: AwareDatetime | None = None
+    started_at: AwareDateTime
+    ended_at: AwareDateTime
+    updated_at: AwareDateTime | None = None
 
 
 class ActivityBatch(BaseModel):
