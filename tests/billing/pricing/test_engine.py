@@ -1,0 +1,217 @@
+from datetime import date
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from billing.pricing.engine import (
+    CreditTerms,
+    PricingInput,
+    UsageMissing,
+    UsageQuery,
+    allocate_credits,
+    price_period,
+    service_credits,
+)
+from billing.pricing.periods import Period, service_window
+from billing.pricing.plan import PlanTerms, check_terms
+from shared.errors import ValidationFailed
+
+JAN = Period(2026, 1)
+
+
+def result(key: str, status: str, share: str | None, measured: str | None = "0.70") -> dict:
+    return {
+        "key": key,
+        "metric": "service_level",
+        "target": "0.80",
+        "direction": "at_least",
+        "measured": measured,
+        "status": status,
+        "pool_share": share,
+    }
+
+
+def report(*results: dict) -> dict[str, Any]:
+    return {"id": "rep-1", "results": list(results)}
+
+
+def terms(**kw: Any) -> PlanTerms:
+    body = {
+        "charges": [{"key": "fee", "name": "Management fee", "model": "fixed", "amount": "1000"}]
+    }
+    return PlanTerms.model_validate({**body, **kw})
+
+
+def priced(plan: PlanTerms, usage: dict | None = None, **kw: Any):
+    window = kw.pop("window", service_window(JAN, None, None))
+    return price_period(
+        PricingInput(
+            currency=kw.pop("currency", "EUR"),
+            period=JAN,
+            window=window,
+            terms=plan,
+            plan_source={"price_plan_id": "p", "version": 1},
+            usage=usage or {},
+            **kw,
+        )
+    )
+
+
+class TestCredits:
+    def test_missed_with_share_earns_share_of_at_risk(self) -> None:
+        lines, at_risk, _ = service_credits(
+            D(10000), report(result("sl", "missed", "0.25")), CreditTerms(D(10)), "EUR"
+        )
+        assert at_risk == D(1000)
+        assert [(ln.key, ln.amount, ln.report_id) for ln in lines] == [
+            ("credit:sl", D("-250.00"), "rep-1")
+        ]
+        assert lines[0].sla_target == "0.80" and lines[0].sla_measured == "0.70"
+
+    def test_no_data_is_not_a_miss_and_no_share_is_not_credited(self) -> None:
+        rep = report(result("a", "no_data", "0.5", None), result("b", "missed", None))
+        lines, _, summary = service_credits(D(10000), rep, CreditTerms(D(10)), "EUR")
+        assert lines == []
+        assert [s["note"] for s in summary] == [
+            "no data is not a miss",
+            "missed; no pool share, so reported and not credited",
+        ]
+
+    def test_cap_scales_pro_rata_and_adds_up_exactly(self) -> None:
+        rep = report(*(result(k, "missed", "0.5") for k in ("a", "b", "c")))
+        lines, _, _ = service_credits(D("1000.01"), rep, CreditTerms(D(10)), "EUR")
+        # at risk 100.001 -> cap 100.00; three equal credits of 33.33 + remainder 0.01
+        assert sum(ln.amount for ln in lines) == D("-100.00")
+        assert sorted(ln.amount for ln in lines) == [D("-33.34"), D("-33.33"), D("-33.33")]
+
+    def test_credit_cap_percent_lowers_the_cap(self) -> None:
+        rep = report(result("a", "missed", "1"))
+        lines, _, _ = service_credits(D(10000), rep, CreditTerms(D(10), D(5)), "EUR")
+        assert lines[0].amount == D("-500.00")
+
+    def test_bonus_line_when_the_bonus_target_is_met(self) -> None:
+        rep = report(result("a", "met", "0.5", "0.92"))
+        rule_terms = CreditTerms.from_json(
+            {
+                "at_risk_percent": "10",
+                "bonus_rules": [
+                    {"service_level_key": "a", "bonus_target": "0.90", "bonus_percent": "2"}
+                ],
+            }
+        )
+        lines, _, _ = service_credits(D(10000), rep, rule_terms, "EUR")
+        assert [(ln.kind, ln.amount) for ln in lines] == [("bonus", D("200.00"))]
+
+    @given(
+        st.lists(st.decimals(min_value=0, max_value=10**6, places=4), min_size=1, max_size=8),
+        st.decimals(min_value=0, max_value=10**6, places=4),
+    )
+    def test_allocation_never_exceeds_the_cap_and_hits_it_when_over(
+        self, amounts: list[D], cap: D
+    ) -> None:
+        out = allocate_credits(amounts, cap, "EUR")
+        cap_rounded = cap.quantize(D("0.01"), rounding="ROUND_HALF_UP")
+        assert (
+            sum(out) <= cap_rounded
+            or sum(out)
+            == sum(a.quantize(D("0.01"), rounding="ROUND_HALF_UP") for a in amounts)
+            <= cap_rounded
+        )
+        if sum(amounts) >= cap:
+            assert sum(out) == cap_rounded
+        assert all(o == o.quantize(D("0.01")) for o in out)
+
+
+class TestEngine:
+    def test_tax_on_net_rounded_once(self) -> None:
+        plan = PlanTerms.model_validate(
+            {
+                "charges": [
+                    {"key": "a", "name": "A", "model": "fixed", "amount": "0.015"},
+                    {"key": "b", "name": "B", "model": "fixed", "amount": "0.015"},
+                ],
+                "tax_rate_percent": "10",
+            }
+        )
+        out = priced(plan)
+        assert [ln.amount for ln in out.lines] == [D("0.02"), D("0.02")]
+        assert (out.subtotal, out.tax, out.total) == (D("0.04"), D("0.00"), D("0.04"))
+
+    def test_minor_units_follow_iso_4217(self) -> None:
+        plan = terms(charges=[{"key": "a", "name": "A", "model": "fixed", "amount": "1000.5"}])
+        assert priced(plan, currency="JPY").lines[0].amount == D(1001)
+        assert priced(plan, currency="BHD").lines[0].amount == D("1000.500")
+
+    def test_true_up_fills_the_prorated_minimum(self) -> None:
+        plan = terms(minimum_commitment="3100")
+        window = service_window(JAN, date(2026, 1, 22), None)  # 10 of 31 days
+        out = priced(plan, window=window)
+        fee, true_up = out.lines
+        assert fee.amount == D("322.58")  # 1000 x 10 / 31
+        assert true_up.amount == D("1000.00") - D("322.58")
+        assert out.credit_base == D("1000.00")
+
+    def test_one_time_billed_once_on_or_after_its_date(self) -> None:
+        charge = {"key": "setup", "name": "Setup", "model": "one_time", "amount": "500"}
+        plan = terms(charges=[{**charge, "bill_on": "2026-01-15"}])
+        assert [ln.key for ln in priced(plan).lines] == ["one_time:setup"]
+        assert priced(plan, billed_one_time=frozenset({"setup"})).lines == []
+        later = terms(charges=[{**charge, "bill_on": "2026-02-01"}])
+        assert priced(later).lines == []
+
+    def test_missing_usage_is_an_error_not_a_zero(self) -> None:
+        plan = terms(
+            charges=[
+                {
+                    "key": "c",
+                    "name": "C",
+                    "model": "per_unit",
+                    "metric": "handled_contacts",
+                    "unit_price": "1",
+                }
+            ]
+        )
+        with pytest.raises(UsageMissing):
+            priced(plan, usage={})
+        out = priced(plan, usage={UsageQuery(): {"handled_contacts": 0}})
+        assert out.lines[0].amount == 0
+
+
+class TestPlanValidation:
+    def bad(self, charge: dict) -> list[str]:
+        with pytest.raises(ValidationFailed) as info:
+            check_terms(PlanTerms.model_validate({"charges": [charge]}))
+        return [e.field for e in info.value.errors]
+
+    def test_overlapping_and_unsorted_tiers_are_named(self) -> None:
+        charge = {
+            "key": "m",
+            "name": "M",
+            "model": "graduated",
+            "metric": "handled_minutes",
+            "tiers": [
+                {"up_to": "100", "unit_price": "1"},
+                {"up_to": "50", "unit_price": "1"},
+                {"up_to": None, "unit_price": "1"},
+            ],
+        }
+        assert self.bad(charge) == ["charges[0].tiers[1].up_to"]
+
+    def test_open_tier_in_the_middle_is_refused(self) -> None:
+        charge = {
+            "key": "m",
+            "name": "M",
+            "model": "volume",
+            "metric": "handled_minutes",
+            "tiers": [{"up_to": None, "unit_price": "1"}, {"up_to": "5", "unit_price": "1"}],
+        }
+        assert self.bad(charge) == ["charges[0].tiers[0].up_to", "charges[0].tiers[1].up_to"]
+
+    def test_missing_fields_for_the_model(self) -> None:
+        assert self.bad({"key": "x", "name": "X", "model": "per_unit"}) == [
+            "charges[0].metric",
+            "charges[0].unit_price",
+        ]
