@@ -36,9 +36,7 @@ class WebhookDelivery(Base):
 
     __tablename__ = "webhook_delivery"
 
-    event_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("outbox_event.id"), primary_key=True
-    )
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox_event.id"), primary_key=True)
     url: Mapped[str] = mapped_column(String(500), primary_key=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     status_code: Mapped[int | None] = mapped_column(Integer)
