@@ -48,7 +48,7 @@ async def _read(runs: InvoiceRunRepository, run: InvoiceRun) -> InvoiceRunRead:
     )
 
 
-def _start(request: Request, run_id: uuid.UUID) -> None:
+async def _start(request: Request, run_id: uuid.UUID) -> None:
     manager: RunManager = request.app.state.runs
     manager.start(run_id)
 

@@ -52,6 +52,7 @@ def _group(lines: list[LineRead]) -> OrderedDict[str, list[LineRead]]:
 
 def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
     pdf = FPDF(format="A4")
+    pdf.set_compression(False)  # plain text streams: searchable, and a few KB larger only
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(_t(invoice.number or "Draft invoice"))
     pdf.add_page()
