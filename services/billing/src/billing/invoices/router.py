@@ -23,7 +23,7 @@ from billing.invoices.schemas import (
     PaymentPage,
     PaymentRead,
 )
-from billing.invoices.service import InvoiceService
+from billing.invoices.service import InvoiceService, payment_read
 from billing.price_plans.repository import PricePlanRepository
 from shared.auth import Principal, require
 from shared.db import SessionDep
@@ -221,7 +221,7 @@ async def create_payment(
     if stored := await idempotency.begin(session, scope, idempotency_key, body):
         response.status_code = stored.status_code
         return PaymentRead.model_validate(stored.body)
-    payment = PaymentRead.model_validate(await service.pay(principal, data))
+    payment = payment_read(await service.pay(principal, data))
     await idempotency.store(
         session, scope, idempotency_key, body, 201, payment.model_dump(mode="json")
     )
@@ -243,11 +243,9 @@ async def list_payments(
     items, cursor = await service.repository.list_payments(
         page, client_id=client_id, invoice_id=invoice_id
     )
-    return PaymentPage(
-        items=[PaymentRead.model_validate(p) for p in items], next_cursor=cursor, limit=page.limit
-    )
+    return PaymentPage(items=[payment_read(p) for p in items], next_cursor=cursor, limit=page.limit)
 
 
 @payments_router.get("/{payment_id}", summary="Get a payment")
 async def get_payment(payment_id: uuid.UUID, service: ServiceDep, principal: Reader) -> PaymentRead:
-    return PaymentRead.model_validate(await service.get_payment(principal, payment_id))
+    return payment_read(await service.get_payment(principal, payment_id))

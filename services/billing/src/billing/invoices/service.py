@@ -30,6 +30,7 @@ from billing.invoices.schemas import (
     InvoiceRead,
     LineRead,
     PaymentCreate,
+    PaymentRead,
 )
 from billing.pricing.periods import Period
 from shared.auth import Principal
@@ -38,6 +39,25 @@ from shared.money import round_money
 from shared.pagination import PageParams
 
 ZERO = Decimal(0)
+
+
+MONEY_FIELDS = (
+    "subtotal",
+    "tax",
+    "total",
+    "amount_paid",
+    "amount_credited",
+    "balance",
+    "credit_base",
+)
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """``10.0000`` -> ``10``, ``0E-10`` -> ``0``, ``2345.7000`` -> ``2345.7`` (never exponents)."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return Decimal(text)
 
 
 def invoice_number(year: int, n: int) -> str:
@@ -70,13 +90,24 @@ class InvoiceService:
         return await self.read(await self._visible(principal, invoice_id))
 
     async def read(self, invoice: Invoice) -> InvoiceRead:
+        """The invoice as JSON, every figure in one canonical form whether it was just
+        computed or read back from ``numeric`` columns: amounts at the currency's minor unit,
+        quantities, prices and rates without trailing zeros."""
+        cur = invoice.currency
         lines = await self.repository.lines(invoice.id)
-        return InvoiceRead.model_validate(
-            {
-                **{k: getattr(invoice, k) for k in InvoiceRead.model_fields if k != "lines"},
-                "lines": [LineRead.model_validate(line) for line in lines],
-            }
-        )
+        data = {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k != "lines"}
+        for field in MONEY_FIELDS:
+            data[field] = round_money(data[field], cur)
+        data["tax_rate_percent"] = plain(invoice.tax_rate_percent)
+        data["at_risk"] = plain(invoice.at_risk)
+        out = []
+        for line in lines:
+            item = LineRead.model_validate(line).model_dump()
+            item["amount"] = round_money(line.amount, cur)
+            item["quantity"] = plain(line.quantity)
+            item["unit_price"] = plain(line.unit_price)
+            out.append(item)
+        return InvoiceRead.model_validate({**data, "lines": out})
 
     async def list(
         self, principal: Principal, filters: InvoiceFilter, params: PageParams
@@ -282,12 +313,21 @@ class InvoiceService:
 
 
 def _note_read(note: CreditNote, lines: list[CreditNoteLine]) -> CreditNoteRead:
-    return CreditNoteRead.model_validate(
-        {
-            **{k: getattr(note, k) for k in CreditNoteRead.model_fields if k != "lines"},
-            "lines": [CreditNoteLineRead.model_validate(ln) for ln in lines],
-        }
-    )
+    cur = note.currency
+    data = {k: getattr(note, k) for k in CreditNoteRead.model_fields if k != "lines"}
+    for field in ("subtotal", "tax", "total"):
+        data[field] = round_money(data[field], cur)
+    items = []
+    for ln in lines:
+        item = CreditNoteLineRead.model_validate(ln).model_dump()
+        item["amount"] = round_money(ln.amount, cur)
+        items.append(item)
+    return CreditNoteRead.model_validate({**data, "lines": items})
+
+
+def payment_read(payment: Payment) -> PaymentRead:
+    read = PaymentRead.model_validate(payment)
+    return read.model_copy(update={"amount": round_money(payment.amount, payment.currency)})
 
 
 def _event_payload(invoice: Invoice) -> dict[str, Any]:
