@@ -70,7 +70,8 @@ class InvoiceRunRepository:
                     & (InvoiceRunItem.claimed_at <= stale)
                 ),
             )
-            .order_by(InvoiceRunItem.contract_id)
+            # Pending work first; a stale claim (a killed worker's) only when none is left.
+            .order_by(InvoiceRunItem.status != ItemStatus.pending.value, InvoiceRunItem.contract_id)
             .limit(1)
             .with_for_update(skip_locked=True)
             .scalar_subquery()

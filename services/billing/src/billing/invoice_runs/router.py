@@ -19,6 +19,7 @@ from billing.invoice_runs.service import RunManager, create_or_resume
 from billing.pricing.periods import Period
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
+from shared.errors import Conflict
 from shared.pagination import PageParamsDep
 
 router = APIRouter(prefix="/v1/invoice-runs", tags=["invoice runs"])
@@ -89,9 +90,13 @@ async def resume_invoice_run(
     run = await runs.get(run_id, for_update=True)
     if run is None:
         raise InvoiceRunNotFound(f"no invoice run {run_id}")
-    if run.status != "completed":
-        await runs.retry_failed(run.id)
-        run.status = "running"
+    other = await runs.unfinished(run.period)
+    if other is not None and other.id != run.id:
+        raise Conflict(f"run {other.id} of {run.period} is unfinished: resume that one")
+    await runs.retry_failed(run.id)
+    counts = await runs.counts(run.id)
+    if run.status != "completed" or counts.get("pending"):
+        run.status, run.finished_at = "running", None
         background.add_task(_start, request, run.id)
     return await _read(runs, run)
 
