@@ -9,11 +9,11 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from billing.invoice_runs.repository import InvoiceRunRepository
-from billing.main import create_app
-from billing.settings import BillingSettings
 from billing.invoice_runs.service import Runner, create_or_resume
 from billing.invoices.models import Invoice
+from billing.main import create_app
 from billing.pricing.periods import Period
+from billing.settings import BillingSettings
 from tests.billing.conftest import BillingFactory
 from tests.billing.fake_upstream import FakeUpstream, billing_terms
 from tests.conftest import TokenFactory, api_client, running_app
