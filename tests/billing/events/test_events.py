@@ -150,7 +150,9 @@ async def receiver(fail_first: int = 0) -> AsyncIterator[tuple[str, list[dict[st
         port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(500):  # wait for the port to listen (uvicorn has no started event)
+        if server.started:
+            break
         await asyncio.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}/hook", received

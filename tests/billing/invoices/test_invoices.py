@@ -340,3 +340,32 @@ class TestTenancy:
                     "/v1/invoices", json={"contract_id": mine, "period": "2026-01"}
                 )
                 assert refused.status_code == 403
+
+
+class TestIdempotency:
+    async def test_retried_payment_is_recorded_once(
+        self, finance: httpx.AsyncClient, fake: FakeUpstream
+    ) -> None:
+        invoice = await draft(finance, await contract_with_plan(finance, fake))
+        await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
+        body = {"invoice_id": invoice["id"], "amount": "10.00", "received_on": "2026-02-10"}
+        first = await finance.post("/v1/payments", json=body, headers={"Idempotency-Key": "p1"})
+        again = await finance.post("/v1/payments", json=body, headers={"Idempotency-Key": "p1"})
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json()
+        other = await finance.post(
+            "/v1/payments", json={**body, "amount": "11.00"}, headers={"Idempotency-Key": "p1"}
+        )
+        assert other.status_code == 422
+        after = (await finance.get(f"/v1/invoices/{invoice['id']}")).json()
+        assert after["amount_paid"] == "10.00"
+
+    async def test_retried_draft_creation_answers_the_first_result(
+        self, finance: httpx.AsyncClient, fake: FakeUpstream
+    ) -> None:
+        contract_id = await contract_with_plan(finance, fake)
+        body = {"contract_id": contract_id, "period": "2026-01"}
+        first = await finance.post("/v1/invoices", json=body, headers={"Idempotency-Key": "d1"})
+        again = await finance.post("/v1/invoices", json=body, headers={"Idempotency-Key": "d1"})
+        assert first.status_code == again.status_code == 201
+        assert again.json()["id"] == first.json()["id"]

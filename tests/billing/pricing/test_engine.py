@@ -18,6 +18,7 @@ from billing.pricing.engine import (
 from billing.pricing.periods import Period, service_window
 from billing.pricing.plan import PlanTerms, check_terms
 from shared.errors import ValidationFailed
+from shared.money import round_money
 
 JAN = Period(2026, 1)
 
@@ -215,3 +216,49 @@ class TestPlanValidation:
             "charges[0].metric",
             "charges[0].unit_price",
         ]
+
+
+class TestEngineProperties:
+    @given(
+        minutes=st.decimals(min_value=0, max_value=10**7, places=3),
+        fee=st.decimals(min_value=0, max_value=10**5, places=2),
+        minimum=st.decimals(min_value=0, max_value=10**6, places=2),
+        shares=st.lists(st.sampled_from(["0.1", "0.25", "0.5", "0.8"]), max_size=5),
+        at_risk=st.sampled_from(["0", "5", "12.5", "100"]),
+        currency=st.sampled_from(["EUR", "JPY", "BHD"]),
+    )
+    def test_lines_add_up_and_credits_stay_within_the_at_risk_amount(
+        self, minutes: D, fee: D, minimum: D, shares: list[str], at_risk: str, currency: str
+    ) -> None:
+        plan = PlanTerms.model_validate(
+            {
+                "charges": [
+                    {"key": "fee", "name": "F", "model": "fixed", "amount": str(fee)},
+                    {
+                        "key": "m",
+                        "name": "M",
+                        "model": "graduated",
+                        "metric": "handled_minutes",
+                        "tiers": [
+                            {"up_to": "1000", "unit_price": "0.5", "flat_fee": "3"},
+                            {"up_to": None, "unit_price": "0.333"},
+                        ],
+                    },
+                ],
+                "minimum_commitment": str(minimum),
+                "tax_rate_percent": "17.5",
+            }
+        )
+        rep = report(*(result(f"s{i}", "missed", s) for i, s in enumerate(shares)))
+        out = priced(
+            plan,
+            {UsageQuery(): {"handled_minutes": str(minutes)}},
+            report=rep,
+            credit_terms=CreditTerms(D(at_risk)),
+            currency=currency,
+        )
+        assert out.subtotal == sum(ln.amount for ln in out.lines)
+        assert out.total == out.subtotal + out.tax
+        credits = -sum(ln.amount for ln in out.lines if ln.kind == "credit")
+        assert 0 <= credits <= round_money(out.at_risk, currency)
+        assert out.credit_base >= round_money(minimum, currency)  # the true-up fills the gap

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from billing.pricing.engine import UsageQuery
-from shared.errors import UpstreamError
+from shared.errors import NotFound, UpstreamError
 from shared.http import ServiceClient
 
 
@@ -54,11 +54,14 @@ class MetricsClient:
     async def usage(
         self, contract_id: uuid.UUID, period: str, query: UsageQuery, *, token: str | None = None
     ) -> dict[str, Any]:
-        body = await self.http.get_json(
-            "/v1/usage",
-            params={"contract_id": str(contract_id), "period": period, **query.params()},
-            token=token,
-        )
+        try:
+            body = await self.http.get_json(
+                "/v1/usage",
+                params={"contract_id": str(contract_id), "period": period, **query.params()},
+                token=token,
+            )
+        except NotFound as exc:  # the contract exists (we priced it): missing usage is upstream's
+            raise UpstreamError(self.http.name, f"no usage for {period}: {exc.detail}") from exc
         _expect(self.http.name, body, "handled_contacts", "handled_minutes")
         return body
 
@@ -72,6 +75,10 @@ class MetricsClient:
             json={"contract_id": str(contract_id), "period": period, "recompute": False},
             token=token,
         )
+        if response.status_code == 404:
+            raise UpstreamError(
+                self.http.name, f"no SLA report for {period}: {response.text[:200]}"
+            )
         if response.status_code not in (200, 201):
             raise UpstreamError(
                 self.http.name,
