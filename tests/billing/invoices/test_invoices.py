@@ -143,6 +143,7 @@ class TestDrafts:
             await finance.get("/v1/invoices", params={"contract_id": a, "period": "2026-02"})
         ).json()
         assert [i["period"] for i in by_period["items"]] == ["2026-02"]
+        assert by_period["items"][0]["total"] == "3410.00"  # minor units, as on the invoice
         drafts = (
             await finance.get("/v1/invoices", params={"contract_id": b, "status": "draft"})
         ).json()

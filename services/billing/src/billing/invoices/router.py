@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from billing.base import idempotency
 from billing.dependencies import BILLERS, READERS, UpstreamDep
@@ -17,7 +17,6 @@ from billing.invoices.schemas import (
     InvoiceIssue,
     InvoicePage,
     InvoiceRead,
-    InvoiceSummary,
     InvoiceVoid,
     PaymentCreate,
     PaymentPage,
@@ -92,12 +91,12 @@ async def list_invoices(
     client_id: uuid.UUID | None = None,
     contract_id: uuid.UUID | None = None,
     status: InvoiceStatus | None = None,
-    period: Annotated[str | None, "YYYY-MM"] = None,
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
 ) -> InvoicePage:
     filters = InvoiceFilter(client_id, contract_id, status, period)
     items, cursor = await service.list(principal, filters, page)
     return InvoicePage(
-        items=[InvoiceSummary.model_validate(i) for i in items],
+        items=[service.summary(i) for i in items],
         next_cursor=cursor,
         limit=page.limit,
     )

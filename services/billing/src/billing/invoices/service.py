@@ -28,6 +28,7 @@ from billing.invoices.schemas import (
     CreditNoteRead,
     InvoiceIssue,
     InvoiceRead,
+    InvoiceSummary,
     LineRead,
     PaymentCreate,
     PaymentRead,
@@ -88,6 +89,15 @@ class InvoiceService:
 
     async def get(self, principal: Principal, invoice_id: uuid.UUID) -> InvoiceRead:
         return await self.read(await self._visible(principal, invoice_id))
+
+    @staticmethod
+    def summary(invoice: Invoice) -> InvoiceSummary:
+        data = {k: getattr(invoice, k) for k in InvoiceSummary.model_fields}
+        for field in MONEY_FIELDS:
+            if field in data:
+                data[field] = round_money(data[field], invoice.currency)
+        data["tax_rate_percent"] = plain(invoice.tax_rate_percent)
+        return InvoiceSummary.model_validate(data)
 
     async def read(self, invoice: Invoice) -> InvoiceRead:
         """The invoice as JSON, every figure in one canonical form whether it was just
