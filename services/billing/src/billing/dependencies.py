@@ -9,7 +9,8 @@ from shared.auth import Role
 
 
 def get_upstream(request: Request) -> Upstream:
-    return request.app.state.upstream  # type: ignore[no-any-return]
+    upstream: Upstream = request.app.state.upstream
+    return upstream
 
 
 UpstreamDep = Annotated[Upstream, Depends(get_upstream)]

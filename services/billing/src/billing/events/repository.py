@@ -4,13 +4,16 @@ from typing import Any
 from sqlalchemy import func, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from billing.events.models import OutboxEvent, WebhookDelivery
 
 # Events of transactions older than every transaction still running: committed (or rolled back,
 # then they do not exist). A reader never sees an event whose transaction has not committed, and
 # paging by (txid, id) never skips one that commits late.
-_COMMITTED = literal_column("(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
+_COMMITTED: ColumnElement[int] = literal_column(
+    "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
+)
 
 
 class EventRepository:

@@ -140,7 +140,7 @@ class InvoiceRunRepository:
         )
         return page_from_rows(rows, params, ("contract_id",))
 
-    async def list(
+    async def list_runs(
         self, params: PageParams, period: str | None
     ) -> tuple[list[InvoiceRun], str | None]:
         stmt = select(InvoiceRun)

@@ -105,7 +105,7 @@ async def resume_invoice_run(
 async def list_invoice_runs(
     runs: RepoDep, page: PageParamsDep, _: Watcher, period: str | None = None
 ) -> InvoiceRunPage:
-    items, cursor = await runs.list(page, period)
+    items, cursor = await runs.list_runs(page, period)
     return InvoiceRunPage(
         items=[await _read(runs, r) for r in items], next_cursor=cursor, limit=page.limit
     )

@@ -104,7 +104,7 @@ class InvoiceRepository:
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def list(
+    async def list_invoices(
         self, filters: InvoiceFilter, params: PageParams
     ) -> tuple[list[Invoice], str | None]:
         stmt = select(Invoice)

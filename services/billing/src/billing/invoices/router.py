@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
@@ -33,8 +33,10 @@ router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 credit_notes_router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
 payments_router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
-_404 = {404: {"description": "No such invoice (or not yours)"}}
-_409 = {409: {"description": "The invoice's state does not allow this"}}
+_404: dict[int | str, dict[str, Any]] = {404: {"description": "No such invoice (or not yours)"}}
+_409: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The invoice's state does not allow this"}
+}
 
 
 def get_service(session: SessionDep, upstream: UpstreamDep) -> InvoiceService:

@@ -126,7 +126,7 @@ class InvoiceService:
             if filters.client_id not in (None, principal.tenant_client_id):
                 return [], None
             filters = InvoiceFilter(**{**filters.__dict__, "client_id": principal.tenant_client_id})
-        return await self.repository.list(filters, params)
+        return await self.repository.list_invoices(filters, params)
 
     async def issue(
         self, principal: Principal, invoice_id: uuid.UUID, data: InvoiceIssue
@@ -231,6 +231,7 @@ class InvoiceService:
             )
         lines = await self.repository.lines(invoice.id)
         cur = invoice.currency
+        parts: list[tuple[str | None, str, Decimal]]
         if data.lines is None:
             if invoice.amount_credited > 0:
                 raise ValidationFailed.on(

@@ -57,7 +57,7 @@ class PricePlanRepository:
         self.session.add_all(rows)
         await self.session.flush()
 
-    async def list(
+    async def list_plans(
         self,
         params: PageParams,
         *,

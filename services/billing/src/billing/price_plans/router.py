@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 
@@ -22,7 +22,7 @@ from shared.pagination import PageParamsDep
 
 router = APIRouter(prefix="/v1/price-plans", tags=["price plans"])
 
-_404 = {404: {"description": "No such price plan (or not yours)"}}
+_404: dict[int | str, dict[str, Any]] = {404: {"description": "No such price plan (or not yours)"}}
 
 
 def get_service(session: SessionDep, upstream: UpstreamDep) -> PricePlanService:

@@ -115,7 +115,7 @@ class PricePlanService:
             if client_id not in (None, principal.tenant_client_id):
                 return [], None
             client_id = principal.tenant_client_id
-        plans, cursor = await self.repository.list(
+        plans, cursor = await self.repository.list_plans(
             params, client_id=client_id, contract_id=contract_id
         )
         versions = await self.repository.versions([p.id for p in plans]) if plans else []

@@ -247,7 +247,6 @@ def _price(data: PricingInput) -> Priced:
 
 def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
     plan = dict(data.plan_source)
-    common = {"charge_key": charge.key, "charge_model": charge.model.value}
     match charge.model:
         case ChargeModel.fixed:
             assert charge.amount is not None
@@ -272,7 +271,8 @@ def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
                         "days_in_service": data.window.days,
                         "days_in_period": data.period.days,
                     },
-                    **common,
+                    charge_key=charge.key,
+                    charge_model=charge.model.value,
                 )
             ]
         case ChargeModel.one_time:
@@ -289,7 +289,8 @@ def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
                     amount=charge.amount,
                     unit_price=charge.amount,
                     source={**plan, "bill_on": str(bill_on) if bill_on else None},
-                    **common,
+                    charge_key=charge.key,
+                    charge_model=charge.model.value,
                 )
             ]
     # usage charges
@@ -477,11 +478,11 @@ def service_credits(
 
     results_by_key = {str(r.get("key")): r for r in results}
     for rule in terms.bonus_rules:
-        result = results_by_key.get(rule.service_level_key)
-        if result is None or result.get("measured") is None or result.get("status") == "no_data":
+        found = results_by_key.get(rule.service_level_key)
+        if found is None or found.get("measured") is None or found.get("status") == "no_data":
             continue
-        measured = Decimal(str(result["measured"]))
-        if not _beats(measured, rule.bonus_target, str(result.get("direction", "at_least"))):
+        measured = Decimal(str(found["measured"]))
+        if not _beats(measured, rule.bonus_target, str(found.get("direction", "at_least"))):
             continue
         amount = round_money(base * rule.bonus_percent / HUNDRED, currency)
         by_key[rule.service_level_key]["bonus"] = str(amount)
