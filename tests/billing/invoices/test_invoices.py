@@ -370,3 +370,44 @@ class TestIdempotency:
         again = await finance.post("/v1/invoices", json=body, headers={"Idempotency-Key": "d1"})
         assert first.status_code == again.status_code == 201
         assert again.json()["id"] == first.json()["id"]
+
+
+class TestConcurrency:
+    async def test_simultaneous_drafts_of_one_period_make_one_invoice(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        fake = FakeUpstream()
+        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+            contract_id = await contract_with_plan(client, fake)
+            body = {"contract_id": contract_id, "period": "2026-01"}
+            results = await asyncio.gather(
+                *(client.post("/v1/invoices", json=body) for _ in range(6))
+            )
+            assert sorted(r.status_code for r in results)[0] in (200, 201)
+            assert {r.json()["id"] for r in results} == {results[0].json()["id"]}
+            listed = await client.get("/v1/invoices", params={"contract_id": contract_id})
+            assert len(listed.json()["items"]) == 1
+
+    async def test_same_idempotency_key_while_the_first_is_running_is_409(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        async with (
+            make_billing(FakeUpstream()) as app,
+            api_client(app, token("finance", subject="clerk-1")) as client,
+        ):
+            lock_id = "clerk-1:create_payment\nk-busy"
+            async with app.state.database.engine.connect() as conn, conn.begin():
+                await conn.execute(
+                    text("select pg_advisory_xact_lock(hashtextextended(:id, 0))"),
+                    {"id": lock_id},
+                )
+                response = await client.post(
+                    "/v1/payments",
+                    json={
+                        "invoice_id": str(uuid.uuid4()),
+                        "amount": "1.00",
+                        "received_on": "2026-02-01",
+                    },
+                    headers={"Idempotency-Key": "k-busy"},
+                )
+            assert response.status_code == 409

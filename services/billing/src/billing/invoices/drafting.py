@@ -90,7 +90,15 @@ class Drafter:
 
         Raises NotBillable, AlreadyIssued, UpstreamError (never prices a missing figure as 0).
         """
-        terms = await self.upstream.contracts.billing_terms(contract_id, period.end, token=token)
+        try:
+            terms = await self.upstream.contracts.billing_terms(
+                contract_id, period.end, token=token
+            )
+        except NotFound:
+            # Ended or terminated during the month: ask about the first day instead.
+            terms = await self.upstream.contracts.billing_terms(
+                contract_id, period.start, token=token
+            )
         client_id = uuid.UUID(str(terms["client_id"]))
         if principal is not None and not principal.can_see_client(client_id):
             raise NotFound(f"no contract {contract_id}")

@@ -134,6 +134,16 @@ class InvoiceRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def credit_note_lines_of(self, note_ids: list[uuid.UUID]) -> list[CreditNoteLine]:
+        if not note_ids:
+            return []
+        stmt = (
+            select(CreditNoteLine)
+            .where(CreditNoteLine.credit_note_id.in_(note_ids))
+            .order_by(CreditNoteLine.credit_note_id, CreditNoteLine.position)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
     async def credited_by_line(self, invoice_id: uuid.UUID) -> dict[str, Any]:
         stmt = (
             select(CreditNoteLine.invoice_line_key, func.sum(CreditNoteLine.amount))

@@ -96,7 +96,7 @@ async def list_invoices(
     period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
 ) -> InvoicePage:
     filters = InvoiceFilter(client_id, contract_id, status, period)
-    items, cursor = await service.list(principal, filters, page)
+    items, cursor = await service.list_invoices(principal, filters, page)
     return InvoicePage(
         items=[service.summary(i) for i in items],
         next_cursor=cursor,
@@ -185,14 +185,7 @@ async def list_credit_notes(
     invoice_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
 ) -> CreditNotePage:
-    if principal.tenant_client_id is not None:
-        if client_id not in (None, principal.tenant_client_id):
-            return CreditNotePage(items=[], next_cursor=None, limit=page.limit)
-        client_id = principal.tenant_client_id
-    notes, cursor = await service.repository.list_credit_notes(
-        page, client_id=client_id, invoice_id=invoice_id
-    )
-    items = [await service.get_credit_note(principal, n.id) for n in notes]
+    items, cursor = await service.list_credit_notes(principal, page, client_id, invoice_id)
     return CreditNotePage(items=items, next_cursor=cursor, limit=page.limit)
 
 
@@ -237,13 +230,7 @@ async def list_payments(
     invoice_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
 ) -> PaymentPage:
-    if principal.tenant_client_id is not None:
-        if client_id not in (None, principal.tenant_client_id):
-            return PaymentPage(items=[], next_cursor=None, limit=page.limit)
-        client_id = principal.tenant_client_id
-    items, cursor = await service.repository.list_payments(
-        page, client_id=client_id, invoice_id=invoice_id
-    )
+    items, cursor = await service.list_payments(principal, page, client_id, invoice_id)
     return PaymentPage(items=[payment_read(p) for p in items], next_cursor=cursor, limit=page.limit)
 
 

@@ -119,7 +119,7 @@ class InvoiceService:
             out.append(item)
         return InvoiceRead.model_validate({**data, "lines": out})
 
-    async def list(
+    async def list_invoices(
         self, principal: Principal, filters: InvoiceFilter, params: PageParams
     ) -> tuple[list[Invoice], str | None]:
         if principal.tenant_client_id is not None:
@@ -316,11 +316,51 @@ class InvoiceService:
         )
         return read
 
+    async def list_credit_notes(
+        self,
+        principal: Principal,
+        params: PageParams,
+        client_id: uuid.UUID | None,
+        invoice_id: uuid.UUID | None,
+    ) -> tuple[list[CreditNoteRead], str | None]:
+        allowed, scoped = _scope(principal, client_id)
+        if not allowed:
+            return [], None
+        notes, cursor = await self.repository.list_credit_notes(
+            params, client_id=scoped, invoice_id=invoice_id
+        )
+        lines = await self.repository.credit_note_lines_of([n.id for n in notes])
+        return [_note_read(n, [ln for ln in lines if ln.credit_note_id == n.id]) for n in notes], (
+            cursor
+        )
+
+    async def list_payments(
+        self,
+        principal: Principal,
+        params: PageParams,
+        client_id: uuid.UUID | None,
+        invoice_id: uuid.UUID | None,
+    ) -> tuple[list[Payment], str | None]:
+        allowed, scoped = _scope(principal, client_id)
+        if not allowed:
+            return [], None
+        return await self.repository.list_payments(params, client_id=scoped, invoice_id=invoice_id)
+
     async def get_credit_note(self, principal: Principal, note_id: uuid.UUID) -> CreditNoteRead:
         note = await self.repository.credit_note(note_id)
         if note is None or not principal.can_see_client(note.client_id):
             raise CreditNoteNotFound(f"no credit note {note_id}")
         return _note_read(note, await self.repository.credit_note_lines(note.id))
+
+
+def _scope(principal: Principal, client_id: uuid.UUID | None) -> tuple[bool, uuid.UUID | None]:
+    """The client filter a caller may use: its own for a tenant; (False, _) when a tenant
+    asked for another client's (an empty answer, as if there were none)."""
+    if principal.tenant_client_id is None:
+        return True, client_id
+    if client_id not in (None, principal.tenant_client_id):
+        return False, None
+    return True, principal.tenant_client_id
 
 
 def _note_read(note: CreditNote, lines: list[CreditNoteLine]) -> CreditNoteRead:
