@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from billing.events.dispatcher import dispatch_webhooks, signature
 from billing.events.models import OutboxEvent
+from billing.main import create_app
+from billing.settings import BillingSettings
 from tests.billing.conftest import BillingFactory
 from tests.billing.fake_upstream import FakeUpstream, billing_terms
-from tests.conftest import TokenFactory, api_client
+from tests.conftest import TokenFactory, api_client, running_app
 
 
 async def issued_invoice(client: httpx.AsyncClient, fake: FakeUpstream) -> dict[str, Any]:
@@ -189,4 +191,22 @@ class TestWebhooks:
                 first = await dispatch_webhooks(sessions, http, [url2], batch=1000)
                 second = await dispatch_webhooks(sessions, http, [url2], batch=1000)
             assert first == 0 and second >= 1
+            assert invoice["id"] in {r["body"]["subject_id"] for r in received}
+
+    async def test_the_app_delivers_by_itself_when_urls_are_configured(
+        self, billing_settings: BillingSettings, token: TokenFactory
+    ) -> None:
+        fake = FakeUpstream()
+        async with receiver() as (url, received):
+            settings = billing_settings.model_copy(
+                update={"webhook_urls": [url], "webhook_interval_seconds": 0.05}
+            )
+            transport = httpx.ASGITransport(app=fake.app())
+            app = create_app(settings, transports={"contracts": transport, "metrics": transport})
+            async with running_app(app), api_client(app, token("finance")) as client:
+                invoice = await issued_invoice(client, fake)
+                for _ in range(200):
+                    if invoice["id"] in {r["body"]["subject_id"] for r in received}:
+                        break
+                    await asyncio.sleep(0.05)
             assert invoice["id"] in {r["body"]["subject_id"] for r in received}

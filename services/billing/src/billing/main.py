@@ -1,5 +1,7 @@
 """The billing service: price plans, invoices, credit notes, payments, invoice runs, quotes."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from billing.events.dispatcher import webhook_loop
 from billing.events.router import router as events_router
 from billing.invoice_runs.router import router as invoice_runs_router
 from billing.invoice_runs.service import RunManager
@@ -59,9 +62,23 @@ def create_app(
         )
         app.state.upstream = upstream
         app.state.runs = RunManager(app.state.database.sessionmaker, upstream, settings)
+        webhooks = None
+        if settings.webhook_urls:
+            webhooks = asyncio.create_task(
+                webhook_loop(
+                    app.state.database.sessionmaker,
+                    settings.webhook_urls,
+                    secret=settings.webhook_secret,
+                    interval=settings.webhook_interval_seconds,
+                )
+            )
         try:
             yield
         finally:
+            if webhooks is not None:
+                webhooks.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await webhooks
             await app.state.runs.shutdown()
             await upstream.aclose()
 

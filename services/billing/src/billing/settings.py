@@ -23,6 +23,7 @@ class BillingSettings(ServiceSettings):
     # Partner webhooks: outbox events are POSTed to each URL, signed with the secret.
     webhook_urls: list[str] = Field(default_factory=list)
     webhook_secret: str | None = None
+    webhook_interval_seconds: float = Field(5.0, gt=0)
 
 
 @lru_cache

@@ -7,16 +7,38 @@ recorded and retried on the next call. Run it periodically (a loop, cron, or the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 from collections.abc import Sequence
 
 import httpx
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing.events.repository import EventRepository
 from billing.events.schemas import EventRead
+
+log = structlog.get_logger("billing.webhooks")
+
+
+async def webhook_loop(
+    sessions: async_sessionmaker[AsyncSession],
+    urls: Sequence[str],
+    *,
+    secret: str | None,
+    interval: float,
+) -> None:
+    """Deliver pending events every ``interval`` seconds until cancelled (the app's lifespan
+    runs it when ``BILLING_WEBHOOK_URLS`` is set)."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        while True:
+            try:
+                await dispatch_webhooks(sessions, http, urls, secret=secret)
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("webhooks.dispatch_failed")
+            await asyncio.sleep(interval)
 
 
 def signature(secret: str, body: bytes) -> str:
