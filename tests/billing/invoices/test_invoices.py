@@ -411,3 +411,26 @@ class TestConcurrency:
                     headers={"Idempotency-Key": "k-busy"},
                 )
             assert response.status_code == 409
+
+
+class TestPlanStartingMidPeriod:
+    async def test_billing_starts_with_the_plan(
+        self, finance: httpx.AsyncClient, fake: FakeUpstream
+    ) -> None:
+        contract_id = fake.add_contract(billing_terms(start="2025-06-01"))
+        fake.set_report(contract_id, "2026-01", [])
+        await finance.post(
+            "/v1/price-plans",
+            json={
+                "contract_id": contract_id,
+                "name": "P",
+                "version": {"effective_from": "2026-01-22", "charges": [FEE]},
+            },
+        )
+        invoice = await draft(finance, contract_id)
+        assert invoice["service_from"] == "2026-01-22"
+        assert invoice["lines"][0]["amount"] == "1000.00"  # 3100 x 10 / 31
+        refused = await finance.post(
+            "/v1/invoices", json={"contract_id": contract_id, "period": "2025-12"}
+        )
+        assert refused.status_code == 422

@@ -30,7 +30,7 @@ from billing.pricing.engine import (
     price_period,
     usage_queries,
 )
-from billing.pricing.periods import Period, service_window
+from billing.pricing.periods import Period, ServiceWindow, service_window
 from billing.pricing.plan import PlanTerms
 from billing.upstream import Upstream
 from shared.auth import Principal
@@ -118,7 +118,13 @@ class Drafter:
             raise NotBillable(f"contract {contract_id} has no price plan")
         version = await self.plans.version_on(plan.id, window.start)
         if version is None:
-            raise NotBillable(f"no price plan version of contract {contract_id} on {window.start}")
+            # The plan starts during the period: billing starts with it.
+            version = await self.plans.version_on(plan.id, window.end)
+            if version is None:
+                raise NotBillable(
+                    f"the price plan of contract {contract_id} starts after {window.end}"
+                )
+            window = ServiceWindow(version.effective_from, window.end)
         plan_terms = PlanTerms.model_validate(version.terms)
 
         usage = {
