@@ -262,3 +262,29 @@ class TestEngineProperties:
         credits = -sum(ln.amount for ln in out.lines if ln.kind == "credit")
         assert 0 <= credits <= round_money(out.at_risk, currency)
         assert out.credit_base >= round_money(minimum, currency)  # the true-up fills the gap
+
+
+class TestContractShapes:
+    def test_agent_hours_cannot_be_filtered_by_channel(self) -> None:
+        charge = {
+            "key": "h",
+            "name": "H",
+            "model": "per_unit",
+            "metric": "productive_agent_hours",
+            "unit_price": "1",
+            "channel": "voice",
+        }
+        with pytest.raises(ValidationFailed) as info:
+            check_terms(PlanTerms.model_validate({"charges": [charge]}))
+        assert [e.field for e in info.value.errors] == ["charges[0].channel"]
+
+    def test_bonus_rule_without_a_target_is_ignored(self) -> None:
+        terms = CreditTerms.from_json(
+            {
+                "at_risk_percent": None,
+                "bonus_rules": [
+                    {"service_level_key": "a", "bonus_target": None, "bonus_percent": "2"}
+                ],
+            }
+        )
+        assert terms == CreditTerms()

@@ -84,6 +84,7 @@ class CreditTerms:
                     Decimal(str(r["bonus_percent"])),
                 )
                 for r in data.get("bonus_rules") or []
+                if r.get("bonus_target") is not None and r.get("bonus_percent") is not None
             ),
         )
 

@@ -116,6 +116,14 @@ def check_terms(terms: PlanTerms, prefix: str = "") -> None:
             errors.append(FieldError(f"{at}.key", f"duplicate charge key {charge.key!r}"))
         seen.add(charge.key)
         errors += _check_charge(charge, at)
+        if charge.metric is Metric.productive_agent_hours:
+            # Agent activity is not per channel or queue: metrics answers 0 hours when filtered,
+            # which would silently price nothing.
+            errors += [
+                FieldError(f"{at}.{name}", "productive agent hours cannot be filtered", "extra")
+                for name in ("channel", "queue")
+                if getattr(charge, name) is not None
+            ]
     if errors:
         raise ValidationFailed("invalid " + ", ".join(e.field for e in errors), errors=errors)
 
