@@ -9,6 +9,7 @@ unchanged result leaves the draft untouched.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -127,11 +128,23 @@ class Drafter:
             window = ServiceWindow(version.effective_from, window.end)
         plan_terms = PlanTerms.model_validate(version.terms)
 
-        usage = {
-            q: await self.upstream.metrics.usage(contract_id, str(period), q, token=token)
-            for q in usage_queries(plan_terms)
-        }
-        report = await self.upstream.metrics.sla_report(contract_id, str(period), token=token)
+        # The usage queries and the SLA report are independent: ask for them at once.
+        queries = usage_queries(plan_terms)
+        answers = await asyncio.gather(
+            *(
+                self.upstream.metrics.usage(contract_id, str(period), q, token=token)
+                for q in queries
+            ),
+            self.upstream.metrics.sla_report(contract_id, str(period), token=token),
+            return_exceptions=True,
+        )
+        fetched: list[dict[str, Any]] = []
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            fetched.append(answer)
+        usage = dict(zip(queries, fetched[:-1], strict=True))
+        report = fetched[-1]
         termination = terms.get("termination") or {}
         fee, fee_date = None, None
         effective = _date(termination.get("effective_date"))
