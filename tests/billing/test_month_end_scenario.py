@@ -268,6 +268,9 @@ class TestMonthEnd:
             )
             after = (await billing.get(f"/v1/invoices/{invoice['id']}")).json()
             assert Decimal(after["balance"]) == expected["total"] - Decimal("105.00")
+            assert [(c["number"], c["amount"]) for c in after["credit_notes"]] == [
+                ("CN-2026-000001", "105.00")
+            ]
             assert [ln["amount"] for ln in after["lines"]] == [
                 ln["amount"] for ln in invoice["lines"]
             ]

@@ -168,6 +168,10 @@ class InvoiceRepository:
         rows = (await self.session.execute(keyset(stmt, params, [CreditNote.id]))).scalars().all()
         return page_from_rows(rows, params, ("id",))
 
+    async def payments_of(self, invoice_id: uuid.UUID) -> list[Payment]:
+        stmt = select(Payment).where(Payment.invoice_id == invoice_id).order_by(Payment.id)
+        return list((await self.session.execute(stmt)).scalars())
+
     async def payment(self, payment_id: uuid.UUID) -> Payment | None:
         return await self.session.get(Payment, payment_id)
 

@@ -88,6 +88,16 @@ class InvoiceSummary(BaseModel):
     void_reason: str | None
 
 
+class DocumentRef(BaseModel):
+    """A credit note or payment recorded against the invoice."""
+
+    id: uuid.UUID
+    number: str | None = None
+    date: date
+    amount: Money
+    reference: str | None = None
+
+
 class InvoiceRead(InvoiceSummary):
     credit_base: Money
     at_risk: Money
@@ -95,6 +105,8 @@ class InvoiceRead(InvoiceSummary):
     buyer: dict[str, Any]
     service_levels: list[dict[str, Any]]
     lines: list[LineRead]
+    credit_notes: list[DocumentRef] = []
+    payments: list[DocumentRef] = []
 
 
 InvoicePage = Page[InvoiceSummary]

@@ -26,6 +26,7 @@ from billing.invoices.schemas import (
     CreditNoteCreate,
     CreditNoteLineRead,
     CreditNoteRead,
+    DocumentRef,
     InvoiceIssue,
     InvoiceRead,
     InvoiceSummary,
@@ -105,7 +106,23 @@ class InvoiceService:
         quantities, prices and rates without trailing zeros."""
         cur = invoice.currency
         lines = await self.repository.lines(invoice.id)
-        data = {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k != "lines"}
+        skip = ("lines", "credit_notes", "payments")
+        data = {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in skip}
+        data["credit_notes"] = [
+            DocumentRef(
+                id=n.id, number=n.number, date=n.issue_date, amount=round_money(n.total, cur)
+            )
+            for n in await self.repository.credit_notes(invoice.id)
+        ]
+        data["payments"] = [
+            DocumentRef(
+                id=p.id,
+                date=p.received_on,
+                amount=round_money(p.amount, cur),
+                reference=p.reference,
+            )
+            for p in await self.repository.payments_of(invoice.id)
+        ]
         for field in MONEY_FIELDS:
             data[field] = round_money(data[field], cur)
         data["tax_rate_percent"] = plain(invoice.tax_rate_percent)
