@@ -43,34 +43,6 @@ class RunStats:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-class TimedUpstream(Upstream):
-    """The same clients, measuring the time spent waiting on them."""
-
-    def __init__(self, inner: Upstream, stats: RunStats) -> None:
-        super().__init__(inner.contracts, inner.metrics)
-        self.stats = stats
-        self.contracts = _Timed(inner.contracts, stats)  # type: ignore[assignment]
-        self.metrics = _Timed(inner.metrics, stats)  # type: ignore[assignment]
-
-
-class _Timed:
-    def __init__(self, inner: object, stats: RunStats) -> None:
-        self.inner = inner
-        self.stats = stats
-
-    def __getattr__(self, name: str) -> object:
-        method = getattr(self.inner, name)
-
-        async def timed(*args: object, **kwargs: object) -> object:
-            started = time.perf_counter()
-            try:
-                return await method(*args, **kwargs)
-            finally:
-                self.stats.upstream_seconds += time.perf_counter() - started
-
-        return timed
-
-
 class Runner:
     def __init__(
         self,
@@ -83,7 +55,7 @@ class Runner:
     ) -> None:
         self.sessions = sessions
         self.stats = RunStats()
-        self.upstream = TimedUpstream(upstream, self.stats)
+        self.upstream = upstream
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
         self.on_item = on_item
@@ -123,9 +95,13 @@ class Runner:
         # Active at the start (ends or terminates during the month) or at the end (starts
         # during it) of the period.
         seen: dict[uuid.UUID, None] = {}
-        for day in (period.start, period.end):
-            for contract in await self.upstream.contracts.active_contracts(day):
-                seen[uuid.UUID(str(contract.get("id") or contract.get("contract_id")))] = None
+        started = time.perf_counter()
+        try:
+            for day in (period.start, period.end):
+                for contract in await self.upstream.contracts.active_contracts(day):
+                    seen[uuid.UUID(str(contract.get("id") or contract.get("contract_id")))] = None
+        finally:
+            self.stats.upstream_seconds += time.perf_counter() - started
         return list(seen)
 
     async def _work(self, run_id: uuid.UUID, period: Period) -> None:
@@ -148,7 +124,10 @@ class Runner:
             async with self.sessions() as session, session.begin():
                 invoices = InvoiceRepository(session)
                 drafter = Drafter(invoices, PricePlanRepository(session), self.upstream)
-                result = await drafter.draft(contract_id, period)
+                try:
+                    result = await drafter.draft(contract_id, period)
+                finally:
+                    self.stats.upstream_seconds += drafter.waited
                 invoice_id, reason = result.invoice.id, result.outcome
                 if not await InvoiceRunRepository(session).finish_item(
                     run_id, contract_id, self.worker, status, reason, invoice_id

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -78,6 +79,7 @@ class Drafter:
         self.invoices = invoices
         self.plans = plans
         self.upstream = upstream
+        self.waited = 0.0  # seconds spent waiting on contracts and metrics (wall time)
 
     async def draft(
         self,
@@ -91,6 +93,7 @@ class Drafter:
 
         Raises NotBillable, AlreadyIssued, UpstreamError (never prices a missing figure as 0).
         """
+        started = time.perf_counter()
         try:
             terms = await self.upstream.contracts.billing_terms(
                 contract_id, period.end, token=token
@@ -100,6 +103,8 @@ class Drafter:
             terms = await self.upstream.contracts.billing_terms(
                 contract_id, period.start, token=token
             )
+        finally:
+            self.waited += time.perf_counter() - started
         client_id = uuid.UUID(str(terms["client_id"]))
         if principal is not None and not principal.can_see_client(client_id):
             raise NotFound(f"no contract {contract_id}")
@@ -130,6 +135,7 @@ class Drafter:
 
         # The usage queries and the SLA report are independent: ask for them at once.
         queries = usage_queries(plan_terms)
+        started = time.perf_counter()
         answers = await asyncio.gather(
             *(
                 self.upstream.metrics.usage(contract_id, str(period), q, token=token)
@@ -138,6 +144,7 @@ class Drafter:
             self.upstream.metrics.sla_report(contract_id, str(period), token=token),
             return_exceptions=True,
         )
+        self.waited += time.perf_counter() - started
         fetched: list[dict[str, Any]] = []
         for answer in answers:
             if isinstance(answer, BaseException):
