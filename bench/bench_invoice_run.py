@@ -197,7 +197,7 @@ async def run(args: argparse.Namespace, db_url: str) -> None:
     print(f"wall time            {wall:8.2f} s  (concurrency {args.concurrency})")
     print(f"contracts per second {stats.contracts / wall:8.1f}")
     print(
-        f"upstream wait        {stats.upstream_seconds:8.2f} s summed over calls "
+        f"upstream wait        {stats.upstream_seconds:8.2f} s summed over workers "
         f"= {100 * stats.upstream_seconds / worker_time:.0f} % of worker time"
     )
 
