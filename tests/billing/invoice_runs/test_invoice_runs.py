@@ -153,6 +153,30 @@ class TestFailures:
             )
             assert await invoices_per_contract(app, ids) == dict.fromkeys(ids, 1)
 
+    async def test_a_contract_without_a_plan_is_skipped_with_the_reason(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        period, fake = "2025-08", FakeUpstream()
+        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, fake, period, 1)
+            planless = fake.add_contract(billing_terms(start="2025-01-01"))
+            response = await client.post("/v1/invoice-runs", json={"period": period})
+            run_id = uuid.UUID(response.json()["id"])
+            await app.state.runs.tasks[run_id]
+            items = (await client.get(f"/v1/invoice-runs/{run_id}/items")).json()["items"]
+            outcome = {i["contract_id"]: (i["status"], i["reason"]) for i in items}
+            assert outcome[ids[0]] == ("done", "created")
+            assert outcome[planless] == ("skipped", f"contract {planless} has no price plan")
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert (run["status"], run["progress"]["skipped"]) == ("completed", 1)
+
+    async def test_a_client_cannot_start_a_run(
+        self, billing_app: FastAPI, token: TokenFactory
+    ) -> None:
+        async with api_client(billing_app, token("client", client_id=uuid.uuid4())) as client:
+            response = await client.post("/v1/invoice-runs", json={"period": "2025-09"})
+        assert response.status_code == 403
+
     async def test_contracts_down_fails_the_run_with_its_reason(
         self, billing_settings: BillingSettings, token: TokenFactory
     ) -> None:

@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -235,6 +235,7 @@ class Drafter:
             setattr(invoice, field, value)
         if outcome == "updated":
             invoice.revision += 1
+        invoice.computed_at = datetime.now(UTC)
         await self.invoices.replace_lines(invoice.id, to_rows(invoice.id, priced, version))
         log.info("invoice.drafted", invoice_id=str(invoice.id), outcome=outcome)
         return DraftResult(invoice, outcome)

@@ -82,6 +82,7 @@ class InvoiceSummary(BaseModel):
     amount_credited: Money
     balance: Money
     revision: int
+    computed_at: datetime = Field(description="When the lines were last (re)computed")
     issued_at: datetime | None
     paid_at: datetime | None
     voided_at: datetime | None
