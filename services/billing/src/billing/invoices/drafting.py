@@ -24,8 +24,8 @@ import structlog
 from billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus
 from billing.invoices.repository import InvoiceRepository
 from billing.price_plans.repository import PricePlanRepository
+from billing.pricing.credits import CreditTerms
 from billing.pricing.engine import (
-    CreditTerms,
     Priced,
     PricingInput,
     UsageMissing,

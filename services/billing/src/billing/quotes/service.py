@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from billing.price_plans.repository import PricePlanRepository
-from billing.pricing.engine import CreditTerms, PricingInput, price_period, usage_queries
+from billing.pricing.credits import CreditTerms
+from billing.pricing.engine import PricingInput, price_period, usage_queries
 from billing.pricing.periods import Period, service_window
 from billing.pricing.plan import PlanTerms, check_terms
 from billing.quotes.schemas import QuoteRead, QuoteRequest
