@@ -216,3 +216,40 @@ class TestContractShapes:
             }
         )
         assert terms == CreditTerms()
+
+    def test_increment_only_for_minutes(self) -> None:
+        charge = {
+            "key": "c",
+            "name": "C",
+            "model": "per_unit",
+            "metric": "handled_contacts",
+            "unit_price": "1",
+            "increment_seconds": 60,
+        }
+        with pytest.raises(ValidationFailed) as info:
+            check_terms(PlanTerms.model_validate({"charges": [charge]}))
+        assert [e.field for e in info.value.errors] == ["charges[0].increment_seconds"]
+
+
+class TestProrationCalendar:
+    @pytest.mark.parametrize(
+        ("year", "month", "days"), [(2026, 2, 28), (2028, 2, 29), (2026, 4, 30)]
+    )
+    def test_a_partial_month_is_prorated_by_its_own_days(
+        self, year: int, month: int, days: int
+    ) -> None:
+        period = Period(year, month)
+        window = service_window(period, date(year, month, 15), None)
+        assert window is not None
+        out = price_period(
+            PricingInput(
+                currency="EUR",
+                period=period,
+                window=window,
+                terms=terms(),
+                plan_source={},
+                usage={},
+            )
+        )
+        expected = (D(1000) * (days - 14) / days).quantize(D("0.01"), rounding="ROUND_HALF_UP")
+        assert out.lines[0].amount == expected

@@ -116,6 +116,12 @@ def check_terms(terms: PlanTerms, prefix: str = "") -> None:
             errors.append(FieldError(f"{at}.key", f"duplicate charge key {charge.key!r}"))
         seen.add(charge.key)
         errors += _check_charge(charge, at)
+        if charge.increment_seconds != 1 and charge.metric is not Metric.handled_minutes:
+            errors.append(
+                FieldError(
+                    f"{at}.increment_seconds", "only handled_minutes are rounded per contact"
+                )
+            )
         if charge.metric is Metric.productive_agent_hours:
             # Agent activity is not per channel or queue: metrics answers 0 hours when filtered,
             # which would silently price nothing.
