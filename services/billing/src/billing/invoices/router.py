@@ -22,7 +22,8 @@ from billing.invoices.schemas import (
     PaymentPage,
     PaymentRead,
 )
-from billing.invoices.service import InvoiceService, payment_read
+from billing.invoices.service import InvoiceService
+from billing.invoices.settlement import SettlementService, payment_read
 from billing.price_plans.repository import PricePlanRepository
 from shared.auth import Principal, require
 from shared.db import SessionDep
@@ -45,6 +46,13 @@ def get_service(session: SessionDep, upstream: UpstreamDep) -> InvoiceService:
 
 
 ServiceDep = Annotated[InvoiceService, Depends(get_service)]
+
+
+def get_settlement(session: SessionDep) -> SettlementService:
+    return SettlementService(InvoiceRepository(session))
+
+
+SettlementDep = Annotated[SettlementService, Depends(get_settlement)]
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Biller = Annotated[Principal, Depends(require(*BILLERS))]
 
@@ -160,7 +168,7 @@ async def create_credit_note(
     data: CreditNoteCreate,
     response: Response,
     session: SessionDep,
-    service: ServiceDep,
+    service: SettlementDep,
     principal: Biller,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CreditNoteRead:
@@ -179,7 +187,7 @@ async def create_credit_note(
 
 @credit_notes_router.get("", summary="List credit notes")
 async def list_credit_notes(
-    service: ServiceDep,
+    service: SettlementDep,
     page: PageParamsDep,
     principal: Reader,
     invoice_id: uuid.UUID | None = None,
@@ -191,7 +199,7 @@ async def list_credit_notes(
 
 @credit_notes_router.get("/{credit_note_id}", summary="Get a credit note")
 async def get_credit_note(
-    credit_note_id: uuid.UUID, service: ServiceDep, principal: Reader
+    credit_note_id: uuid.UUID, service: SettlementDep, principal: Reader
 ) -> CreditNoteRead:
     return await service.get_credit_note(principal, credit_note_id)
 
@@ -206,7 +214,7 @@ async def create_payment(
     data: PaymentCreate,
     response: Response,
     session: SessionDep,
-    service: ServiceDep,
+    service: SettlementDep,
     principal: Biller,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> PaymentRead:
@@ -224,7 +232,7 @@ async def create_payment(
 
 @payments_router.get("", summary="List payments")
 async def list_payments(
-    service: ServiceDep,
+    service: SettlementDep,
     page: PageParamsDep,
     principal: Reader,
     invoice_id: uuid.UUID | None = None,
@@ -235,5 +243,7 @@ async def list_payments(
 
 
 @payments_router.get("/{payment_id}", summary="Get a payment")
-async def get_payment(payment_id: uuid.UUID, service: ServiceDep, principal: Reader) -> PaymentRead:
+async def get_payment(
+    payment_id: uuid.UUID, service: SettlementDep, principal: Reader
+) -> PaymentRead:
     return payment_read(await service.get_payment(principal, payment_id))
