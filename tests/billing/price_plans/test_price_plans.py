@@ -162,6 +162,35 @@ class TestVersions:
         assert response.json()["errors"][0]["field"] == "effective_from"
 
 
+class TestIssuedInvoicesKeepTheirVersion:
+    async def test_a_price_change_bills_from_the_next_period_and_leaves_issued_alone(
+        self, finance: httpx.AsyncClient, fake: FakeUpstream
+    ) -> None:
+        contract_id = fake.add_contract(billing_terms())
+        for period in ("2026-01", "2026-02"):
+            fake.set_report(contract_id, period, [])
+        plan = (await create(finance, plan_body(contract_id))).json()
+        january = (
+            await finance.post(
+                "/v1/invoices", json={"contract_id": contract_id, "period": "2026-01"}
+            )
+        ).json()
+        await finance.post(f"/v1/invoices/{january['id']}/issue", json={})
+        await finance.post(
+            f"/v1/price-plans/{plan['id']}/versions",
+            json={"effective_from": "2026-02-01", "charges": [{**FEE, "amount": "1200.00"}]},
+        )
+        february = (
+            await finance.post(
+                "/v1/invoices", json={"contract_id": contract_id, "period": "2026-02"}
+            )
+        ).json()
+        assert (february["plan_version"], february["total"]) == (2, "1200.00")
+        again = (await finance.get(f"/v1/invoices/{january['id']}")).json()
+        assert (again["plan_version"], again["total"]) == (1, "1000.00")
+        assert again["lines"][0]["plan_version"] == 1
+
+
 class TestTenancy:
     async def test_client_sees_only_its_own_plans(
         self, billing_app: FastAPI, token: TokenFactory, fake: FakeUpstream
