@@ -16,7 +16,9 @@ BillingFactory = Callable[[FakeUpstream], AbstractAsyncContextManager[FastAPI]]
 @pytest.fixture(scope="session")
 def billing_settings(database_urls: dict[str, str], keys: Keys) -> BillingSettings:
     return BillingSettings(
-        database_url=database_urls["billing"], jwt_private_key_file=keys.private_path
+        database_url=database_urls["billing"],
+        jwt_private_key_file=keys.private_path,
+        run_resume_on_startup=False,  # each test starts the runs it means to
     )
 
 

@@ -123,6 +123,28 @@ class TestKillAndResume:
             assert run["progress"]["done"] == 8
 
 
+class TestRestart:
+    async def test_a_restarted_service_resumes_the_unfinished_run(
+        self, billing_settings: BillingSettings, token: TokenFactory
+    ) -> None:
+        period, fake = "2025-10", FakeUpstream()
+        transport = httpx.ASGITransport(app=fake.app())
+        transports = {"contracts": transport, "metrics": transport}
+        async with running_app(create_app(billing_settings, transports=transports)) as first:
+            async with api_client(first, token("finance")) as client:
+                ids = await setup_contracts(client, fake, period, 3)
+            run_id = await new_run(first, period)  # the process stops before working on it
+        restarted = create_app(
+            billing_settings.model_copy(update={"run_resume_on_startup": True}),
+            transports=transports,
+        )
+        async with running_app(restarted), api_client(restarted, token("finance")) as client:
+            await restarted.state.runs.tasks[run_id]
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert (run["status"], run["progress"]["done"]) == ("completed", 3)
+            assert await invoices_per_contract(restarted, ids) == dict.fromkeys(ids, 1)
+
+
 class TestFailures:
     async def test_unreachable_metrics_fails_that_contract_only_and_resume_retries(
         self, make_billing: BillingFactory, token: TokenFactory

@@ -62,6 +62,8 @@ def create_app(
         )
         app.state.upstream = upstream
         app.state.runs = RunManager(app.state.database.sessionmaker, upstream, settings)
+        if settings.run_resume_on_startup:
+            await app.state.runs.resume_unfinished()
         webhooks = None
         if settings.webhook_urls:
             webhooks = asyncio.create_task(

@@ -19,6 +19,8 @@ class BillingSettings(ServiceSettings):
     # lasts before another worker may take it over (a killed worker's claims expire).
     run_concurrency: int = Field(4, ge=1, le=64)
     run_claim_lease_seconds: float = Field(300, ge=0)
+    # Pick up runs left unfinished by a stopped or killed process when the service starts.
+    run_resume_on_startup: bool = True
 
     # Partner webhooks: outbox events are POSTed to each URL, signed with the secret.
     webhook_urls: list[str] = Field(default_factory=list)

@@ -28,6 +28,10 @@ class InvoiceRunRepository:
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def running_ids(self) -> list[uuid.UUID]:
+        stmt = select(InvoiceRun.id).where(InvoiceRun.status == RunStatus.running.value)
+        return list((await self.session.execute(stmt)).scalars())
+
     async def create(self, run_id: uuid.UUID, period: str, requested_by: str) -> bool:
         """Insert the period's run unless an unfinished one exists (then False)."""
         stmt = (

@@ -195,6 +195,15 @@ class RunManager:
             self.tasks[run_id] = task
         return task
 
+    async def resume_unfinished(self) -> list[uuid.UUID]:
+        """Start a worker on every run still marked running (after a restart). Claims held by
+        the dead process are taken over once their lease expires."""
+        async with self.sessions() as session:
+            ids = await InvoiceRunRepository(session).running_ids()
+        for run_id in ids:
+            self.start(run_id)
+        return ids
+
     async def shutdown(self) -> None:
         for task in self.tasks.values():
             task.cancel()
