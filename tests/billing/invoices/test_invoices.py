@@ -343,6 +343,45 @@ class TestTenancy:
                 assert refused.status_code == 403
 
 
+class TestSettlementTenancy:
+    async def test_client_lists_only_its_payments_and_credit_notes(
+        self, billing_app: FastAPI, token: TokenFactory, fake: FakeUpstream
+    ) -> None:
+        async with rolled_back(billing_app):
+            async with api_client(billing_app, token("finance")) as finance:
+                ids = []
+                for _ in range(2):
+                    invoice = await draft(finance, await contract_with_plan(finance, fake))
+                    await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
+                    await finance.post(
+                        "/v1/payments",
+                        json={
+                            "invoice_id": invoice["id"],
+                            "amount": "1.00",
+                            "received_on": "2026-02-01",
+                        },
+                    )
+                    await finance.post(
+                        "/v1/credit-notes",
+                        json={
+                            "invoice_id": invoice["id"],
+                            "reason": "x",
+                            "lines": [{"invoice_line_key": "charge:fee", "amount": "1.00"}],
+                        },
+                    )
+                    ids.append(invoice)
+            mine = ids[0]
+            async with api_client(
+                billing_app, token("client", client_id=mine["client_id"])
+            ) as client:
+                payments = (await client.get("/v1/payments")).json()["items"]
+                notes = (await client.get("/v1/credit-notes")).json()["items"]
+                other = await client.get("/v1/payments", params={"client_id": ids[1]["client_id"]})
+        assert {p["invoice_id"] for p in payments} == {mine["id"]}
+        assert {n["invoice_id"] for n in notes} == {mine["id"]}
+        assert other.json()["items"] == []
+
+
 class TestIdempotency:
     async def test_retried_payment_is_recorded_once(
         self, finance: httpx.AsyncClient, fake: FakeUpstream
