@@ -1,6 +1,33 @@
 """Every table of the service, imported in one place for Alembic."""
 
 from billing.base import Base, idempotency
+from billing.events.models import OutboxEvent, WebhookDelivery
+from billing.invoice_runs.models import InvoiceRun, InvoiceRunItem
+from billing.invoices.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    NumberCounter,
+    Payment,
+)
+from billing.price_plans.models import PricePlan, PricePlanVersion
 from billing.tax_rates.models import TaxRate
 
-__all__ = ["Base", "TaxRate", "idempotency"]
+__all__ = [
+    "Base",
+    "CreditNote",
+    "CreditNoteLine",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceRun",
+    "InvoiceRunItem",
+    "NumberCounter",
+    "OutboxEvent",
+    "Payment",
+    "PricePlan",
+    "PricePlanVersion",
+    "TaxRate",
+    "WebhookDelivery",
+    "idempotency",
+]

@@ -1,13 +1,15 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
+from billing.base import idempotency
 from billing.tax_rates.repository import TaxRateRepository
 from billing.tax_rates.schemas import TaxRateCreate, TaxRatePage, TaxRateRead
 from billing.tax_rates.service import TaxRateService
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
+from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
 from shared.types import CountryCode
 
@@ -32,10 +34,22 @@ ServiceDep = Annotated[TaxRateService, Depends(get_service)]
 )
 async def create_tax_rate(
     data: TaxRateCreate,
+    response: Response,
+    session: SessionDep,
     service: ServiceDep,
-    _: Annotated[Principal, Depends(require(*WRITERS))],
+    principal: Annotated[Principal, Depends(require(*WRITERS))],
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> TaxRateRead:
-    return TaxRateRead.model_validate(await service.create(data))
+    body = data.model_dump(mode="json")
+    scope = f"{principal.subject}:create_tax_rate"
+    if stored := await idempotency.begin(session, scope, idempotency_key, body):
+        response.status_code = stored.status_code
+        return TaxRateRead.model_validate(stored.body)
+    tax_rate = TaxRateRead.model_validate(await service.create(data))
+    await idempotency.store(
+        session, scope, idempotency_key, body, 201, tax_rate.model_dump(mode="json")
+    )
+    return tax_rate
 
 
 @router.get("", summary="List tax rates")

@@ -1,0 +1,82 @@
+"""Webhook delivery to partner systems, from the outbox (so nothing leaves before its commit).
+
+``dispatch_webhooks`` delivers each committed event to each URL at least once, in commit order,
+signed with HMAC-SHA256 over the body (``Contrato-Signature: sha256=<hex>``); a failure is
+recorded and retried on the next call. Run it periodically (a loop, cron, or the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+
+import httpx
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from billing.events.repository import EventRepository
+from billing.events.schemas import EventRead
+
+log = structlog.get_logger("billing.webhooks")
+
+
+async def webhook_loop(
+    sessions: async_sessionmaker[AsyncSession],
+    urls: Sequence[str],
+    *,
+    secret: str | None,
+    interval: float,
+) -> None:
+    """Deliver pending events every ``interval`` seconds until cancelled (the app's lifespan
+    runs it when ``BILLING_WEBHOOK_URLS`` is set)."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+        while True:
+            try:
+                await dispatch_webhooks(sessions, http, urls, secret=secret)
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("webhooks.dispatch_failed")
+            await asyncio.sleep(interval)
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def dispatch_webhooks(
+    sessions: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient,
+    urls: Sequence[str],
+    *,
+    secret: str | None = None,
+    batch: int = 100,
+) -> int:
+    """Deliver pending events to every URL; returns how many deliveries succeeded. Stops at
+    the first failure per URL so a partner receives events in order."""
+    delivered = 0
+    for url in urls:
+        async with sessions() as session, session.begin():
+            events = await EventRepository(session).undelivered(url, batch)
+        for event in events:
+            body = json.dumps(
+                EventRead.model_validate(event).model_dump(mode="json"), separators=(",", ":")
+            ).encode()
+            headers = {"content-type": "application/json", "Contrato-Event-Id": str(event.id)}
+            if secret:
+                headers["Contrato-Signature"] = signature(secret, body)
+            status, error = None, None
+            try:
+                response = await http.post(url, content=body, headers=headers)
+                status = response.status_code
+                if not 200 <= status < 300:
+                    error = f"answered {status}"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+            async with sessions() as session, session.begin():
+                await EventRepository(session).record_attempt(event.id, url, status, error)
+            if error is not None:
+                break
+            delivered += 1
+    return delivered

@@ -1,0 +1,149 @@
+"""The invoice as a PDF a client's accounts-payable team accepts: both parties with tax ids,
+number and dates, the service period, lines grouped by charge, service credits, tax, total,
+payment terms and due date. Pure Python (fpdf2), no system packages."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+from typing import Any
+
+from fpdf import FPDF
+
+from billing.invoices.schemas import InvoiceRead, LineRead
+
+_REPLACE = {
+    "\u2014": "-",  # em dash
+    "\u2013": "-",  # en dash
+    "\u00d7": "x",  # multiplication sign
+    "\u2212": "-",  # minus sign
+    "\u2026": "...",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+}
+
+
+def _t(value: Any) -> str:
+    text = "" if value is None else str(value)
+    for bad, good in _REPLACE.items():
+        text = text.replace(bad, good)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,} {currency}"
+
+
+def _group(lines: list[LineRead]) -> OrderedDict[str, list[LineRead]]:
+    titles = {
+        "charge": "Services",
+        "one_time": "One-time fees",
+        "true_up": "Minimum commitment",
+        "termination_fee": "Early termination",
+        "credit": "Service credits",
+        "bonus": "Performance bonus",
+    }
+    groups: OrderedDict[str, list[LineRead]] = OrderedDict()
+    for line in lines:
+        groups.setdefault(titles.get(line.kind, line.kind), []).append(line)
+    return groups
+
+
+def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_compression(False)  # plain text streams: searchable, and a few KB larger only
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_title(_t(invoice.number or "Draft invoice"))
+    pdf.add_page()
+    cur = invoice.currency
+
+    pdf.set_font("Helvetica", "B", 18)
+    title = f"INVOICE {invoice.number}" if invoice.number else "DRAFT INVOICE (not issued)"
+    if invoice.status.value == "void":
+        title += " - VOID"
+    pdf.cell(0, 10, _t(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+
+    def party(label: str, data: dict[str, Any], x: float) -> None:
+        pdf.set_xy(x, 28)
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(90, 5, _t(label), new_x="LEFT", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 9)
+        for text in (
+            data.get("legal_name"),
+            f"Tax id: {data.get('tax_id') or '-'}",
+            data.get("country"),
+            data.get("billing_email"),
+        ):
+            pdf.cell(90, 5, _t(text), new_x="LEFT", new_y="NEXT")
+
+    party("From", invoice.seller, 10)
+    party("Bill to", invoice.buyer, 110)
+    pdf.set_xy(10, 58)
+    facts = [
+        ("Invoice number", invoice.number or "(assigned at issue)"),
+        ("Issue date", invoice.issue_date or "-"),
+        ("Due date", invoice.due_date or "-"),
+        ("Payment terms", f"Net {invoice.payment_terms_days} days"),
+        ("Contract", invoice.contract_number or invoice.contract_id),
+        ("Service period", f"{invoice.service_from} to {invoice.service_to} ({invoice.period})"),
+        ("Price plan version", invoice.plan_version),
+        ("SLA report", invoice.sla_report_id or "-"),
+    ]
+    for label, value in facts:
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.cell(40, 5, _t(label))
+        pdf.set_font("Helvetica", "", 9)
+        pdf.cell(0, 5, _t(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    widths = (92, 28, 30, 40)
+    for title, group in _group(invoice.lines).items():
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(0, 7, _t(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "B", 8)
+        for width, head in zip(
+            widths, ("Description", "Quantity", "Unit price", "Amount"), strict=True
+        ):
+            pdf.cell(width, 5, head, border="B", align="L" if head == "Description" else "R")
+        pdf.ln()
+        pdf.set_font("Helvetica", "", 8)
+        for line in group:
+            pdf.cell(widths[0], 5, _t(line.description)[:70])
+            pdf.cell(widths[1], 5, _t(line.quantity.normalize()), align="R")
+            unit = "" if line.unit_price is None else line.unit_price.normalize()
+            pdf.cell(widths[2], 5, _t(unit), align="R")
+            pdf.cell(widths[3], 5, _t(_money(line.amount, cur)), align="R")
+            pdf.ln()
+        pdf.ln(2)
+
+    pdf.set_font("Helvetica", "", 10)
+    rate = f" ({invoice.tax_rate_percent.normalize()} %)" if invoice.tax_rate_percent else ""
+    totals = [
+        ("Net", invoice.subtotal),
+        (f"Tax{rate}", invoice.tax),
+        ("Total", invoice.total),
+    ]
+    if invoice.amount_credited:
+        totals.append(("Credited", -invoice.amount_credited))
+    if invoice.amount_paid:
+        totals.append(("Paid", -invoice.amount_paid))
+    if invoice.amount_credited or invoice.amount_paid:
+        totals.append(("Balance due", invoice.balance))
+    for label, amount in totals:
+        pdf.set_font("Helvetica", "B" if label in ("Total", "Balance due") else "", 10)
+        pdf.cell(150, 6, _t(label), align="R")
+        pdf.cell(40, 6, _t(_money(amount, cur)), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "", 8)
+    pdf.multi_cell(
+        0,
+        4,
+        _t(
+            f"Payment due within {invoice.payment_terms_days} days of the issue date"
+            + (f", by {invoice.due_date}" if invoice.due_date else "")
+            + f". Please quote {invoice.number or 'the invoice number'} with your payment."
+        ),
+    )
+    return bytes(pdf.output())

@@ -1,0 +1,226 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from billing.invoices.models import InvoiceStatus
+from billing.pricing.plan import Dec
+from shared.pagination import Page
+
+Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
+MaybeMoney = Annotated[
+    Decimal | None, PlainSerializer(lambda v: None if v is None else str(v), return_type=str | None)
+]
+
+
+class InvoiceCreate(BaseModel):
+    """Create the draft of a contract's period, or recompute it if it is still a draft."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"contract_id": "0195f3a4-6b1c-7c2e-9a5d-3f4e5a6b7c8d", "period": "2026-01"}
+            ]
+        },
+    )
+
+    contract_id: uuid.UUID
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-01"])
+
+
+class LineRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    position: int
+    kind: str = Field(description="charge | one_time | true_up | credit | bonus | termination_fee")
+    description: str
+    charge_key: str | None
+    charge_model: str | None
+    plan_version: int | None
+    quantity: Money
+    unit_price: MaybeMoney
+    tier: int | None
+    amount: Money
+    source: dict[str, Any] = Field(description="Where the figure came from (metric, query...)")
+    sla_key: str | None
+    sla_target: str | None
+    sla_measured: str | None
+    report_id: str | None
+
+
+class InvoiceSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: str | None
+    status: InvoiceStatus
+    operator_id: uuid.UUID
+    client_id: uuid.UUID
+    contract_id: uuid.UUID
+    contract_number: str | None
+    period: str
+    period_start: date
+    period_end: date
+    service_from: date
+    service_to: date
+    currency: str
+    price_plan_id: uuid.UUID
+    plan_version: int
+    sla_report_id: str | None
+    issue_date: date | None
+    due_date: date | None
+    payment_terms_days: int
+    subtotal: Money
+    tax_rate_percent: MaybeMoney
+    tax: Money
+    total: Money
+    amount_paid: Money
+    amount_credited: Money
+    balance: Money
+    revision: int
+    computed_at: datetime = Field(description="When the lines were last (re)computed")
+    issued_at: datetime | None
+    paid_at: datetime | None
+    voided_at: datetime | None
+    void_reason: str | None
+
+
+class DocumentRef(BaseModel):
+    """A credit note or payment recorded against the invoice."""
+
+    id: uuid.UUID
+    number: str | None = None
+    date: date
+    amount: Money
+    reference: str | None = None
+
+
+class InvoiceRead(InvoiceSummary):
+    credit_base: Money
+    at_risk: Money
+    seller: dict[str, Any]
+    buyer: dict[str, Any]
+    service_levels: list[dict[str, Any]]
+    lines: list[LineRead]
+    credit_notes: list[DocumentRef] = []
+    payments: list[DocumentRef] = []
+
+
+InvoicePage = Page[InvoiceSummary]
+
+
+class InvoiceIssue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    issue_date: date | None = Field(None, description="Defaults to today (UTC)")
+
+
+class InvoiceVoid(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CreditNoteLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_line_key: str | None = Field(None, description="The invoice line corrected, if any")
+    description: str | None = Field(None, max_length=500)
+    amount: Annotated[Dec, Field(gt=0)] = Field(description="Net amount credited (positive)")
+
+
+class CreditNoteCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "invoice_id": "0195f3a4-6b1c-7c2e-9a5d-3f4e5a6b7c8d",
+                    "reason": "Minutes double-counted on 14 January",
+                    "lines": [{"invoice_line_key": "charge:contacts", "amount": "120.00"}],
+                },
+                {"invoice_id": "0195f3a4-6b1c-7c2e-9a5d-3f4e5a6b7c8d", "reason": "Cancelled"},
+            ]
+        },
+    )
+
+    invoice_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=2000)
+    lines: list[CreditNoteLineIn] | None = Field(
+        None, description="Partial credit; omit to credit the whole invoice"
+    )
+    issue_date: date | None = None
+
+
+class CreditNoteLineRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    invoice_line_key: str | None
+    description: str
+    amount: Money
+
+
+class CreditNoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: str
+    invoice_id: uuid.UUID
+    client_id: uuid.UUID
+    contract_id: uuid.UUID
+    reason: str
+    full: bool
+    currency: str
+    subtotal: Money
+    tax: Money
+    total: Money
+    issue_date: date
+    created_at: datetime
+    lines: list[CreditNoteLineRead] = []
+
+
+CreditNotePage = Page[CreditNoteRead]
+
+
+class PaymentCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "invoice_id": "0195f3a4-6b1c-7c2e-9a5d-3f4e5a6b7c8d",
+                    "amount": "1000.00",
+                    "received_on": "2026-02-20",
+                    "reference": "WIRE 7781",
+                }
+            ]
+        },
+    )
+
+    invoice_id: uuid.UUID
+    amount: Annotated[Dec, Field(gt=0)]
+    received_on: date
+    reference: str | None = Field(None, max_length=200)
+    method: str | None = Field(None, max_length=40)
+
+
+class PaymentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    invoice_id: uuid.UUID
+    client_id: uuid.UUID
+    amount: Money
+    currency: str
+    received_on: date
+    reference: str | None
+    method: str | None
+    created_at: datetime
+
+
+PaymentPage = Page[PaymentRead]

@@ -1,0 +1,212 @@
+"""Invoice lifecycle: draft -> issued -> paid, or void; credit notes; payments.
+
+Every state change takes the invoice's row lock first and re-checks the state under it.
+Numbers are given only at issue, from a per-operator, per-year counter incremented in the same
+transaction (so they are gapless). Events go to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from billing.errors import InvoiceNotFound, InvoiceStateConflict
+from billing.invoices.drafting import Drafter, DraftResult
+from billing.invoices.models import (
+    Invoice,
+    InvoiceStatus,
+)
+from billing.invoices.repository import InvoiceFilter, InvoiceRepository
+from billing.invoices.schemas import (
+    DocumentRef,
+    InvoiceIssue,
+    InvoiceRead,
+    InvoiceSummary,
+    LineRead,
+)
+from billing.pricing.periods import Period
+from shared.auth import Principal
+from shared.money import round_money
+from shared.pagination import PageParams
+
+ZERO = Decimal(0)
+
+
+MONEY_FIELDS = (
+    "subtotal",
+    "tax",
+    "total",
+    "amount_paid",
+    "amount_credited",
+    "balance",
+    "credit_base",
+)
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """``10.0000`` -> ``10``, ``0E-10`` -> ``0``, ``2345.7000`` -> ``2345.7`` (never exponents)."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return Decimal(text)
+
+
+def invoice_number(year: int, n: int) -> str:
+    return f"INV-{year}-{n:06d}"
+
+
+def credit_note_number(year: int, n: int) -> str:
+    return f"CN-{year}-{n:06d}"
+
+
+class InvoiceService:
+    def __init__(self, repository: InvoiceRepository, drafter: Drafter) -> None:
+        self.repository = repository
+        self.drafter = drafter
+
+    async def draft(self, principal: Principal, contract_id: uuid.UUID, period: str) -> DraftResult:
+        return await self.drafter.draft(
+            contract_id, Period.parse(period), principal=principal, token=principal.token
+        )
+
+    async def _visible(
+        self, principal: Principal, invoice_id: uuid.UUID, *, for_update: bool = False
+    ) -> Invoice:
+        return await visible_invoice(self.repository, principal, invoice_id, for_update)
+
+    async def get(self, principal: Principal, invoice_id: uuid.UUID) -> InvoiceRead:
+        return await self.read(await self._visible(principal, invoice_id))
+
+    @staticmethod
+    def summary(invoice: Invoice) -> InvoiceSummary:
+        data = {k: getattr(invoice, k) for k in InvoiceSummary.model_fields}
+        for field in MONEY_FIELDS:
+            if field in data:
+                data[field] = round_money(data[field], invoice.currency)
+        data["tax_rate_percent"] = plain(invoice.tax_rate_percent)
+        return InvoiceSummary.model_validate(data)
+
+    async def read(self, invoice: Invoice) -> InvoiceRead:
+        """The invoice as JSON, every figure in one canonical form whether it was just
+        computed or read back from ``numeric`` columns: amounts at the currency's minor unit,
+        quantities, prices and rates without trailing zeros."""
+        cur = invoice.currency
+        lines = await self.repository.lines(invoice.id)
+        skip = ("lines", "credit_notes", "payments")
+        data = {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in skip}
+        data["credit_notes"] = [
+            DocumentRef(
+                id=n.id, number=n.number, date=n.issue_date, amount=round_money(n.total, cur)
+            )
+            for n in await self.repository.credit_notes(invoice.id)
+        ]
+        data["payments"] = [
+            DocumentRef(
+                id=p.id,
+                date=p.received_on,
+                amount=round_money(p.amount, cur),
+                reference=p.reference,
+            )
+            for p in await self.repository.payments_of(invoice.id)
+        ]
+        for field in MONEY_FIELDS:
+            data[field] = round_money(data[field], cur)
+        data["tax_rate_percent"] = plain(invoice.tax_rate_percent)
+        data["at_risk"] = plain(invoice.at_risk)
+        out = []
+        for line in lines:
+            item = LineRead.model_validate(line).model_dump()
+            item["amount"] = round_money(line.amount, cur)
+            item["quantity"] = plain(line.quantity)
+            item["unit_price"] = plain(line.unit_price)
+            out.append(item)
+        return InvoiceRead.model_validate({**data, "lines": out})
+
+    async def list_invoices(
+        self, principal: Principal, filters: InvoiceFilter, params: PageParams
+    ) -> tuple[list[Invoice], str | None]:
+        if principal.tenant_client_id is not None:
+            if filters.client_id not in (None, principal.tenant_client_id):
+                return [], None
+            filters = InvoiceFilter(**{**filters.__dict__, "client_id": principal.tenant_client_id})
+        return await self.repository.list_invoices(filters, params)
+
+    async def issue(
+        self, principal: Principal, invoice_id: uuid.UUID, data: InvoiceIssue
+    ) -> Invoice:
+        invoice = await self._visible(principal, invoice_id, for_update=True)
+        if invoice.status is not InvoiceStatus.draft:
+            raise InvoiceStateConflict(
+                f"only a draft can be issued; this invoice is {invoice.status.value}",
+                allowed=["draft"],
+            )
+        issue_date = data.issue_date or datetime.now(UTC).date()
+        n = await self.repository.next_number(invoice.operator_id, "INV", issue_date.year)
+        invoice.number = invoice_number(issue_date.year, n)
+        invoice.status = InvoiceStatus.issued
+        invoice.issue_date = issue_date
+        invoice.due_date = issue_date + timedelta(days=invoice.payment_terms_days)
+        invoice.issued_at = datetime.now(UTC)
+        invoice.revision += 1
+        await self.repository.flush()
+        await self.repository.emit(
+            "invoice.issued", invoice.id, invoice.client_id, event_payload(invoice)
+        )
+        return invoice
+
+    async def void(self, principal: Principal, invoice_id: uuid.UUID, reason: str) -> Invoice:
+        invoice = await self._visible(principal, invoice_id, for_update=True)
+        if invoice.status not in (InvoiceStatus.draft, InvoiceStatus.issued):
+            raise InvoiceStateConflict(f"a {invoice.status.value} invoice cannot be voided")
+        if invoice.amount_paid > 0 or invoice.amount_credited > 0:
+            raise InvoiceStateConflict(
+                "an invoice with payments or credit notes cannot be voided; issue a credit note"
+            )
+        invoice.status = InvoiceStatus.void
+        invoice.void_reason = reason
+        invoice.voided_at = datetime.now(UTC)
+        invoice.revision += 1
+        await self.repository.flush()
+        if invoice.number:
+            await self.repository.emit(
+                "invoice.voided", invoice.id, invoice.client_id, event_payload(invoice)
+            )
+        return invoice
+
+
+def event_payload(invoice: Invoice) -> dict[str, Any]:
+    def s(v: Any) -> Any:
+        return str(v) if isinstance(v, Decimal | date | uuid.UUID) else v
+
+    fields = (
+        "id",
+        "number",
+        "status",
+        "client_id",
+        "contract_id",
+        "period",
+        "currency",
+        "subtotal",
+        "tax",
+        "total",
+        "amount_paid",
+        "amount_credited",
+        "issue_date",
+        "due_date",
+    )
+    out = {f: s(getattr(invoice, f)) for f in fields}
+    out["status"] = invoice.status.value
+    out["balance"] = str(invoice.balance)
+    return out
+
+
+async def visible_invoice(
+    repository: InvoiceRepository, principal: Principal, invoice_id: uuid.UUID, for_update: bool
+) -> Invoice:
+    """The invoice if the caller may see it; another tenant's answers like a missing one."""
+    invoice = await repository.get(invoice_id, for_update=for_update)
+    if invoice is None or not principal.can_see_client(invoice.client_id):
+        raise InvoiceNotFound(f"no invoice {invoice_id}")
+    return invoice

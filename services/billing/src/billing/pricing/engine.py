@@ -1,0 +1,312 @@
+"""The pricing engine: pure functions from plain data (plan terms, usage, SLA report, contract
+terms) to invoice lines and totals. No database, no HTTP: invoices, runs and quotes all call
+``price_period`` and get the same lines for the same inputs.
+
+Rounding: every line is computed at full precision and rounded half away from zero to the
+currency's minor unit (ISO 4217); the net is the sum of rounded lines; tax is computed on the
+net and rounded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, localcontext
+from typing import Any
+
+from billing.pricing import rating
+from billing.pricing.credits import CreditTerms, service_credits
+from billing.pricing.lines import Line
+from billing.pricing.periods import Period, ServiceWindow
+from billing.pricing.plan import RECURRING_MODELS, USAGE_MODELS, Charge, ChargeModel, PlanTerms
+from shared.money import round_money
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+class UsageMissing(Exception):
+    """The usage the plan needs is not in what metrics answered: never priced as zero."""
+
+
+@dataclass(frozen=True)
+class UsageQuery:
+    """One call to the metrics usage endpoint; usage charges sharing filters share a call."""
+
+    increment_seconds: int = 1
+    channel: str | None = None
+    queue: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"increment_seconds": self.increment_seconds}
+        if self.channel:
+            out["channel"] = self.channel
+        if self.queue:
+            out["queue"] = self.queue
+        return out
+
+
+def usage_query(charge: Charge) -> UsageQuery:
+    increment = charge.increment_seconds if charge.metric == "handled_minutes" else 1
+    return UsageQuery(increment, charge.channel, charge.queue)
+
+
+def usage_queries(terms: PlanTerms) -> list[UsageQuery]:
+    seen: dict[UsageQuery, None] = {}
+    for charge in terms.charges:
+        if charge.model in USAGE_MODELS:
+            seen[usage_query(charge)] = None
+    return list(seen)
+
+
+@dataclass
+class Priced:
+    currency: str
+    lines: list[Line]
+    recurring: Decimal
+    true_up: Decimal
+    credit_base: Decimal
+    at_risk: Decimal
+    credits: Decimal
+    subtotal: Decimal
+    tax_rate_percent: Decimal | None
+    tax: Decimal
+    total: Decimal
+    service_levels: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PricingInput:
+    """Everything one period's price depends on, as plain values."""
+
+    currency: str
+    period: Period
+    window: ServiceWindow  # days in service within the period
+    terms: PlanTerms
+    plan_source: Mapping[str, Any]  # {"price_plan_id", "version"} cited on every charge line
+    usage: Mapping[UsageQuery, Mapping[str, Any]]  # metrics' usage answers by query
+    report: Mapping[str, Any] | None = None  # the period's SLA report
+    credit_terms: CreditTerms = field(default_factory=CreditTerms)
+    billed_one_time: frozenset[str] = frozenset()  # one-time charges already invoiced
+    termination_fee: Decimal | None = None
+    termination_date: date | None = None
+
+
+def price_period(data: PricingInput) -> Priced:
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return _price(data)
+
+
+def _price(data: PricingInput) -> Priced:
+    cur = data.currency
+    lines: list[Line] = []
+    recurring = ZERO
+    for charge in data.terms.charges:
+        charge_lines = _charge_lines(data, charge)
+        for line in charge_lines:
+            line.amount = round_money(line.amount, cur)
+            if charge.model in RECURRING_MODELS:
+                recurring += line.amount
+        lines += charge_lines
+
+    true_up = ZERO
+    minimum = data.terms.minimum_commitment
+    if minimum is not None:
+        prorated = rating.rate_fixed(minimum, data.window.days, data.period.days).amount
+        true_up = round_money(max(ZERO, prorated - recurring), cur)
+        if true_up > 0:
+            lines.append(
+                Line(
+                    key="true_up",
+                    kind="true_up",
+                    description="Minimum commitment true-up",
+                    amount=true_up,
+                    quantity=Decimal(1),
+                    unit_price=true_up,
+                    source={
+                        **data.plan_source,
+                        "minimum_commitment": str(minimum),
+                        "prorated_minimum": str(prorated),
+                        "recurring_charges": str(recurring),
+                        "days_in_service": data.window.days,
+                        "days_in_period": data.period.days,
+                    },
+                )
+            )
+
+    base = recurring + true_up
+    credit_lines, at_risk, summary = service_credits(base, data.report, data.credit_terms, cur)
+    lines += credit_lines
+
+    if data.termination_fee is not None and data.termination_fee > 0:
+        lines.append(
+            Line(
+                key="termination_fee",
+                kind="termination_fee",
+                description="Early-termination fee",
+                amount=round_money(data.termination_fee, cur),
+                unit_price=data.termination_fee,
+                source={"termination_effective_date": str(data.termination_date)},
+            )
+        )
+
+    subtotal = sum((line.amount for line in lines), ZERO)
+    rate = data.terms.tax_rate_percent
+    tax = round_money(subtotal * rate / HUNDRED, cur) if rate else round_money(ZERO, cur)
+    return Priced(
+        currency=cur,
+        lines=lines,
+        recurring=recurring,
+        true_up=true_up,
+        credit_base=base,
+        at_risk=at_risk,
+        credits=sum((ln.amount for ln in credit_lines if ln.kind == "credit"), ZERO),
+        subtotal=round_money(subtotal, cur),
+        tax_rate_percent=rate,
+        tax=tax,
+        total=round_money(subtotal + tax, cur),
+        service_levels=summary,
+    )
+
+
+def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
+    plan = dict(data.plan_source)
+    match charge.model:
+        case ChargeModel.fixed:
+            assert charge.amount is not None
+            rated = rating.rate_fixed(charge.amount, data.window.days, data.period.days)
+            note = (
+                ""
+                if data.window.days == data.period.days
+                else f" ({data.window.days}/{data.period.days} days)"
+            )
+            return [
+                Line(
+                    key=f"charge:{charge.key}",
+                    kind="charge",
+                    description=charge.name + note,
+                    amount=rated.amount,
+                    quantity=rated.quantity,
+                    unit_price=rated.unit_price,
+                    source={
+                        **plan,
+                        "service_from": str(data.window.start),
+                        "service_to": str(data.window.end),
+                        "days_in_service": data.window.days,
+                        "days_in_period": data.period.days,
+                    },
+                    charge_key=charge.key,
+                    charge_model=charge.model.value,
+                )
+            ]
+        case ChargeModel.one_time:
+            assert charge.amount is not None
+            bill_on = charge.bill_on
+            due = bill_on is None or bill_on <= data.period.end
+            if not due or charge.key in data.billed_one_time:
+                return []
+            return [
+                Line(
+                    key=f"one_time:{charge.key}",
+                    kind="one_time",
+                    description=charge.name,
+                    amount=charge.amount,
+                    unit_price=charge.amount,
+                    source={**plan, "bill_on": str(bill_on) if bill_on else None},
+                    charge_key=charge.key,
+                    charge_model=charge.model.value,
+                )
+            ]
+    # usage charges
+    assert charge.metric is not None
+    query = usage_query(charge)
+    answer = data.usage.get(query)
+    if answer is None or answer.get(charge.metric.value) is None:
+        raise UsageMissing(f"no {charge.metric.value} usage for charge {charge.key}")
+    units = Decimal(str(answer[charge.metric.value]))
+    source = {
+        **plan,
+        "metric": charge.metric.value,
+        "period": str(data.period),
+        "usage_query": query.params(),
+        "usage_total": str(units),
+    }
+    if charge.model is ChargeModel.per_unit:
+        assert charge.unit_price is not None
+        rated = rating.rate_per_unit(units, charge.unit_price)
+        return [_usage_line(charge, f"charge:{charge.key}", charge.name, rated, source)]
+    if charge.model is ChargeModel.package:
+        assert charge.package_size is not None and charge.package_price is not None
+        rated = rating.rate_package(
+            units, charge.package_size, charge.package_price, charge.free_units
+        )
+        source |= {"package_size": str(charge.package_size), "free_units": str(charge.free_units)}
+        name = f"{charge.name} ({rated.quantity} x {charge.package_size})"
+        return [_usage_line(charge, f"charge:{charge.key}", name, rated, source)]
+    tiers = charge.tiers or []
+    if charge.model is ChargeModel.volume:
+        volume = rating.rate_volume(units, tiers)
+        if volume is None:
+            return [
+                _usage_line(
+                    charge,
+                    f"charge:{charge.key}",
+                    charge.name,
+                    rating.Rated(ZERO, tiers[0].unit_price, ZERO, None),
+                    source,
+                )
+            ]
+        return [
+            _usage_line(
+                charge,
+                f"charge:{charge.key}",
+                f"{charge.name} — {_tier_text(volume)}",
+                volume,
+                source,
+            )
+        ]
+    pieces = rating.rate_graduated(units, tiers)
+    if not pieces:
+        zero = rating.Rated(ZERO, tiers[0].unit_price, ZERO, None)
+        return [_usage_line(charge, f"charge:{charge.key}", charge.name, zero, source)]
+    return [
+        _usage_line(
+            charge,
+            f"charge:{charge.key}:tier{piece.tier}",
+            f"{charge.name} — {_tier_text(piece)}",
+            piece,
+            source,
+        )
+        for piece in pieces
+    ]
+
+
+def _tier_text(piece: rating.Rated) -> str:
+    low = piece.tier_from or ZERO
+    high = "and above" if piece.tier_to is None else f"to {piece.tier_to}"
+    return f"tier {piece.tier} (above {low} {high})"
+
+
+def _usage_line(
+    charge: Charge, key: str, description: str, rated: rating.Rated, source: dict[str, Any]
+) -> Line:
+    extra: dict[str, Any] = {}
+    if rated.flat_fee:
+        extra["flat_fee"] = str(rated.flat_fee)
+    if rated.tier is not None:
+        extra["tier_from"] = str(rated.tier_from or ZERO)
+        extra["tier_to"] = None if rated.tier_to is None else str(rated.tier_to)
+    return Line(
+        key=key,
+        kind="charge",
+        description=description,
+        amount=rated.amount,
+        quantity=rated.quantity,
+        unit_price=rated.unit_price,
+        tier=rated.tier,
+        charge_key=charge.key,
+        charge_model=charge.model.value,
+        source={**source, **extra},
+    )

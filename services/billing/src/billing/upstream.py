@@ -1,0 +1,105 @@
+"""The two services billing reads, over HTTP, in exactly the shapes the platform fixes.
+
+Each method forwards the caller's token when serving a request (``token=``) and otherwise uses
+the service's own credentials (the ``ServiceClient``'s token provider).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from billing.pricing.engine import UsageQuery
+from shared.errors import NotFound, UpstreamError
+from shared.http import ServiceClient
+
+
+class ContractsClient:
+    def __init__(self, http: ServiceClient) -> None:
+        self.http = http
+
+    async def billing_terms(
+        self, contract_id: uuid.UUID, on: date, *, token: str | None = None
+    ) -> dict[str, Any]:
+        body = await self.http.get_json(
+            f"/v1/contracts/{contract_id}/billing-terms",
+            params={"on": on.isoformat()},
+            token=token,
+        )
+        _expect(self.http.name, body, "contract_id", "currency", "term", "operator_id")
+        return body
+
+    async def active_contracts(self, on: date, *, token: str | None = None) -> list[dict[str, Any]]:
+        """Every contract active on ``on`` (all pages)."""
+        out: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"status": "active", "active_on": on.isoformat(), "limit": 500}
+            if cursor:
+                params["cursor"] = cursor
+            page = await self.http.get_json("/v1/contracts", params=params, token=token)
+            _expect(self.http.name, page, "items")
+            out += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return out
+
+
+class MetricsClient:
+    def __init__(self, http: ServiceClient) -> None:
+        self.http = http
+
+    async def usage(
+        self, contract_id: uuid.UUID, period: str, query: UsageQuery, *, token: str | None = None
+    ) -> dict[str, Any]:
+        try:
+            body = await self.http.get_json(
+                "/v1/usage",
+                params={"contract_id": str(contract_id), "period": period, **query.params()},
+                token=token,
+            )
+        except NotFound as exc:  # the contract exists (we priced it): missing usage is upstream's
+            raise UpstreamError(self.http.name, f"no usage for {period}: {exc.detail}") from exc
+        _expect(self.http.name, body, "handled_contacts", "handled_minutes")
+        return body
+
+    async def sla_report(
+        self, contract_id: uuid.UUID, period: str, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """The stored SLA report of the period (metrics computes it on first request)."""
+        response = await self.http.request(
+            "POST",
+            "/v1/sla-reports",
+            json={"contract_id": str(contract_id), "period": period, "recompute": False},
+            token=token,
+        )
+        if response.status_code == 404:
+            raise UpstreamError(
+                self.http.name, f"no SLA report for {period}: {response.text[:200]}"
+            )
+        if response.status_code not in (200, 201):
+            raise UpstreamError(
+                self.http.name,
+                f"{self.http.name} refused the SLA report ({response.status_code}): "
+                f"{response.text[:200]}",
+            )
+        body = response.json()
+        _expect(self.http.name, body, "id", "results")
+        return body
+
+
+@dataclass
+class Upstream:
+    contracts: ContractsClient
+    metrics: MetricsClient
+
+    async def aclose(self) -> None:
+        await self.contracts.http.aclose()
+        await self.metrics.http.aclose()
+
+
+def _expect(upstream: str, body: Any, *keys: str) -> None:
+    if not isinstance(body, dict) or any(k not in body for k in keys):
+        raise UpstreamError(upstream, f"{upstream} answered an unexpected shape (needs {keys})")

@@ -1,0 +1,217 @@
+"""Invoice runs against committed data (a run works in its own transactions)."""
+
+import asyncio
+import contextlib
+import uuid
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from billing.invoice_runs.repository import InvoiceRunRepository
+from billing.invoice_runs.service import Runner, create_or_resume
+from billing.invoices.models import Invoice
+from billing.main import create_app
+from billing.pricing.periods import Period
+from billing.settings import BillingSettings
+from tests.billing.conftest import BillingFactory
+from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.conftest import TokenFactory, api_client, running_app
+
+CHARGES = [
+    {"key": "fee", "name": "Fee", "model": "fixed", "amount": "1000.00"},
+    {
+        "key": "min",
+        "name": "Minutes",
+        "model": "per_unit",
+        "metric": "handled_minutes",
+        "unit_price": "0.40",
+    },
+]
+
+
+async def setup_contracts(
+    client: httpx.AsyncClient, fake: FakeUpstream, period: str, n: int
+) -> list[str]:
+    ids = []
+    for i in range(n):
+        contract_id = fake.add_contract(billing_terms(start="2025-01-01"))
+        fake.set_usage(contract_id, period, 1, handled_minutes=str(1000 + i))
+        fake.set_report(contract_id, period, [])
+        response = await client.post(
+            "/v1/price-plans",
+            json={
+                "contract_id": contract_id,
+                "name": "P",
+                "version": {"effective_from": "2025-01-01", "charges": CHARGES},
+            },
+        )
+        assert response.status_code == 201, response.text
+        ids.append(contract_id)
+    return ids
+
+
+async def invoices_per_contract(app: FastAPI, ids: list[str]) -> dict[str, int]:
+    async with app.state.database.sessionmaker() as session:
+        rows = await session.execute(
+            select(Invoice.contract_id, func.count())
+            .where(Invoice.contract_id.in_([uuid.UUID(i) for i in ids]), Invoice.status != "void")
+            .group_by(Invoice.contract_id)
+        )
+        return {str(c): n for c, n in rows.all()}
+
+
+async def new_run(app: FastAPI, period: str) -> uuid.UUID:
+    async with app.state.database.sessionmaker() as session, session.begin():
+        run, _ = await create_or_resume(InvoiceRunRepository(session), Period.parse(period), "t")
+        return run.id
+
+
+class TestKillAndResume:
+    async def test_a_run_killed_half_way_and_restarted_bills_each_contract_once(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        period, fake = "2025-03", FakeUpstream()
+        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, fake, period, 10)
+            run_id = await new_run(app, period)
+            finished: list[str] = []
+            task: asyncio.Task[None]
+
+            def kill_after_four(contract_id: uuid.UUID, outcome: str) -> None:
+                finished.append(outcome)
+                if len(finished) == 4:
+                    task.cancel()  # the process dies mid-run, other claims in flight
+
+            runner = Runner(
+                app.state.database.sessionmaker,
+                app.state.upstream,
+                concurrency=3,
+                on_item=kill_after_four,
+            )
+            task = asyncio.create_task(runner.execute(run_id))
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            halfway = await invoices_per_contract(app, ids)
+            assert 4 <= len(halfway) < 10
+
+            # Restart: a new worker takes over the dead one's expired claims.
+            await Runner(
+                app.state.database.sessionmaker, app.state.upstream, concurrency=1, lease_seconds=0
+            ).execute(run_id)
+
+            assert await invoices_per_contract(app, ids) == dict.fromkeys(ids, 1)
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert run["status"] == "completed"
+            assert run["progress"]["done"] == 10 and run["progress"]["total"] == 10
+
+    async def test_two_workers_on_one_run_and_a_second_start(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        period, fake = "2025-04", FakeUpstream()
+        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, fake, period, 8)
+            first = await client.post("/v1/invoice-runs", json={"period": period})
+            second = await client.post("/v1/invoice-runs", json={"period": period})
+            assert (first.status_code, second.status_code) == (201, 200)
+            run_id = uuid.UUID(first.json()["id"])
+            assert second.json()["id"] == str(run_id)
+            extra = Runner(app.state.database.sessionmaker, app.state.upstream, concurrency=4)
+            await asyncio.gather(extra.execute(run_id), app.state.runs.tasks[run_id])
+            assert await invoices_per_contract(app, ids) == dict.fromkeys(ids, 1)
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert run["progress"]["done"] == 8
+
+
+class TestRestart:
+    async def test_a_restarted_service_resumes_the_unfinished_run(
+        self, billing_settings: BillingSettings, token: TokenFactory
+    ) -> None:
+        period, fake = "2025-10", FakeUpstream()
+        transport = httpx.ASGITransport(app=fake.app())
+        transports = {"contracts": transport, "metrics": transport}
+        async with running_app(create_app(billing_settings, transports=transports)) as first:
+            async with api_client(first, token("finance")) as client:
+                ids = await setup_contracts(client, fake, period, 3)
+            run_id = await new_run(first, period)  # the process stops before working on it
+        restarted = create_app(
+            billing_settings.model_copy(update={"run_resume_on_startup": True}),
+            transports=transports,
+        )
+        async with running_app(restarted), api_client(restarted, token("finance")) as client:
+            await restarted.state.runs.tasks[run_id]
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert (run["status"], run["progress"]["done"]) == ("completed", 3)
+            assert await invoices_per_contract(restarted, ids) == dict.fromkeys(ids, 1)
+
+
+class TestFailures:
+    async def test_unreachable_metrics_fails_that_contract_only_and_resume_retries(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        period, fake = "2025-05", FakeUpstream()
+        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, fake, period, 3)
+            fake.metrics_down_for.add(ids[1])
+            response = await client.post("/v1/invoice-runs", json={"period": period})
+            run_id = uuid.UUID(response.json()["id"])
+            await app.state.runs.tasks[run_id]
+            failed = (
+                await client.get(f"/v1/invoice-runs/{run_id}/items", params={"status": "failed"})
+            ).json()["items"]
+            assert [i["contract_id"] for i in failed] == [ids[1]]
+            assert failed[0]["reason"].startswith("metrics:")
+            assert await invoices_per_contract(app, ids) == {ids[0]: 1, ids[2]: 1}
+
+            fake.metrics_down_for.clear()
+            resumed = await client.post(f"/v1/invoice-runs/{run_id}/resume")
+            assert resumed.status_code == 200, resumed.text
+            await app.state.runs.tasks[run_id]
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert (run["status"], run["progress"]["done"], run["progress"]["failed"]) == (
+                "completed",
+                3,
+                0,
+            )
+            assert await invoices_per_contract(app, ids) == dict.fromkeys(ids, 1)
+
+    async def test_a_contract_without_a_plan_is_skipped_with_the_reason(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        period, fake = "2025-08", FakeUpstream()
+        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, fake, period, 1)
+            planless = fake.add_contract(billing_terms(start="2025-01-01"))
+            response = await client.post("/v1/invoice-runs", json={"period": period})
+            run_id = uuid.UUID(response.json()["id"])
+            await app.state.runs.tasks[run_id]
+            items = (await client.get(f"/v1/invoice-runs/{run_id}/items")).json()["items"]
+            outcome = {i["contract_id"]: (i["status"], i["reason"]) for i in items}
+            assert outcome[ids[0]] == ("done", "created")
+            assert outcome[planless] == ("skipped", f"contract {planless} has no price plan")
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert (run["status"], run["progress"]["skipped"]) == ("completed", 1)
+
+    async def test_a_client_cannot_start_a_run(
+        self, billing_app: FastAPI, token: TokenFactory
+    ) -> None:
+        async with api_client(billing_app, token("client", client_id=uuid.uuid4())) as client:
+            response = await client.post("/v1/invoice-runs", json={"period": "2025-09"})
+        assert response.status_code == 403
+
+    async def test_contracts_down_fails_the_run_with_its_reason(
+        self, billing_settings: BillingSettings, token: TokenFactory
+    ) -> None:
+        def refuse(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("connection refused", request=request)
+
+        dead = httpx.MockTransport(refuse)  # nothing listening: a network failure, not a fake
+        app = create_app(billing_settings, transports={"contracts": dead, "metrics": dead})
+        async with running_app(app), api_client(app, token("finance")) as client:
+            response = await client.post("/v1/invoice-runs", json={"period": "2025-07"})
+            run_id = uuid.UUID(response.json()["id"])
+            await app.state.runs.tasks[run_id]
+            run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+            assert run["status"] == "failed"
+            assert "contracts" in run["reason"] and "unreachable" in run["reason"]
+            assert run["progress"]["total"] == 0

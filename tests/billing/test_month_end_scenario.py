@@ -1,0 +1,292 @@
+"""The issue's "done when", end to end over HTTP: a contract with a management fee, graduated
+per-minute bands rounded per call, a per-contact charge, agent hours, a one-time fee, a
+minimum commitment, tax and four service levels (two missed, one met with a bonus, one without
+data). The month-end run produces one draft matching a hand computation to the cent; running
+it again changes nothing; issuing gives the next number; the PDF shows it; a credit note
+corrects it.
+
+Contracts and metrics are served by ``FakeUpstream`` until those services are merged.
+"""
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+import httpx
+from fastapi import FastAPI
+
+from tests.billing.conftest import BillingFactory
+from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.conftest import TokenFactory, api_client
+
+PERIOD = "2026-01"
+CENT = Decimal("0.01")
+
+
+def r(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+PLAN = {
+    "effective_from": "2026-01-01",
+    "charges": [
+        {"key": "management", "name": "Management fee", "model": "fixed", "amount": "5000.00"},
+        {
+            "key": "voice-minutes",
+            "name": "Handled voice minutes",
+            "model": "graduated",
+            "metric": "handled_minutes",
+            "channel": "voice",
+            "increment_seconds": 6,
+            "tiers": [
+                {"up_to": "20000", "unit_price": "0.55"},
+                {"up_to": "50000", "unit_price": "0.48"},
+                {"up_to": None, "unit_price": "0.42"},
+            ],
+        },
+        {
+            "key": "contacts",
+            "name": "Handled contacts",
+            "model": "per_unit",
+            "metric": "handled_contacts",
+            "unit_price": "0.35",
+        },
+        {
+            "key": "agent-hours",
+            "name": "Productive agent hours",
+            "model": "per_unit",
+            "metric": "productive_agent_hours",
+            "unit_price": "2.10",
+        },
+        {
+            "key": "setup",
+            "name": "Setup and training",
+            "model": "one_time",
+            "amount": "2500.00",
+            "bill_on": "2026-01-01",
+        },
+    ],
+    "minimum_commitment": "45000.00",
+    "payment_terms_days": 45,
+}
+
+SERVICE_LEVELS = [
+    # key, metric, target, direction, measured, status, pool share
+    ("asa", "asa", "30", "at_most", "41.7", "missed", "0.40"),
+    ("sl-80-20", "service_level", "0.80", "at_least", "0.7634", "missed", "0.35"),
+    ("abandon", "abandonment_rate", "0.05", "at_most", "0.021", "met", "0.15"),
+    ("csat", "csat", "4.2", "at_least", None, "no_data", "0.10"),
+]
+
+
+def sla_results() -> list[dict]:
+    return [
+        {
+            "key": key,
+            "metric": metric,
+            "target": target,
+            "direction": direction,
+            "measured": measured,
+            "numerator": None,
+            "denominator": None,
+            "status": status,
+            "margin": None,
+            "pool_share": share,
+            "critical": False,
+            "windows": [],
+            "misses": 1 if status == "missed" else 0,
+        }
+        for key, metric, target, direction, measured, status, share in SERVICE_LEVELS
+    ]
+
+
+def hand_computation() -> dict[str, Decimal]:
+    """The invoice, by hand: each line at full precision rounded half-up to the cent."""
+    minutes = Decimal("52345.7")  # per-call 6 s rounding is applied by metrics, per contact
+    lines = {
+        "charge:management": Decimal("5000.00"),
+        "charge:voice-minutes:tier1": r(Decimal(20000) * Decimal("0.55")),  # 11000.00
+        "charge:voice-minutes:tier2": r(Decimal(30000) * Decimal("0.48")),  # 14400.00
+        "charge:voice-minutes:tier3": r((minutes - 50000) * Decimal("0.42")),  # 985.194 -> .19
+        "charge:contacts": r(18433 * Decimal("0.35")),  # 6451.55
+        "charge:agent-hours": r(Decimal("1523.75") * Decimal("2.10")),  # 3199.875 -> 3199.88
+        "one_time:setup": Decimal("2500.00"),
+    }
+    recurring = sum(v for k, v in lines.items() if k.startswith("charge:"))
+    assert recurring == Decimal("41036.62")
+    lines["true_up"] = r(Decimal("45000.00") - recurring)  # 3963.38
+    base = recurring + lines["true_up"]  # 45000.00: recurring + true-up, not one-time fees
+    at_risk = base * Decimal("7.5") / 100  # 3375.00
+    lines["credit:asa"] = -r(Decimal("0.40") * at_risk)  # -1350.00
+    lines["credit:sl-80-20"] = -r(Decimal("0.35") * at_risk)  # -1181.25
+    # abandon met (no credit) and beat its bonus target 0.03 (at most): 1 % of the base
+    lines["bonus:abandon"] = r(base * Decimal("1") / 100)  # 450.00
+    # csat had no data: not a miss, no line
+    net = sum(lines.values())
+    tax = r(net * Decimal("5") / 100)
+    return {**lines, "net": net, "tax": tax, "total": net + tax}
+
+
+class TestMonthEnd:
+    async def test_run_issue_pdf_credit_note(
+        self, make_billing: BillingFactory, token: TokenFactory
+    ) -> None:
+        fake = FakeUpstream()
+        terms = billing_terms(
+            credit_terms={
+                "at_risk_percent": "7.5",
+                "credit_cap_percent": None,
+                "pool_cap_percent": "100",
+                "bonus_rules": [
+                    {"service_level_key": "abandon", "bonus_target": "0.03", "bonus_percent": "1"}
+                ],
+            },
+            payment_terms_days=30,
+        )
+        contract_id = fake.add_contract(terms)
+        fake.set_usage(
+            contract_id,
+            PERIOD,
+            6,
+            "voice",
+            handled_minutes="52345.7",
+            handled_contacts=15000,
+            offered_contacts=15800,
+        )
+        fake.set_usage(
+            contract_id,
+            PERIOD,
+            1,
+            None,
+            handled_minutes="52001.2",
+            handled_contacts=18433,
+            offered_contacts=19500,
+            productive_agent_hours="1523.75",
+        )
+        report_id = fake.set_report(contract_id, PERIOD, sla_results())
+        expected = hand_computation()
+
+        async with make_billing(fake) as app, api_client(app, token("finance")) as billing:
+            rate = await billing.post(
+                "/v1/tax-rates",
+                json={
+                    "code": f"VAT-{uuid.uuid4().hex[:6].upper()}",
+                    "name": "VAT",
+                    "country": "PT",
+                    "rate": "5.00",
+                    "valid_from": "2026-01-01",
+                },
+            )
+            assert rate.status_code == 201, rate.text
+            plan = await billing.post(
+                "/v1/price-plans",
+                json={
+                    "contract_id": contract_id,
+                    "name": "Acme 2026",
+                    "version": {**PLAN, "tax_rate_id": rate.json()["id"]},
+                },
+            )
+            assert plan.status_code == 201, plan.text
+
+            run = await start_run(app, billing, PERIOD)
+            assert run["progress"]["done"] == 1, run
+            drafts = (await billing.get("/v1/invoices", params={"contract_id": contract_id})).json()
+            assert len(drafts["items"]) == 1
+            invoice = (await billing.get(f"/v1/invoices/{drafts['items'][0]['id']}")).json()
+
+            assert invoice["status"] == "draft" and invoice["number"] is None
+            got = {line["key"]: Decimal(line["amount"]) for line in invoice["lines"]}
+            assert got == {k: v for k, v in expected.items() if k not in ("net", "tax", "total")}
+            assert Decimal(invoice["subtotal"]) == expected["net"]
+            assert Decimal(invoice["tax"]) == expected["tax"]
+            assert Decimal(invoice["total"]) == expected["total"]
+            assert invoice["sla_report_id"] == report_id
+            credit = next(ln for ln in invoice["lines"] if ln["key"] == "credit:asa")
+            assert (credit["sla_key"], credit["sla_target"], credit["sla_measured"]) == (
+                "asa",
+                "30",
+                "41.7",
+            )
+            assert credit["report_id"] == report_id
+            tier3 = next(ln for ln in invoice["lines"] if ln["key"].endswith("tier3"))
+            assert tier3["source"]["usage_query"] == {"increment_seconds": 6, "channel": "voice"}
+            assert tier3["plan_version"] == 1 and tier3["tier"] == 3
+            assert Decimal(tier3["quantity"]) == Decimal("2345.7")
+            csat = next(s for s in invoice["service_levels"] if s["key"] == "csat")
+            assert csat["note"] == "no data is not a miss"
+
+            # Running it again changes nothing.
+            again = await start_run(app, billing, PERIOD)
+            items = (await billing.get(f"/v1/invoice-runs/{again['id']}/items")).json()["items"]
+            assert [(i["status"], i["reason"]) for i in items] == [("done", "unchanged")]
+            same = (await billing.get(f"/v1/invoices/{invoice['id']}")).json()
+            assert same == invoice
+
+            # Issuing gives the next number of the operator and year.
+            issued = await billing.post(
+                f"/v1/invoices/{invoice['id']}/issue", json={"issue_date": "2026-02-02"}
+            )
+            assert issued.status_code == 200, issued.text
+            issued_body = issued.json()
+            assert issued_body["number"] == "INV-2026-000001"
+            assert issued_body["due_date"] == "2026-03-19"  # plan's 45 days win over contract's 30
+
+            pdf = await billing.get(f"/v1/invoices/{invoice['id']}/pdf")
+            assert pdf.status_code == 200
+            assert pdf.headers["content-type"] == "application/pdf"
+            assert pdf.content.startswith(b"%PDF")
+            for text in (
+                b"INV-2026-000001",
+                b"Acme S.A.",
+                b"Contact Partners Ltda.",
+                b"Service credits",
+                f"{expected['total']:,}".encode(),
+                b"Net 45 days",
+            ):
+                assert text in pdf.content, text
+
+            # A run after issue leaves the issued invoice alone.
+            third = await start_run(app, billing, PERIOD)
+            items = (await billing.get(f"/v1/invoice-runs/{third['id']}/items")).json()["items"]
+            assert items[0]["status"] == "skipped" and "issued" in items[0]["reason"]
+
+            # A credit note corrects it.
+            note = await billing.post(
+                "/v1/credit-notes",
+                json={
+                    "invoice_id": invoice["id"],
+                    "reason": "Contacts double-counted",
+                    "lines": [{"invoice_line_key": "charge:contacts", "amount": "100.00"}],
+                    "issue_date": "2026-02-10",
+                },
+            )
+            assert note.status_code == 201, note.text
+            assert note.json()["number"] == "CN-2026-000001"
+            assert (note.json()["subtotal"], note.json()["tax"], note.json()["total"]) == (
+                "100.00",
+                "5.00",
+                "105.00",
+            )
+            after = (await billing.get(f"/v1/invoices/{invoice['id']}")).json()
+            assert Decimal(after["balance"]) == expected["total"] - Decimal("105.00")
+            assert [(c["number"], c["amount"]) for c in after["credit_notes"]] == [
+                ("CN-2026-000001", "105.00")
+            ]
+            assert [ln["amount"] for ln in after["lines"]] == [
+                ln["amount"] for ln in invoice["lines"]
+            ]
+
+            events = (await billing.get("/v1/billing-events", params={"limit": 500})).json()
+            mine = [
+                e["type"]
+                for e in events["items"]
+                if e["subject_id"] in (invoice["id"], note.json()["id"])
+            ]
+            assert mine == ["invoice.issued", "credit_note.issued"]
+
+
+async def start_run(app: FastAPI, client: httpx.AsyncClient, period: str) -> dict:
+    response = await client.post("/v1/invoice-runs", json={"period": period})
+    assert response.status_code in (200, 201), response.text
+    run_id = uuid.UUID(response.json()["id"])
+    await app.state.runs.tasks[run_id]
+    return (await client.get(f"/v1/invoice-runs/{run_id}")).json()
