@@ -18,9 +18,13 @@ from tests.conftest import TokenFactory, api_client, running_app
 @pytest.fixture
 async def through_gateway(
     make_billing: BillingFactory,
+    database_urls: dict[str, str],
 ) -> AsyncIterator[tuple[FastAPI, FakeUpstream, FastAPI]]:
     fake = FakeUpstream()
-    async with make_billing(fake) as billing, running_app(create_gateway(GatewaySettings())) as gw:
+    async with (
+        make_billing(fake) as billing,
+        running_app(create_gateway(GatewaySettings(database_url=database_urls["gateway"]))) as gw,
+    ):
         await gw.state.client.aclose()
         gw.state.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing))
         try:

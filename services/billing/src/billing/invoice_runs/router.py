@@ -58,6 +58,9 @@ async def _start(request: Request, run_id: uuid.UUID) -> None:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Start the run of a period (or resume its unfinished run: 200)",
+    responses={
+        200: {"model": InvoiceRunRead, "description": "The period's unfinished run, resumed"}
+    },
     description=(
         "Creates or refreshes the draft of every contract active in the period, in the "
         "background. Safe to call twice: an unfinished run of the period is resumed (its "

@@ -120,7 +120,10 @@ class InvoiceIssue(BaseModel):
 
 
 class InvoiceVoid(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Duplicate of a manual invoice"}]},
+    )
 
     reason: str = Field(min_length=1, max_length=2000)
 
