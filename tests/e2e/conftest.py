@@ -68,6 +68,7 @@ def launched(pg_server_url: str, keys: Keys, prefix: str, log_path: Path) -> Ite
         "CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path),
         "CONTRATO_LOG_JSON": "true",
         "CONTRATO_LOG_LEVEL": "INFO",
+        "CONTRATO_SEED": "off",  # tests load the data they need themselves
         # The fuzzer sends thousands of requests; rate limits are tested on their own.
         "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
         "GATEWAY_RATE_LIMIT_BURST": "100000",

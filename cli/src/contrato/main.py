@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -74,6 +75,8 @@ def up(
         console.print("  A token:    uv run contrato token --role admin")
         auth = '-H "Authorization: Bearer $(uv run contrato token)"'
         console.print(f"  Try:        curl {auth} {gateway}/v1/organizations")
+        if os.environ.get("CONTRATO_SEED", "on").lower() not in ("off", "0", "false", "no"):
+            _first_start_demo(gateway, data_dir, env, stop)
         console.print("  Ctrl-C stops everything.")
         reported: set[str] = set()
         while not stop.wait(0.5):
@@ -91,6 +94,27 @@ def up(
         processes.stop()
         platform.stop()
         console.print("stopped.")
+
+
+def _first_start_demo(
+    gateway: str, data_dir: Path, env: dict[str, str], stop: threading.Event
+) -> None:
+    """On empty databases, load the demo quarter; a failure leaves the platform running."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("CONTRATO_JWT")})
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C may stop the seeding
+    try:
+        load_demo(
+            gateway,
+            _local_admin_token(data_dir),
+            records=int(os.environ.get("CONTRATO_SEED_RECORDS", "300000")),
+            only_if_empty=True,
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    except typer.Exit:
+        console.print("the platform runs without demo data (`contrato seed` loads it later)")
+    finally:
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
 
 
 @app.command()
@@ -113,22 +137,27 @@ GatewayUrl = Annotated[
 ]
 
 
-def _admin_call(gateway: str, data_dir: Path, method: str, path: str, body: object = None) -> dict:
-    """Call the gateway as a local admin (a token minted with the development key)."""
+def _local_admin_token(data_dir: Path, ttl_seconds: int = 3600) -> str:
+    """An admin token minted with the development key (the one `contrato up` made)."""
     key_file = os.environ.get("CONTRATO_JWT_PRIVATE_KEY_FILE") or str(
         data_dir / "keys" / "jwt-private.pem"
     )
     if not Path(key_file).exists():
         console.print(f"[red]no signing key at {key_file}[/]: run `contrato up` once first")
         raise typer.Exit(2)
-    bearer = mint_token(
+    return mint_token(
         Path(key_file).read_text(),
         subject="cli-admin",
         role=Role.admin,
         issuer=os.environ.get("CONTRATO_JWT_ISSUER", "contrato-dev"),
         audience=os.environ.get("CONTRATO_JWT_AUDIENCE", "contrato"),
-        ttl_seconds=300,
+        ttl_seconds=ttl_seconds,
     )
+
+
+def _admin_call(gateway: str, data_dir: Path, method: str, path: str, body: object = None) -> dict:
+    """Call the gateway as a local admin (a token minted with the development key)."""
+    bearer = _local_admin_token(data_dir, ttl_seconds=300)
     try:
         response = httpx.request(
             method,
@@ -217,6 +246,66 @@ def clients_rotate(
         {"grace_seconds": grace},
     )  # fmt: skip
     console.print(f"client_secret: {rotated['client_secret']}   [yellow](shown once)[/]")
+
+
+@app.command("seed")
+def seed_command(
+    records: Annotated[int, typer.Option(help="About how many contact records")] = 300_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data")] = 42,
+    until: Annotated[
+        str | None, typer.Option(help="Last month of data, YYYY-MM (default: last month)")
+    ] = None,
+    only_if_empty: Annotated[bool, typer.Option(help="Do nothing if data exists")] = False,
+    gateway: GatewayUrl = "http://127.0.0.1:8000",
+    data_dir: DataDir = _default_data_dir(),
+) -> None:
+    """Load a believable operator's quarter through the gateway (demo data)."""
+    load_demo(
+        gateway, data_dir, records=records, seed=seed, until=until, only_if_empty=only_if_empty
+    )
+
+
+def load_demo(
+    gateway: str,
+    data_dir: Path,
+    *,
+    records: int,
+    seed: int = 42,
+    until: str | None = None,
+    only_if_empty: bool = False,
+) -> None:
+    from datetime import date
+
+    from rich.progress import Progress
+
+    from contrato.demo.seed import SeedError
+    from contrato.demo.seed import seed as run_seed
+
+    until_day = date.fromisoformat(f"{until}-01") if until else None
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            summary = asyncio.run(
+                run_seed(gateway, token, seed_value=seed, until=until_day, records=records,
+                         progress=progress, only_if_empty=only_if_empty)
+            )  # fmt: skip
+        except (SeedError, httpx.HTTPError) as exc:
+            console.print(f"[red]seeding failed:[/] {exc}")
+            raise typer.Exit(1) from exc
+    if summary is None:
+        console.print("demo data: the platform already holds data; nothing loaded")
+        return
+    console.print(
+        f"demo data: {summary['clients']} clients, {summary['contracts']} contracts, "
+        f"{summary['records']:,} contact records ({summary['period']}); "
+        f"open month for the walkthrough: {summary['open_period']}"
+    )
 
 
 @app.command()

@@ -111,10 +111,25 @@ class RecordRepository:
 
     async def ensure_partitions(self, months: Sequence[datetime]) -> None:
         conn = await self._conn()
-        await conn.execute(
-            "SELECT metrics_ensure_contact_partition(m) FROM unnest($1::timestamptz[]) AS m",
+        missing = await conn.fetchval(
+            "SELECT count(*) FROM unnest($1::timestamptz[]) AS m WHERE to_regclass("
+            "'contact_record_' || to_char(m AT TIME ZONE 'UTC', 'YYYY_MM')) IS NULL",
             list(months),
         )
+        if not missing:
+            return
+        # Concurrent batches of a new month must not both create it. A lock on the parent table
+        # (a self-conflicting mode that still lets other batches insert) serializes creators,
+        # and taking a relation lock makes this session process catalog invalidations, so the
+        # name lookup in the function sees a partition the previous holder created. A lost race
+        # is caught as well, inside a savepoint, since either way the partition now exists.
+        await conn.execute("LOCK TABLE contact_record IN SHARE UPDATE EXCLUSIVE MODE")
+        for month in months:
+            try:
+                async with conn.transaction():
+                    await conn.execute("SELECT metrics_ensure_contact_partition($1)", month)
+            except asyncpg.DuplicateTableError:
+                continue
 
     async def store_contacts(
         self, source_id: uuid.UUID, records: Sequence[NormalizedRecord]
