@@ -260,14 +260,13 @@ def seed_command(
     data_dir: DataDir = _default_data_dir(),
 ) -> None:
     """Load a believable operator's quarter through the gateway (demo data)."""
-    load_demo(
-        gateway, data_dir, records=records, seed=seed, until=until, only_if_empty=only_if_empty
-    )
+    bearer = _local_admin_token(data_dir)
+    load_demo(gateway, bearer, records=records, seed=seed, until=until, only_if_empty=only_if_empty)
 
 
 def load_demo(
     gateway: str,
-    data_dir: Path,
+    bearer: str,
     *,
     records: int,
     seed: int = 42,
@@ -292,7 +291,7 @@ def load_demo(
 
         try:
             summary = asyncio.run(
-                run_seed(gateway, token, seed_value=seed, until=until_day, records=records,
+                run_seed(gateway, bearer, seed_value=seed, until=until_day, records=records,
                          progress=progress, only_if_empty=only_if_empty)
             )  # fmt: skip
         except (SeedError, httpx.HTTPError) as exc:

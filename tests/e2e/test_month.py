@@ -1,0 +1,134 @@
+"""A month in Contrato on the real processes, through the gateway over TCP: the demo quarter
+is seeded (small), then the open month is closed as the README walkthrough does it — SLA
+reports, the invoice run (twice: the same invoices), issue, PDF, credit note — and every
+service credit is checked against the SLA report it cites."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, Keys, TokenFactory
+from tests.e2e.conftest import Platform, launched
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def month_platform(
+    pg_server_url: str, keys: Keys, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    log_path = tmp_path_factory.mktemp("month") / "contrato-up.log"
+    with launched(pg_server_url, keys, "e2emonth_", log_path) as running:
+        yield running
+
+
+def seeded(platform: Platform, keys: Keys) -> str:
+    """Seed through the command line; return the open month the walkthrough closes."""
+    result = subprocess.run(
+        [sys.executable, "-m", "contrato.main", "seed", "--records", "3000",
+         "--until", "2026-10", "--gateway", platform.base_url],
+        env={"CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path),
+             "CONTRATO_JWT_ISSUER": "contrato-test", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "open month for the walkthrough: 2026-10" in result.stdout + result.stderr
+    return "2026-10"
+
+
+def wait_for_run(client: httpx.Client, run_id: str) -> dict:
+    for _ in range(240):
+        run = client.get(f"/v1/invoice-runs/{run_id}").json()
+        if run["status"] in ("completed", "failed"):
+            return dict(run)
+        time.sleep(0.5)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+def test_a_month_end_to_end(month_platform: Platform, keys: Keys, token: TokenFactory) -> None:
+    period = seeded(month_platform, keys)
+    headers = {"authorization": f"Bearer {token('admin', ttl_seconds=3600)}"}
+    with httpx.Client(base_url=month_platform.base_url, headers=headers, timeout=60) as client:
+        # The quarter is there: closed months were invoiced by the seed.
+        issued = client.get("/v1/invoices", params={"status": "issued", "limit": 500}).json()
+        assert {i["period"] for i in issued["items"]} == {"2026-08", "2026-09"}
+
+        # 1. SLA reports for every contract in force with service levels.
+        in_force = client.get(
+            "/v1/contracts", params={"status": "active", "active_on": f"{period}-15", "limit": 500}
+        ).json()["items"]
+        reports = {}
+        for contract in in_force:
+            if contract["type"] != "SLA":
+                continue
+            response = client.post(
+                "/v1/sla-reports", json={"contract_id": contract["id"], "period": period}
+            )
+            assert response.status_code in (200, 201), response.text
+            reports[contract["id"]] = response.json()
+        assert len(reports) >= 3
+        assert any(r["status"] == "missed" for rep in reports.values() for r in rep["results"])
+
+        # 2. The invoice run, twice: the second changes nothing.
+        first = wait_for_run(
+            client, client.post("/v1/invoice-runs", json={"period": period}).json()["id"]
+        )
+        assert first["status"] == "completed", first
+        drafts = client.get("/v1/invoices", params={"period": period, "limit": 500}).json()["items"]
+        assert len(drafts) >= 4
+        before = {i["id"]: client.get(f"/v1/invoices/{i['id']}").json() for i in drafts}
+        second = client.post("/v1/invoice-runs", json={"period": period}).json()
+        wait_for_run(client, second["id"])
+        after = {i["id"]: client.get(f"/v1/invoices/{i['id']}").json() for i in drafts}
+        for invoice_id, invoice in before.items():
+            assert after[invoice_id]["total"] == invoice["total"]
+            lines_after = [(line["key"], line["amount"]) for line in after[invoice_id]["lines"]]
+            lines_before = [(line["key"], line["amount"]) for line in invoice["lines"]]
+            assert lines_after == lines_before
+
+        # 3. Every credit cites the contract's SLA report and a missed level with a pool share.
+        credited = 0
+        for invoice in before.values():
+            report = reports.get(invoice["contract_id"])
+            for line in invoice["lines"]:
+                if line["kind"] != "credit":
+                    continue
+                credited += 1
+                assert report is not None and line["report_id"] == report["id"]
+                result = next(r for r in report["results"] if r["key"] == line["sla_key"])
+                assert result["status"] == "missed" and result["pool_share"] is not None
+                assert Decimal(line["amount"]) < 0
+        assert credited > 0
+
+        # 4. Issue one: the next number, a PDF, then a credit note corrects it.
+        invoice = next(
+            i for i in before.values() if any(line["kind"] == "credit" for line in i["lines"])
+        )
+        done = client.post(f"/v1/invoices/{invoice['id']}/issue", json={"issue_date": "2026-11-03"})
+        assert done.status_code == 200, done.text
+        number = done.json()["number"]
+        assert number.startswith("INV-2026-") and int(number[-6:]) > len(issued["items"])
+        pdf = client.get(f"/v1/invoices/{invoice['id']}/pdf")
+        assert pdf.content.startswith(b"%PDF")
+        charge_line = max(
+            (line for line in invoice["lines"] if line["kind"] == "charge"),
+            key=lambda line: Decimal(line["amount"]),
+        )
+        note = client.post("/v1/credit-notes", json={
+            "invoice_id": invoice["id"], "reason": "Agreed goodwill on the first week",
+            "lines": [{"invoice_line_key": charge_line["key"], "amount": "10.00"}],
+        })  # fmt: skip
+        assert note.status_code == 201, note.text
+        assert note.json()["number"].startswith("CN-2026-")
+        balance = Decimal(client.get(f"/v1/invoices/{invoice['id']}").json()["balance"])
+        # The note credits the line and its share of tax.
+        credited_total = Decimal(note.json()["total"])
+        assert credited_total >= Decimal("10.00")
+        assert balance == Decimal(done.json()["total"]) - credited_total
