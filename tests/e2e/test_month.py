@@ -132,3 +132,35 @@ def test_a_month_end_to_end(month_platform: Platform, keys: Keys, token: TokenFa
         credited_total = Decimal(note.json()["total"])
         assert credited_total >= Decimal("10.00")
         assert balance == Decimal(done.json()["total"]) - credited_total
+
+
+def test_one_request_id_through_gateway_metrics_and_contracts(
+    month_platform: Platform, token: TokenFactory
+) -> None:
+    """A record that names only its queue makes metrics ask contracts which contract claims
+    it: the gateway's, metrics' and contracts' log lines all carry the caller's request id."""
+    request_id = "trace-e2e-queue-lookup-1"
+    headers = {"authorization": f"Bearer {token('admin')}", "x-request-id": request_id}
+    record = {
+        "external_id": "trace-1", "queue": "globex-voice", "channel": "voice",
+        "enqueued_at": "2026-10-14T10:00:00Z", "answered_at": "2026-10-14T10:00:12Z",
+        "ended_at": "2026-10-14T10:04:00Z", "talk_seconds": 228, "outcome": "answered",
+    }  # fmt: skip
+    response = httpx.post(
+        f"{month_platform.base_url}/v1/contact-records",
+        json={"source": "demo-connect", "records": [record]},
+        headers=headers,
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["inserted"] == 1
+    assert response.headers["x-request-id"] == request_id
+    time.sleep(0.5)
+    lines = [line for line in month_platform.log().splitlines() if request_id in line]
+    services = {
+        name
+        for line in lines
+        for name in ("gateway", "metrics", "contracts")
+        if f'"service": "{name}"' in line
+    }
+    assert services == {"gateway", "metrics", "contracts"}, lines
