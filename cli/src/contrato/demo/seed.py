@@ -229,7 +229,7 @@ class Seeder:
         holidays = [iso(d) for d in brazilian_holidays(d0.year) + brazilian_holidays(d0.year + 1)]
         acme_scope = {
             "channels": ["voice", "chat"], "services": ["inbound support", "technical support"],
-            "languages": ["pt-BR"], "queues": ["acme-voice", "acme-chat"], "hours": hours,
+            "languages": ["pt-BR"], "queues": ["acme-support", "acme-sales", "acme-chat"], "hours": hours,
             "holidays": holidays,
         }  # fmt: skip
         old = await self.draft(acme, "sla_2024", {
@@ -368,7 +368,8 @@ class Seeder:
         # The traffic each billable contract's queues carry in the data window.
         self.traffic = [
             ContractTraffic(sla, acme.time_zone, hours, frozenset(date.fromisoformat(h) for h in holidays), (
-                QueueProfile("acme-voice", "voice", 2400, 330, patience_seconds=80),
+                QueueProfile("acme-support", "voice", 2000, 330, patience_seconds=80),
+                QueueProfile("acme-sales", "voice", 400, 260, patience_seconds=60),
                 QueueProfile("acme-chat", "chat", 900, 540, 0.5, 300, None, 0.95),
             ), bad_days=self.bad_days(4, 0.55)),
             ContractTraffic(sow, acme.time_zone, weekdays("08:00", "18:00"), frozenset(), (
