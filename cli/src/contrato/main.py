@@ -275,14 +275,14 @@ def load_demo(
 ) -> None:
     from datetime import date
 
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from contrato.demo.seed import SeedError
     from contrato.demo.seed import seed as run_seed
 
     until_day = date.fromisoformat(f"{until}-01") if until else None
     with Progress(console=console, transient=True) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

@@ -269,7 +269,7 @@ def create_app(
         methods: set[str] = set()
         for route in api_clients_router.routes:
             if isinstance(route, APIRoute) and route.path_regex.match(path):
-                methods |= route.methods
+                methods |= route.methods or set()
         return methods
 
     async def proxy(request: Request) -> Response:

@@ -159,7 +159,7 @@ class TokenVerifier:
             try:
                 claims = jwt.decode(
                     token,
-                    key=key,
+                    key=key,  # type: ignore[arg-type]  # only signature key types are loaded
                     algorithms=ALGORITHMS,
                     audience=issuer.audience,
                     issuer=issuer.issuer,

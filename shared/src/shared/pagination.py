@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from shared.errors import ValidationFailed
 
 T = TypeVar("T")
+SelectT = TypeVar("SelectT", bound=Select)  # a select of any row shape
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -74,12 +75,12 @@ def _parse(python_type: type, value: str) -> Any:
 
 
 def keyset(
-    stmt: Select[Any],
+    stmt: SelectT,
     params: PageParams,
     keys: Sequence[InstrumentedAttribute[Any]],
     *,
     descending: bool = False,
-) -> Select[Any]:
+) -> SelectT:
     """Order ``stmt`` by ``keys`` (the last one unique), start after the cursor, fetch one extra
     row so the caller can tell whether there is a next page."""
     if params.after is not None:

@@ -122,7 +122,7 @@ OPERATOR_SIGNER = ("Marina Lopes", "marina@contactpartners.example")
 
 def service_levels(prefix: str, *, chat: bool = False, tight: bool = False) -> list[dict]:
     target = "0.85" if tight else "0.80"
-    levels = [
+    levels: list[dict[str, Any]] = [
         {"key": f"{prefix}_voice_sl", "metric": "service_level", "threshold_seconds": 20,
          "target": target, "channels": ["voice"], "business_hours_only": True,
          "short_abandon_seconds": 5, "pool_share": "0.4", "critical": True},
