@@ -14,9 +14,10 @@ bootstrap: ## Install uv if missing, then every package from the lock (incl. emb
 up: bootstrap ## Run the whole platform (embedded PostgreSQL unless DATABASE_URL is set)
 	$(UV) run contrato up
 
-test: bootstrap ## Lint, then every test against a real PostgreSQL
+test: bootstrap ## Lint and type-check, then every test against a real PostgreSQL
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run mypy shared/src services/*/src gateway/src cli/src
 	$(UV) run pytest
 
 lint: bootstrap ## ruff lint and format check
