@@ -24,23 +24,27 @@ pytestmark = pytest.mark.e2e
 def month_platform(
     pg_server_url: str, keys: Keys, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
+    """A platform of its own, holding the seeded demo quarter (small)."""
     log_path = tmp_path_factory.mktemp("month") / "contrato-up.log"
     with launched(pg_server_url, keys, "e2emonth_", log_path) as running:
+        seed(running, keys)
         yield running
 
 
-def seeded(platform: Platform, keys: Keys) -> str:
-    """Seed through the command line; return the open month the walkthrough closes."""
+OPEN_MONTH = "2026-10"
+
+
+def seed(platform: Platform, keys: Keys) -> None:
+    """Seed through the command line, as a user would."""
     result = subprocess.run(
-        [sys.executable, "-m", "contrato.main", "seed", "--records", "3000",
+        [sys.executable, "-m", "contrato.main", "seed", "--records", "12000",
          "--until", "2026-10", "--gateway", platform.base_url],
         env={"CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path),
              "CONTRATO_JWT_ISSUER": "contrato-test", "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "open month for the walkthrough: 2026-10" in result.stdout + result.stderr
-    return "2026-10"
+    assert f"open month for the walkthrough: {OPEN_MONTH}" in result.stdout + result.stderr
 
 
 def wait_for_run(client: httpx.Client, run_id: str) -> dict:
@@ -52,8 +56,8 @@ def wait_for_run(client: httpx.Client, run_id: str) -> dict:
     raise AssertionError(f"run {run_id} did not finish")
 
 
-def test_a_month_end_to_end(month_platform: Platform, keys: Keys, token: TokenFactory) -> None:
-    period = seeded(month_platform, keys)
+def test_a_month_end_to_end(month_platform: Platform, token: TokenFactory) -> None:
+    period = OPEN_MONTH
     headers = {"authorization": f"Bearer {token('admin', ttl_seconds=3600)}"}
     with httpx.Client(base_url=month_platform.base_url, headers=headers, timeout=60) as client:
         # The quarter is there: closed months were invoiced by the seed.
@@ -164,3 +168,68 @@ def test_one_request_id_through_gateway_metrics_and_contracts(
         if f'"service": "{name}"' in line
     }
     assert services == {"gateway", "metrics", "contracts"}, lines
+
+
+def test_a_client_user_sees_only_its_own_company(
+    month_platform: Platform, token: TokenFactory
+) -> None:
+    """Tenant isolation across the three services, through the gateway, on the seeded quarter:
+    another client's ids answer 404 (never 403), and no list, search, filter or export shows
+    another client's organization, contract, report or invoice."""
+    admin = httpx.Client(
+        base_url=month_platform.base_url,
+        headers={"authorization": f"Bearer {token('admin')}"},
+        timeout=30,
+    )
+    orgs = admin.get("/v1/organizations", params={"limit": 500}).json()["items"]
+    by_name = {o["display_name"]: o["id"] for o in orgs}
+    acme, globex = by_name["Acme Telecom"], by_name["Globex Bank"]
+    contracts = admin.get("/v1/contracts", params={"limit": 500}).json()["items"]
+    globex_contract = next(
+        c["id"] for c in contracts if c["client_id"] == globex and c["type"] == "SLA"
+    )
+    globex_invoice = admin.get("/v1/invoices", params={"client_id": globex}).json()["items"][0]
+    report = admin.post(
+        "/v1/sla-reports", json={"contract_id": globex_contract, "period": "2026-09"}
+    ).json()
+    plan = admin.get("/v1/price-plans", params={"contract_id": globex_contract}).json()["items"][0]
+
+    with httpx.Client(
+        base_url=month_platform.base_url,
+        headers={"authorization": f"Bearer {token('client', client_id=acme)}"},
+        timeout=30,
+    ) as acme_user:
+        # Lists, searches and filters show Acme only.
+        assert {o["id"] for o in acme_user.get("/v1/organizations").json()["items"]} == {acme}
+        own = acme_user.get("/v1/contracts", params={"limit": 500}).json()["items"]
+        assert own and {c["client_id"] for c in own} == {acme}
+        assert acme_user.get("/v1/contracts", params={"q": "Globex"}).json()["items"] == []
+        assert acme_user.get("/v1/contracts", params={"client_id": globex}).json()["items"] == []
+        invoices = acme_user.get("/v1/invoices", params={"limit": 500}).json()["items"]
+        assert invoices and {i["client_id"] for i in invoices} == {acme}
+        assert acme_user.get("/v1/invoices", params={"client_id": globex}).json()["items"] == []
+        reports = acme_user.get("/v1/sla-reports", params={"limit": 500}).json()["items"]
+        assert all(r["contract_id"] != globex_contract for r in reports)
+        # Another client's ids answer exactly like missing ones.
+        for path in (
+            f"/v1/organizations/{globex}",
+            f"/v1/contracts/{globex_contract}",
+            f"/v1/contracts/{globex_contract}/document?format=pdf",
+            f"/v1/contracts/{globex_contract}/events",
+            f"/v1/contracts/{globex_contract}/service-terms?from=2026-09-01&to=2026-09-30",
+            f"/v1/invoices/{globex_invoice['id']}",
+            f"/v1/invoices/{globex_invoice['id']}/pdf",
+            f"/v1/sla-reports/{report['id']}",
+            f"/v1/price-plans/{plan['id']}",
+            f"/v1/usage?contract_id={globex_contract}&period=2026-09&increment_seconds=60",
+            f"/v1/kpis?contract_id={globex_contract}&from=2026-09-01&to=2026-10-01",
+        ):
+            response = acme_user.get(path)
+            assert response.status_code == 404, (path, response.status_code, response.text[:200])
+            assert response.headers["content-type"] == "application/problem+json"
+        # And a client user writes nothing.
+        refused = acme_user.post(
+            "/v1/sla-reports", json={"contract_id": globex_contract, "period": "2026-09"}
+        )
+        assert refused.status_code in (403, 404)
+    admin.close()

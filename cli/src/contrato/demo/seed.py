@@ -120,7 +120,9 @@ SIGNERS = {
 OPERATOR_SIGNER = ("Marina Lopes", "marina@contactpartners.example")
 
 
-def service_levels(prefix: str, *, chat: bool = False, tight: bool = False) -> list[dict]:
+def service_levels(
+    prefix: str, *, chat: bool = False, tight: bool = False, csat_share: bool = False
+) -> list[dict]:
     target = "0.85" if tight else "0.80"
     levels: list[dict[str, Any]] = [
         {"key": f"{prefix}_voice_sl", "metric": "service_level", "threshold_seconds": 20,
@@ -130,12 +132,17 @@ def service_levels(prefix: str, *, chat: bool = False, tight: bool = False) -> l
          "pool_share": "0.2"},
         {"key": f"{prefix}_abandonment", "metric": "abandonment_rate", "target": "0.05",
          "channels": ["voice"], "short_abandon_seconds": 5, "pool_share": "0.2"},
-        {"key": f"{prefix}_csat", "metric": "csat", "target": "0.80", "csat_mode": "top2"},
+        {"key": f"{prefix}_csat", "metric": "csat", "target": "0.92" if csat_share else "0.80",
+         "csat_mode": "top2"},
     ]  # fmt: skip
+    if csat_share:  # a demanding satisfaction target with money on it: often missed
+        levels[0]["pool_share"], levels[1]["pool_share"] = "0.35", "0.15"
+        levels[3]["pool_share"] = "0.15"
     if chat:
         levels.append(
             {"key": f"{prefix}_chat_sl", "metric": "service_level", "threshold_seconds": 60,
-             "target": "0.80", "channels": ["chat"], "pool_share": "0.2"}
+             "target": "0.80", "channels": ["chat"],
+             "pool_share": "0.15" if csat_share else "0.2"}
         )  # fmt: skip
     else:
         levels[2]["pool_share"] = "0.4"
@@ -242,7 +249,7 @@ class Seeder:
         await self.sign(acme, old)
         sla = await self.draft(acme, "sla", {
             "type": "SLA", "title": "Acme customer care", "parent_id": msa, "supersedes_id": old,
-            "scope": acme_scope, "service_levels": service_levels("acme", chat=True),
+            "scope": acme_scope, "service_levels": service_levels("acme", chat=True, csat_share=True),
             "pricing": {"payment_terms_days": 30, "minimum_monthly_commitment": "150000.00",
                         "summary": "Management fee, per-minute voice bands, per-chat fee"},
             "term": {"start_date": iso(d0), "initial_term_months": 24,

@@ -89,7 +89,7 @@ def agents_for(offered: float, aht: float, staffing: float) -> int:
     traffic = offered * aht / INTERVAL.total_seconds()
     if traffic <= 0:
         return 1
-    return max(1, math.ceil((traffic + 1.0 * math.sqrt(traffic) + 0.5) * staffing))
+    return max(1, math.ceil((traffic + 0.7 * math.sqrt(traffic)) * staffing))
 
 
 def simulate_queue_day(

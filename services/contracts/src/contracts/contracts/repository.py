@@ -32,9 +32,19 @@ class ContractFilter:
     in_force_on: date | None = None
     due_between: tuple[date, date] | None = None  # notice deadline or end within
     q: str | None = None
+    matches_nothing: bool = False
 
     def scoped_to(self, client_id: uuid.UUID | None) -> "ContractFilter":
-        return self if client_id is None else replace(self, client_id=client_id)
+        """Limit to the caller's client. Asking for another client's contracts is asking for
+        contracts the caller cannot see: an empty answer, not the caller's own."""
+        if client_id is None:
+            return self
+        return replace(
+            self,
+            client_id=client_id,
+            matches_nothing=self.matches_nothing
+            or (self.client_id is not None and self.client_id != client_id),
+        )
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,8 @@ class ContractRepository:
     async def search(
         self, filters: ContractFilter, params: PageParams
     ) -> tuple[list[ContractRow], str | None]:
+        if filters.matches_nothing:
+            return [], None
         stmt = select(Contract, Organization.display_name).join(
             Organization, Organization.id == Contract.client_id
         )
