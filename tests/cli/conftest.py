@@ -18,7 +18,8 @@ from tests.conftest import Keys, TokenFactory
 from tests.contracts.test_organizations import OPERATOR, client_body
 from tests.e2e.conftest import Platform, launched
 
-QUEUE = "acme-support"  # the queue of the shared sample files
+QUEUE = "acme-support"
+SAMPLE_QUEUES = [QUEUE, "acme-billing", "acme-sales"]  # the queues of the shared sample files
 SIGNERS = [
     {"name": "Ana Souza", "email": "ana@acme.example", "party": "client"},
     {"name": "Rui Lima", "email": "rui@bpo.example", "party": "operator"},
@@ -118,7 +119,7 @@ def month(cli_platform: Platform, token: TokenFactory) -> Month:
                 "currency": "BRL",
                 "scope": {
                     "channels": ["voice"],
-                    "queues": [QUEUE],
+                    "queues": SAMPLE_QUEUES,
                     "hours": {"mon": [["08:00", "20:00"]]},
                 },
                 "pricing": {"payment_terms_days": 30},

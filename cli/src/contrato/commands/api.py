@@ -93,8 +93,10 @@ def problem_error(response: httpx.Response) -> ApiError:
     for error in problem.get("errors") or []:
         if isinstance(error, Mapping):
             errors.append(f"{error.get('field', '?')}: {error.get('message', '')}")
-    method = response.request.method if response.has_request else ""
-    path = response.request.url.path if response.has_request else ""
+    try:
+        method, path = response.request.method, response.request.url.path
+    except RuntimeError:  # an answer built without a request
+        method, path = "", ""
     return ApiError(
         f"{response.status_code} {method} {path}: {detail}".replace("  ", " "),
         status=response.status_code,
@@ -234,6 +236,11 @@ def reporting() -> Iterator[None]:
         fail(exc)
     except UsageError as exc:
         fail_usage(str(exc))
+
+
+def progress_wanted() -> bool:
+    """Progress bars only on a terminal: nothing in scripts' and CI logs."""
+    return err.is_terminal
 
 
 def print_json(value: object) -> None:

@@ -37,6 +37,7 @@ from contrato.commands.api import (
     fail_usage,
     out,
     print_json,
+    progress_wanted,
 )
 
 MAX_RECORDS = 10_000  # the metrics service's limit per file
@@ -273,7 +274,7 @@ def import_file(
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not chunks,
+        disable=not chunks or not progress_wanted(),
     )
     try:
         with progress:

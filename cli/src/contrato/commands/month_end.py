@@ -41,6 +41,7 @@ from contrato.commands.api import (
     fail_usage,
     out,
     print_json,
+    progress_wanted,
 )
 
 NO_SERVICE_LEVELS = {"MSA", "NDA"}
@@ -64,6 +65,7 @@ def _progress(label: str) -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        disable=not progress_wanted(),
     )
 
 
