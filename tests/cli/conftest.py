@@ -160,7 +160,12 @@ def month(cli_platform: Platform, token: TokenFactory) -> Month:
                     "effective_from": "2026-09-01",
                     "tax_rate_percent": "10",
                     "charges": [
-                        {"key": "fee", "name": "Management fee", "model": "fixed", "amount": "1000.00"},
+                        {
+                            "key": "fee",
+                            "name": "Management fee",
+                            "model": "fixed",
+                            "amount": "1000.00",
+                        },
                         {
                             "key": "contacts",
                             "name": "Handled contacts",

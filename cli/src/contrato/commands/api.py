@@ -55,22 +55,25 @@ def default_data_dir() -> Path:
 
 
 class ApiError(Exception):
-    """A call that failed: the gateway unreachable, or an answer of 4xx/5xx."""
+    """A call that failed: the gateway unreachable (``status`` None), or an answer >= 400."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, errors: Sequence[str] = ()
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        detail: str | None = None,
+        errors: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.detail = detail or message
         self.errors = list(errors)
 
-    def lines(self) -> list[str]:
-        return [self.message, *(f"  {e}" for e in self.errors)]
-
     def short(self) -> str:
-        """One line (for a table cell)."""
-        return "; ".join([self.message, *self.errors])
+        """One line for a table cell: the field errors, else the detail."""
+        return "; ".join(self.errors) if self.errors else self.detail
 
 
 class UsageError(Exception):
@@ -100,6 +103,7 @@ def problem_error(response: httpx.Response) -> ApiError:
     return ApiError(
         f"{response.status_code} {method} {path}: {detail}".replace("  ", " "),
         status=response.status_code,
+        detail=detail,
         errors=errors,
     )
 
