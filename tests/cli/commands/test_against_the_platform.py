@@ -78,6 +78,13 @@ class TestImport:
         assert report["received"] == 9 and report["inserted"] == 8 and report["rejected"] == 1
         assert [(r["line"], r["field"]) for r in report["rejections"]] == [(7, "wait_seconds")]
 
+    def test_a_refused_header_is_sent_once(self, cli: Cli, month: Month, tmp_path: Path) -> None:
+        path = tmp_path / "odd.csv"
+        path.write_text("external_id,colour\n" + "".join(f"x{n},red\n" for n in range(5)))
+        report = cli.json("import", str(path), "--source", month.source, "--batch-size", "1")
+        assert report["requests"] == 1  # every chunk would be refused the same way
+        assert [(r["line"], r["field"]) for r in report["rejections"]] == [(1, "colour")]
+
     def test_amazon_connect_inline(self, cli: Cli, month: Month, tmp_path: Path) -> None:
         path = tmp_path / "ctr.jsonl"
         path.write_text(CONNECT_INLINE)

@@ -40,6 +40,7 @@ class TestCsv:
     def test_a_header_alone_is_still_sent(self) -> None:
         chunks = csv_chunks(HEADER, batch_size=10)
         assert len(chunks) == 1 and chunks[0].records == 0
+        assert chunks[0].file_line(1) == 1
 
 
 class TestJsonLines:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -73,7 +74,7 @@ def _pack(
     items: list[tuple[int, list[tuple[int, str]]]],
     batch_size: int,
     max_bytes: int,
-    header: list[tuple[int, str]] = (),  # type: ignore[assignment]
+    header: Sequence[tuple[int, str]] = (),
 ) -> list[Chunk]:
     """Group records (each: a list of (file line, text)) into chunks of at most
     ``batch_size`` records and about ``max_bytes``; lines keep the file's order."""
@@ -130,7 +131,9 @@ def csv_chunks(text: str, batch_size: int, max_bytes: int = MAX_CHUNK_BYTES) -> 
             rows.append((end, lines))
         previous = end
     if not rows:
-        return [Chunk(text="".join(t for _, t in header), records=0, lines=dict(header))]
+        return [
+            Chunk(text="".join(t for _, t in header), records=0, lines={n: n for n, _ in header})
+        ]
     return _pack(rows, batch_size, max_bytes, header)
 
 
