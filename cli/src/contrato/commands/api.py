@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,6 +117,7 @@ class Gateway:
     token: str
     timeout: float = 60.0
     transport: httpx.BaseTransport | None = None
+    rate_limit_retries: int = 5
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
 
     @property
@@ -146,20 +148,27 @@ class Gateway:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """Send one request; any transport failure or answer >= 400 raises ApiError."""
-        try:
-            response = self.client.request(
-                method,
-                path,
-                json=json,
-                params=_clean(params),
-                content=content,
-                headers=dict(headers or {}),
-            )
-        except httpx.TimeoutException as exc:
-            raise ApiError(f"the gateway at {self.url} did not answer in time ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise ApiError(f"cannot reach the gateway at {self.url}: {exc}") from exc
+        """Send one request; any transport failure or answer >= 400 raises ApiError.
+
+        A 429 (rate limited: the request was not processed) is retried after its
+        ``Retry-After``, a few times; nothing else is retried here."""
+        for attempt in range(self.rate_limit_retries + 1):
+            try:
+                response = self.client.request(
+                    method,
+                    path,
+                    json=json,
+                    params=_clean(params),
+                    content=content,
+                    headers=dict(headers or {}),
+                )
+            except httpx.TimeoutException as exc:
+                raise ApiError(f"the gateway at {self.url} did not answer in time ({exc})") from exc
+            except httpx.HTTPError as exc:
+                raise ApiError(f"cannot reach the gateway at {self.url}: {exc}") from exc
+            if response.status_code != 429 or attempt == self.rate_limit_retries:
+                break
+            time.sleep(_retry_after(response))
         if response.status_code >= 400:
             raise problem_error(response)
         return response
@@ -179,6 +188,13 @@ class Gateway:
             cursor = page.get("next_cursor")
             if not cursor:
                 return
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return min(max(float(response.headers.get("retry-after", "1")), 0.0), 30.0)
+    except ValueError:
+        return 1.0
 
 
 def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
