@@ -77,11 +77,18 @@ def issue(
             fail_usage(f"--issue-date must be YYYY-MM-DD, not {issue_date!r}")
     api = connect(gateway, token, data_dir)
     results: list[dict[str, Any]] = []
+    fatal: ApiError | None = None  # the gateway is gone: stop, but report what was done
     try:
         for invoice_id in dict.fromkeys(invoice_ids):
             result: dict[str, Any] = {"id": invoice_id, "ok": False}
             try:
                 invoice = api.post(f"/v1/invoices/{invoice_id}/issue", body)
+            except ApiError as exc:
+                if exc.status is None:
+                    fatal = exc
+                    break
+                result["error"] = exc.short()
+            else:
                 result.update(
                     ok=True,
                     number=invoice.get("number"),
@@ -92,24 +99,32 @@ def issue(
                 )
                 if pdf_dir is not None:
                     path = pdf_dir / _file_name(invoice)
-                    save_pdf(api, invoice_id, path)
-                    result["pdf"] = str(path)
-            except ApiError as exc:
-                if exc.status is None:
-                    raise
-                result["error"] = exc.short()
+                    try:
+                        save_pdf(api, invoice_id, path)
+                        result["pdf"] = str(path)
+                    except ApiError as exc:
+                        fatal = exc if exc.status is None else None
+                        result["pdf_error"] = exc.short()
+                    except OSError as exc:
+                        result["pdf_error"] = f"cannot write {path}: {exc.strerror}"
             results.append(result)
             if not as_json:
                 _print_issued(result)
-    except ApiError as exc:
-        fail(exc)
+            if fatal:
+                break
     finally:
         api.close()
     if as_json:
         print_json(results)
+    if fatal:
+        fail(fatal)
     failed = sum(not r["ok"] for r in results)
+    no_pdf = sum("pdf_error" in r for r in results)
     if failed:
         err.print(f"[red]{failed} of {len(results)} invoice(s) not issued[/]")
+    if no_pdf:
+        err.print(f"[red]{no_pdf} issued invoice(s) without their PDF[/]: `contrato invoices pdf`")
+    if failed or no_pdf:
         raise typer.Exit(EXIT_API)
 
 
@@ -125,6 +140,8 @@ def _print_issued(result: dict[str, Any]) -> None:
     if "pdf" in result:
         line += f"  PDF: {escape(result['pdf'])}"
     out.print(line, soft_wrap=True)
+    if "pdf_error" in result:
+        err.print(f"  [red]PDF not saved[/]: {escape(result['pdf_error'])}", soft_wrap=True)
 
 
 @app.command("list")
