@@ -26,7 +26,7 @@ SIGNERS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # tests/cli only: stopped before the next package
 def cli_platform(
     pg_server_url: str, keys: Keys, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
@@ -55,7 +55,7 @@ class Cli:
         return json.loads(result.stdout)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # tests/cli only: stopped before the next package
 def cli(cli_platform: Platform, keys: Keys) -> Cli:
     env = {
         "CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path),
@@ -99,7 +99,7 @@ def _record(n: int, day: int, wait: int, outcome: str = "answered") -> dict[str,
     return record
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # tests/cli only: stopped before the next package
 def month(cli_platform: Platform, token: TokenFactory) -> Month:
     """A client with an SLA contract in force since 2026-09-01 claiming the sample files'
     queue, a price plan from September, a source, and 40 October calls (service level 80/20
