@@ -163,7 +163,7 @@ def list_(
     data_dir: DataDir = default_data_dir(),
     as_json: JsonOut = False,
 ) -> None:
-    """List invoices (newest last), filtered by period, status, client or contract."""
+    """List invoices in creation order, filtered by period, status, client or contract."""
     if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         fail_usage(f"--period must be YYYY-MM, not {period!r}")
     api = connect(gateway, token, data_dir)
