@@ -265,12 +265,12 @@ def _print_table(period: str, run: dict[str, Any] | None, rows: list[dict[str, A
         out.print(f"No contract in force in {period}.")
         return
     table = Table(title=f"Month end {period}")
-    table.add_column("contract", overflow="fold")
+    table.add_column("contract", no_wrap=True)
     table.add_column("client", overflow="fold")
-    table.add_column("SLA met/missed/no data", justify="center")
+    table.add_column("SLA met/missed/none", overflow="fold")
     table.add_column("invoice", overflow="fold")
-    table.add_column("total", justify="right")
-    table.add_column("status")
+    table.add_column("total", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
     table.add_column("reason", overflow="fold")
     colors = {"done": "green", "failed": "red", "skipped": "yellow"}
     for row in rows:
