@@ -144,7 +144,14 @@ def invoice_run(
                     "run the same command again to follow it (it resumes)"
                 )
             time.sleep(poll)
-            run = api.get(f"/v1/invoice-runs/{run['id']}")
+            try:
+                run = api.get(f"/v1/invoice-runs/{run['id']}")
+            except ApiError as exc:
+                exc.errors.append(
+                    f"invoice run {run['id']} goes on in the billing service: "
+                    "run the same command again to follow it"
+                )
+                raise
     if run["status"] == "failed":
         raise ApiError(f"invoice run {run['id']} failed: {run.get('reason') or 'no reason given'}")
     by_id = {row["contract_id"]: row for row in rows}
