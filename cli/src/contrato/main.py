@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sys
@@ -16,11 +15,14 @@ import httpx
 import typer
 from rich.console import Console
 
+from contrato.commands import clients, contracts, imports, invoices, month_end
+from contrato.commands.api import GatewayUrl, UsageError, fail_usage, local_admin_token
 from contrato.platform import GATEWAY, ROOT, SERVICES, Platform, Processes, ensure_keys, wait_ready
 from shared.auth import Role, generate_key_pair, mint_token
 
 app = typer.Typer(
-    help="Contrato: run the platform, migrate, mint development tokens.", no_args_is_help=True
+    help="Contrato: run the platform, import records, close the month, issue invoices.",
+    no_args_is_help=True,
 )
 console = Console(stderr=True)
 
@@ -105,13 +107,13 @@ def _first_start_demo(
     try:
         load_demo(
             gateway,
-            _local_admin_token(data_dir),
+            local_admin_token(data_dir),
             records=int(os.environ.get("CONTRATO_SEED_RECORDS", "300000")),
             only_if_empty=True,
         )
     except KeyboardInterrupt:
         stop.set()
-    except typer.Exit:
+    except (typer.Exit, UsageError):
         console.print("the platform runs without demo data (`contrato seed` loads it later)")
     finally:
         signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -129,123 +131,11 @@ def migrate(data_dir: DataDir = _default_data_dir()) -> None:
         platform.stop()
 
 
-clients_app = typer.Typer(help="API clients for partner systems (OAuth2 client credentials).")
-app.add_typer(clients_app, name="clients")
-
-GatewayUrl = Annotated[
-    str, typer.Option("--gateway", envvar="CONTRATO_GATEWAY_URL", help="The gateway's base URL")
-]
-
-
-def _local_admin_token(data_dir: Path, ttl_seconds: int = 3600) -> str:
-    """An admin token minted with the development key (the one `contrato up` made)."""
-    key_file = os.environ.get("CONTRATO_JWT_PRIVATE_KEY_FILE") or str(
-        data_dir / "keys" / "jwt-private.pem"
-    )
-    if not Path(key_file).exists():
-        console.print(f"[red]no signing key at {key_file}[/]: run `contrato up` once first")
-        raise typer.Exit(2)
-    return mint_token(
-        Path(key_file).read_text(),
-        subject="cli-admin",
-        role=Role.admin,
-        issuer=os.environ.get("CONTRATO_JWT_ISSUER", "contrato-dev"),
-        audience=os.environ.get("CONTRATO_JWT_AUDIENCE", "contrato"),
-        ttl_seconds=ttl_seconds,
-    )
-
-
-def _admin_call(gateway: str, data_dir: Path, method: str, path: str, body: object = None) -> dict:
-    """Call the gateway as a local admin (a token minted with the development key)."""
-    bearer = _local_admin_token(data_dir, ttl_seconds=300)
-    try:
-        response = httpx.request(
-            method,
-            f"{gateway.rstrip('/')}{path}",
-            json=body,
-            headers={"authorization": f"Bearer {bearer}"},
-            timeout=30,
-        )
-    except httpx.HTTPError as exc:
-        console.print(f"[red]cannot reach the gateway at {gateway}[/]: {exc}")
-        raise typer.Exit(1) from exc
-    if response.status_code >= 400:
-        problem = (
-            response.json() if response.headers.get("content-type", "").endswith("json") else {}
-        )
-        console.print(f"[red]{response.status_code}[/] {problem.get('detail', response.text)}")
-        for error in problem.get("errors", []):
-            console.print(f"  {error['field']}: {error['message']}")
-        raise typer.Exit(1)
-    return dict(response.json())
-
-
-@clients_app.command("create")
-def clients_create(
-    name: Annotated[str, typer.Option(help="Who the client is, e.g. 'Acme Amazon Connect'")],
-    role: Annotated[Role, typer.Option(help="Role of its tokens")] = Role.partner,
-    client: Annotated[
-        str | None, typer.Option("--client", help="Tenant: client organization id")
-    ] = None,
-    gateway: GatewayUrl = "http://127.0.0.1:8000",
-    data_dir: DataDir = _default_data_dir(),
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
-) -> None:
-    """Create an API client; its secret is printed once."""
-    created = _admin_call(
-        gateway, data_dir, "POST", "/v1/api-clients",
-        {"name": name, "role": role.value, "tenant_client_id": client},
-    )  # fmt: skip
-    if as_json:
-        print(json.dumps(created, indent=2))
-        return
-    console.print(f"client_id:     {created['client_id']}")
-    console.print(f"client_secret: {created['client_secret']}   [yellow](shown once)[/]")
-    console.print(f"token:         curl -u {created['client_id']}:SECRET "
-                  f"-d grant_type=client_credentials {gateway}/oauth/token")  # fmt: skip
-
-
-@clients_app.command("list")
-def clients_list(
-    gateway: GatewayUrl = "http://127.0.0.1:8000",
-    data_dir: DataDir = _default_data_dir(),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """List API clients."""
-    page = _admin_call(gateway, data_dir, "GET", "/v1/api-clients?limit=500")
-    if as_json:
-        print(json.dumps(page["items"], indent=2))
-        return
-    for item in page["items"]:
-        tenant = item["tenant_client_id"] or "operator-wide"
-        console.print(f"{item['id']}  {item['client_id']}  {item['role']:<8} {item['status']:<8} "
-                      f"{tenant}  {item['name']}")  # fmt: skip
-
-
-@clients_app.command("revoke")
-def clients_revoke(
-    api_client_id: Annotated[str, typer.Argument(help="The API client's id (not client_id)")],
-    gateway: GatewayUrl = "http://127.0.0.1:8000",
-    data_dir: DataDir = _default_data_dir(),
-) -> None:
-    """Revoke an API client: no new tokens, and its live tokens stop working."""
-    revoked = _admin_call(gateway, data_dir, "POST", f"/v1/api-clients/{api_client_id}/revoke")
-    console.print(f"{revoked['client_id']} revoked at {revoked['revoked_at']}")
-
-
-@clients_app.command("rotate")
-def clients_rotate(
-    api_client_id: Annotated[str, typer.Argument(help="The API client's id (not client_id)")],
-    grace: Annotated[int, typer.Option(help="Seconds the old secret keeps working")] = 0,
-    gateway: GatewayUrl = "http://127.0.0.1:8000",
-    data_dir: DataDir = _default_data_dir(),
-) -> None:
-    """Issue a new secret for an API client; printed once."""
-    rotated = _admin_call(
-        gateway, data_dir, "POST", f"/v1/api-clients/{api_client_id}/rotate-secret",
-        {"grace_seconds": grace},
-    )  # fmt: skip
-    console.print(f"client_secret: {rotated['client_secret']}   [yellow](shown once)[/]")
+app.add_typer(clients.app, name="clients")
+app.command("import")(imports.import_file)
+app.command("month-end")(month_end.month_end)
+app.add_typer(invoices.app, name="invoices")
+app.add_typer(contracts.app, name="contracts")
 
 
 @app.command("seed")
@@ -260,7 +150,10 @@ def seed_command(
     data_dir: DataDir = _default_data_dir(),
 ) -> None:
     """Load a believable operator's quarter through the gateway (demo data)."""
-    bearer = _local_admin_token(data_dir)
+    try:
+        bearer = local_admin_token(data_dir)
+    except UsageError as exc:
+        fail_usage(str(exc))
     load_demo(gateway, bearer, records=records, seed=seed, until=until, only_if_empty=only_if_empty)
 
 

@@ -1,0 +1,238 @@
+"""The commands driven with typer's CliRunner against the real platform (`contrato up`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.conftest import QUEUE, Cli, Month
+from tests.conftest import ROOT, TokenFactory
+from tests.e2e.conftest import Platform
+
+# A copy of /work/shared/samples/amazon-connect-ctr.sample.jsonl's first two records, so the
+# test runs where the shared folder is absent.
+CONNECT_INLINE = (
+    '{"ContactId":"inline-0001","Channel":"VOICE","InitiationMethod":"INBOUND",'
+    '"InitiationTimestamp":"2026-10-02T12:00:00Z","DisconnectTimestamp":"2026-10-02T12:06:10Z",'
+    '"DisconnectReason":"CUSTOMER_DISCONNECT","LastUpdateTimestamp":"2026-10-02T12:07:00Z",'
+    '"CustomerEndpoint":{"Address":"+5511990000001","Type":"TELEPHONE_NUMBER"},'
+    '"Queue":{"Name":"acme-support","EnqueueTimestamp":"2026-10-02T12:00:20Z",'
+    '"DequeueTimestamp":"2026-10-02T12:00:35Z","Duration":15},'
+    '"Agent":{"Username":"agent-2001","ConnectedToAgentTimestamp":"2026-10-02T12:00:35Z",'
+    '"AgentInteractionDuration":280,"CustomerHoldDuration":30,"AfterContactWorkDuration":45},'
+    '"Attributes":{"csat":"5","resolved":"true"}}\n'
+    "\n"
+    '{"ContactId":"inline-0002","Channel":"VOICE","InitiationMethod":"INBOUND",'
+    '"InitiationTimestamp":"2026-10-02T12:01:00Z","DisconnectTimestamp":"2026-10-02T12:02:10Z",'
+    '"DisconnectReason":"CUSTOMER_DISCONNECT","LastUpdateTimestamp":"2026-10-02T12:02:30Z",'
+    '"CustomerEndpoint":{"Address":"+5511990000002","Type":"TELEPHONE_NUMBER"},'
+    '"Queue":{"Name":"acme-support","EnqueueTimestamp":"2026-10-02T12:01:15Z",'
+    '"DequeueTimestamp":"2026-10-02T12:02:10Z","Duration":55},"Agent":null,"Attributes":{}}\n'
+    "this line is not JSON\n"
+)
+SAMPLES = ROOT.parent / "shared" / "samples"  # in CI and on the team machine: ../shared
+SAMPLE = SAMPLES / "amazon-connect-ctr.sample.jsonl"
+QUEUE_LOG = SAMPLES / "asterisk-queue_log.sample"
+
+
+def csv_file(tmp_path: Path, month: Month, bad_line_at: int, rows: int) -> Path:
+    """A CSV of ``rows`` August calls, the row on file line ``bad_line_at`` with a bad wait."""
+    lines = ["external_id,contract_id,queue,channel,enqueued_at,wait_seconds,outcome"]
+    for n in range(rows):
+        wait = "soon" if n + 2 == bad_line_at else "12"
+        lines.append(
+            f"aug-{bad_line_at}-{n},{month.contract_id},{QUEUE},voice,"
+            f"2026-08-{n % 28 + 1:02d}T10:00:00Z,{wait},abandoned"
+        )
+    path = tmp_path / "calls.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class TestImport:
+    def test_csv_with_a_bad_row_shows_counts_and_the_row(
+        self, cli: Cli, month: Month, tmp_path: Path
+    ) -> None:
+        path = csv_file(tmp_path, month, bad_line_at=3, rows=3)
+        result = cli("import", str(path), "--source", month.source)
+        assert result.exit_code == 0, result.output
+        assert "inserted" in result.stdout and "rejected" in result.stdout
+        summary_line = result.stdout.splitlines()[2].split()
+        assert summary_line == ["2", "0", "0", "1"]  # inserted, updated, unchanged, rejected
+        table = result.stdout[result.stdout.index("Rejected rows") :]
+        assert "3" in table and "wait_seconds" in table
+
+        again = cli.json("import", str(path), "--source", month.source, "--format", "csv")
+        assert again["unchanged"] == 2 and again["inserted"] == 0 and again["rejected"] == 1
+        assert [(r["line"], r["field"]) for r in again["rejections"]] == [(3, "wait_seconds")]
+
+    def test_chunks_name_the_lines_of_the_file(
+        self, cli: Cli, month: Month, tmp_path: Path
+    ) -> None:
+        path = csv_file(tmp_path, month, bad_line_at=7, rows=9)
+        report = cli.json("import", str(path), "--source", month.source, "--batch-size", "2")
+        assert report["requests"] == 5
+        assert report["received"] == 9 and report["inserted"] == 8 and report["rejected"] == 1
+        assert [(r["line"], r["field"]) for r in report["rejections"]] == [(7, "wait_seconds")]
+
+    def test_a_refused_header_is_sent_once(self, cli: Cli, month: Month, tmp_path: Path) -> None:
+        path = tmp_path / "odd.csv"
+        path.write_text("external_id,colour\n" + "".join(f"x{n},red\n" for n in range(5)))
+        report = cli.json("import", str(path), "--source", month.source, "--batch-size", "1")
+        assert report["requests"] == 1  # every chunk would be refused the same way
+        assert [(r["line"], r["field"]) for r in report["rejections"]] == [(1, "colour")]
+
+    def test_amazon_connect_inline(self, cli: Cli, month: Month, tmp_path: Path) -> None:
+        path = tmp_path / "ctr.jsonl"
+        path.write_text(CONNECT_INLINE)
+        report = cli.json("import", str(path), "--source", month.source)
+        assert report["format"] == "amazon-connect"  # from the extension
+        assert report["inserted"] + report["unchanged"] == 2
+        assert [(r["line"], r["field"]) for r in report["rejections"]] == [(4, "line")]
+
+    @pytest.mark.skipif(not SAMPLE.exists(), reason="the shared samples folder is absent")
+    def test_amazon_connect_sample_file(self, cli: Cli, month: Month) -> None:
+        result = cli("import", str(SAMPLE), "--format", "amazon-connect", "--source", month.source)
+        assert result.exit_code == 0, result.output
+        report = cli.json(
+            "import", str(SAMPLE), "--format", "amazon-connect", "--source", month.source
+        )
+        assert report["rejected"] == 0, report["rejections"]
+        assert report["received"] == report["unchanged"] > 0  # the second time: all known
+
+    @pytest.mark.skipif(not QUEUE_LOG.exists(), reason="the shared samples folder is absent")
+    def test_asterisk_sample_file(self, cli: Cli, month: Month) -> None:
+        report = cli.json(
+            "import", str(QUEUE_LOG), "--format", "asterisk", "--source", month.source,
+            "--batch-size", "1",
+        )  # fmt: skip
+        assert report["requests"] > 1  # one call a request: the events of a call stay together
+        assert report["rejected"] == 0, report["rejections"]
+        assert report["received"] == report["inserted"] + report["unchanged"] > 0
+
+    def test_unknown_source_says_how_to_register_it(
+        self, cli: Cli, month: Month, tmp_path: Path
+    ) -> None:
+        path = csv_file(tmp_path, month, bad_line_at=0, rows=1)
+        result = cli("import", str(path), "--source", "nobody")
+        assert result.exit_code == 1
+        assert "404" in result.stderr and "nobody" in result.stderr
+        assert "POST /v1/sources" in result.stderr
+
+
+class TestFailures:
+    def test_unreachable_gateway_is_one_clear_line(self, cli: Cli, tmp_path: Path) -> None:
+        path = tmp_path / "x.csv"
+        path.write_text("external_id\n")
+        for args in (
+            ["import", str(path), "--source", "s"],
+            ["month-end", "--period", "2026-10"],
+            ["invoices", "list"],
+            ["contracts", "expiring"],
+            ["clients", "list"],
+        ):
+            result = cli(*args, "--gateway", "http://127.0.0.1:9", gateway=False)
+            assert result.exit_code == 1, (args, result.output)
+            assert result.stderr.startswith("error: cannot reach the gateway at http://127.0.0.1:9")
+            assert len(result.stderr.strip().splitlines()) == 1
+            assert "Traceback" not in result.output
+
+    def test_a_422_names_the_field(self, cli: Cli) -> None:
+        result = cli("invoices", "list", "--status", "lost")
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: 422 GET /v1/invoices")
+        assert "status:" in result.stderr
+
+    def test_a_bad_token_is_refused_clearly(self, cli: Cli) -> None:
+        result = cli("contracts", "expiring", "--token", "not-a-jwt")
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: 401")
+
+    def test_bad_usage_exits_2(self, cli: Cli, tmp_path: Path) -> None:
+        assert cli("month-end", "--period", "2026-13").exit_code == 2
+        assert cli("invoices", "issue", "x", "--issue-date", "tomorrow").exit_code == 2
+        assert cli("import", str(tmp_path / "missing.csv"), "--source", "s").exit_code == 2
+        unknown = tmp_path / "calls.dat"
+        unknown.write_text("x\n")
+        assert cli("import", str(unknown), "--source", "s").exit_code == 2
+        no_key = Cli(cli.gateway, {**cli.env, "CONTRATO_JWT_PRIVATE_KEY_FILE": "/nonexistent"})
+        result = no_key("contracts", "expiring")
+        assert result.exit_code == 2 and "no signing key" in result.stderr
+
+
+class TestMonthEnd:
+    def test_sla_reports_and_the_invoice_run(self, cli: Cli, month: Month) -> None:
+        result = cli("month-end", "--period", "2026-10", "--poll-interval", "0.2")
+        assert result.exit_code == 0, result.output
+        assert "Invoice run" in result.stdout and month.contract_number in result.stdout
+
+        report = cli.json("month-end", "--period", "2026-10", "--poll-interval", "0.2")
+        assert report["run"]["status"] == "completed"
+        (row,) = [r for r in report["contracts"] if r["contract_id"] == month.contract_id]
+        assert sum(row["sla"].values()) == 2 and row["sla_report_id"]
+        assert row["status"] == "done" and row["invoice_id"] and row["total"]
+
+    def test_one_contract_drafts_its_invoice(self, cli: Cli, month: Month) -> None:
+        report = cli.json("month-end", "--period", "2026-10", "--contract", month.contract_id)
+        assert report["run"] is None
+        (row,) = report["contracts"]
+        assert row["status"] == "done" and row["reason"] in ("created", "updated", "unchanged")
+        assert row["invoice_id"]
+
+    def test_a_month_without_a_plan_is_skipped_with_the_reason(
+        self, cli: Cli, month: Month
+    ) -> None:
+        # August: the contract had not started
+        report = cli.json("month-end", "--period", "2026-08", "--contract", month.contract_id)
+        (row,) = report["contracts"]
+        assert row["status"] == "skipped" and row["reason"]
+
+
+class TestInvoices:
+    def test_issue_gives_a_number_and_a_pdf(
+        self, cli: Cli, month: Month, cli_platform: Platform, token: TokenFactory, tmp_path: Path
+    ) -> None:
+        draft = httpx.post(
+            f"{cli_platform.base_url}/v1/invoices",
+            json={"contract_id": month.contract_id, "period": "2026-09"},
+            headers={"authorization": f"Bearer {token('finance')}"},
+        )
+        assert draft.status_code in (200, 201), draft.text
+        invoice_id = draft.json()["id"]
+
+        listed = cli.json("invoices", "list", "--period", "2026-09", "--status", "draft")
+        assert invoice_id in [i["id"] for i in listed]
+
+        result = cli("invoices", "issue", invoice_id, "--pdf-dir", str(tmp_path / "pdfs"))
+        assert result.exit_code == 0, result.output
+        assert "INV-" in result.stdout
+        (pdf,) = (tmp_path / "pdfs").iterdir()
+        assert pdf.name.startswith("INV-") and pdf.read_bytes().startswith(b"%PDF")
+
+        again = cli("invoices", "issue", invoice_id)  # not a draft any more
+        assert again.exit_code == 1 and invoice_id in again.stderr
+
+        out = tmp_path / "copy.pdf"
+        saved = cli.json("invoices", "pdf", invoice_id, "--out", str(out))
+        assert saved["bytes"] > 0 and out.read_bytes().startswith(b"%PDF")
+        issued = cli.json("invoices", "list", "--period", "2026-09", "--client", month.client_id)
+        assert [i["status"] for i in issued if i["id"] == invoice_id] == ["issued"]
+
+
+class TestContractsAndClients:
+    def test_expiring_lists_the_reminders(self, cli: Cli, month: Month) -> None:
+        items = cli.json("contracts", "expiring", "--within-days", "400")
+        assert month.contract_number in [i["contract"]["number"] for i in items]
+        result = cli("contracts", "expiring", "--within-days", "400")
+        assert result.exit_code == 0 and month.contract_number in result.stdout
+        assert "Nothing due" in cli("contracts", "expiring", "--within-days", "0").stdout
+
+    def test_clients_create_and_list(self, cli: Cli) -> None:
+        created = cli.json("clients", "create", "--name", "CLI PBX", "--role", "operator")
+        assert created["client_secret"]
+        listed = cli.json("clients", "list")
+        assert created["client_id"] in [c["client_id"] for c in listed]
+        json.dumps(listed)
