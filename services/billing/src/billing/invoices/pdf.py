@@ -31,6 +31,11 @@ def _t(value: Any) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+def _plain(value: Decimal) -> str:
+    """A quantity or unit price as people write it: 150,000 and 0.62, never 1.5E+5."""
+    return f"{value.normalize():,f}"
+
+
 def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:,} {currency}"
 
@@ -110,16 +115,20 @@ def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
         pdf.ln()
         pdf.set_font("Helvetica", "", 8)
         for line in group:
-            pdf.cell(widths[0], 5, _t(line.description)[:70])
-            pdf.cell(widths[1], 5, _t(line.quantity.normalize()), align="R")
-            unit = "" if line.unit_price is None else line.unit_price.normalize()
+            description = _t(line.description)
+            if len(description) > 70:  # long credit citations: smaller type, not cut short
+                pdf.set_font("Helvetica", "", 6)
+            pdf.cell(widths[0], 5, description[:110])
+            pdf.set_font("Helvetica", "", 8)
+            pdf.cell(widths[1], 5, _t(_plain(line.quantity)), align="R")
+            unit = "" if line.unit_price is None else _plain(line.unit_price)
             pdf.cell(widths[2], 5, _t(unit), align="R")
             pdf.cell(widths[3], 5, _t(_money(line.amount, cur)), align="R")
             pdf.ln()
         pdf.ln(2)
 
     pdf.set_font("Helvetica", "", 10)
-    rate = f" ({invoice.tax_rate_percent.normalize()} %)" if invoice.tax_rate_percent else ""
+    rate = f" ({_plain(invoice.tax_rate_percent)} %)" if invoice.tax_rate_percent else ""
     totals = [
         ("Net", invoice.subtotal),
         (f"Tax{rate}", invoice.tax),
