@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.metrics import brute
-from tests.metrics.fake_contracts import FakeContracts
 from tests.metrics.kpis.test_kpis_api import load_month, make_source
+from tests.world import World
 
 TZ = "America/Sao_Paulo"
 HOURS = {
@@ -185,9 +185,9 @@ def brute_level(
 
 @pytest.mark.parametrize("hours", [HOURS, ODD_HOURS], ids=["quarter-hours", "odd-hours"])
 async def test_report_matches_brute_force(
-    metrics: httpx.AsyncClient, fake_contracts: FakeContracts, hours: dict
+    metrics: httpx.AsyncClient, world: World, hours: dict
 ) -> None:
-    contract_id, _ = fake_contracts.add_contract(
+    contract_id, _ = await world.ids(
         time_zone=TZ, service_levels=SERVICE_LEVELS, hours=hours, holidays=HOLIDAYS
     )
     await make_source(metrics, "pbx")
@@ -221,11 +221,9 @@ async def test_report_matches_brute_force(
 
 class TestStoredReports:
     async def test_same_report_until_recompute(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+        self, metrics: httpx.AsyncClient, world: World
     ) -> None:
-        contract_id, _ = fake_contracts.add_contract(
-            time_zone=TZ, service_levels=SERVICE_LEVELS[:1]
-        )
+        contract_id, _ = await world.ids(time_zone=TZ, service_levels=SERVICE_LEVELS[:1])
         await make_source(metrics, "pbx")
         rng = random.Random(3)
         await load_month(metrics, contract_id, TZ, seed=rng.randrange(100), count=300)
@@ -245,10 +243,8 @@ class TestStoredReports:
         )
         assert [r["revision"] for r in listed.json()["items"]] == [1, 2]
 
-    async def test_no_data_month(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
-    ) -> None:
-        contract_id, _ = fake_contracts.add_contract(service_levels=SERVICE_LEVELS[:2])
+    async def test_no_data_month(self, metrics: httpx.AsyncClient, world: World) -> None:
+        contract_id, _ = await world.ids(service_levels=SERVICE_LEVELS[:2])
         response = await metrics.post(
             "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-02"}
         )
@@ -268,10 +264,10 @@ class TestStoredReports:
         self,
         metrics_app: Any,
         metrics: httpx.AsyncClient,
-        fake_contracts: FakeContracts,
+        world: World,
         token: Any,
     ) -> None:
-        contract_id, client_id = fake_contracts.add_contract(service_levels=SERVICE_LEVELS[:1])
+        contract_id, client_id = await world.ids(service_levels=SERVICE_LEVELS[:1])
         made = await metrics.post(
             "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-10"}
         )
