@@ -12,18 +12,22 @@ so every contract a test creates disappears with the test's transaction.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts.main import create_app
 from contracts.settings import ContractsSettings
+from shared.db import Database, get_session
 from tests.conftest import running_app
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -63,6 +67,31 @@ async def contracts_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]
         yield app
 
 
+@asynccontextmanager
+async def rolled_back_serially(app: FastAPI) -> AsyncIterator[None]:
+    """``tests.conftest.rolled_back`` for an app that may be asked several things at once (a
+    billing run asks metrics for usage and the SLA report concurrently): every request joins the
+    test's one rolled-back transaction, taking turns on its connection."""
+    database: Database = app.state.database
+    turn = asyncio.Lock()
+    async with database.engine.connect() as connection:
+        outer = await connection.begin()
+        sessions = async_sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+        async def session_in_test_transaction() -> AsyncIterator[object]:
+            async with turn, sessions() as session, session.begin():
+                yield session
+
+        app.dependency_overrides[get_session] = session_in_test_transaction
+        try:
+            yield
+        finally:
+            app.dependency_overrides.pop(get_session, None)
+            await outer.rollback()
+
+
 class Calls(httpx.ASGITransport):
     """The real app's ASGI transport, noting each request's method and path (so a test can
     check how often another service was asked, e.g. that a cache works)."""
@@ -77,6 +106,21 @@ class Calls(httpx.ASGITransport):
 
     def count(self, fragment: str) -> int:
         return sum(fragment in call for call in self.seen)
+
+
+class Outages(Calls):
+    """Fault injection on the network in front of a real app: a request whose URL names one of
+    ``down_for`` (e.g. a contract id) fails to connect; every other request reaches the app."""
+
+    def __init__(self, app: FastAPI) -> None:
+        super().__init__(app)
+        self.down_for: set[str] = set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = f"{request.url} {request.content.decode(errors='replace')}"
+        if any(key in target for key in self.down_for):
+            raise httpx.ConnectError("connection refused (injected outage)", request=request)
+        return await super().handle_async_request(request)
 
 
 @dataclass(frozen=True)
