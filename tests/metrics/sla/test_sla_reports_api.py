@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.metrics import brute
+from tests.metrics.builders import contact
 from tests.metrics.kpis.test_kpis_api import load_month, make_source
 from tests.world import World
 
@@ -281,3 +282,33 @@ class TestStoredReports:
             assert (await theirs.get(f"/v1/sla-reports/{report_id}")).status_code == 404
             listed = await theirs.get("/v1/sla-reports")
             assert listed.json()["items"] == []
+
+
+class TestPartialFirstMonth:
+    async def test_contract_starting_mid_month_is_reported_from_its_start(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        asa = level("asa", "asa", "30", direction="at_most")
+        contract_id, _ = await world.ids(
+            time_zone=TZ, service_levels=[asa], start_date="2026-10-10"
+        )
+        await make_source(metrics, "pbx")
+        before = datetime(2026, 10, 5, 15, tzinfo=ZoneInfo(TZ))
+        after = datetime(2026, 10, 12, 15, tzinfo=ZoneInfo(TZ))
+        records = [
+            contact("early", before, wait=100, contract_id=contract_id),
+            contact("late", after, wait=10, contract_id=contract_id),
+        ]
+        pushed = await metrics.post(
+            "/v1/contact-records", json={"source": "pbx", "records": records}
+        )
+        assert pushed.status_code == 200, pushed.text
+        body = {"contract_id": str(contract_id), "period": "2026-10"}
+        response = await metrics.post("/v1/sla-reports", json=body)
+        assert response.status_code == 201, response.text
+        report = response.json()
+        assert (report["period_start"], report["period_end"]) == ("2026-10-10", "2026-10-31")
+        (result,) = report["results"]
+        assert (result["measured"], result["denominator"]) == ("10.000000", 1)
+        earlier = await metrics.post("/v1/sla-reports", json={**body, "period": "2026-09"})
+        assert earlier.status_code == 422
