@@ -109,18 +109,29 @@ class Calls(httpx.ASGITransport):
 
 
 class Outages(Calls):
-    """Fault injection on the network in front of a real app: a request whose URL names one of
-    ``down_for`` (e.g. a contract id) fails to connect; every other request reaches the app."""
+    """The network in front of a real app, as a remote server sees it: a caller that gives up
+    (its task is cancelled) does not cancel the request the server is handling. With fault
+    injection: a request whose URL or body names one of ``down_for`` (e.g. a contract id) fails
+    to connect; every other request reaches the app."""
 
     def __init__(self, app: FastAPI) -> None:
         super().__init__(app)
         self.down_for: set[str] = set()
+        self.in_flight: set[asyncio.Future[httpx.Response]] = set()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         target = f"{request.url} {request.content.decode(errors='replace')}"
         if any(key in target for key in self.down_for):
             raise httpx.ConnectError("connection refused (injected outage)", request=request)
-        return await super().handle_async_request(request)
+        served = asyncio.ensure_future(super().handle_async_request(request))
+        self.in_flight.add(served)
+        served.add_done_callback(self.in_flight.discard)
+        return await asyncio.shield(served)
+
+    async def settle(self) -> None:
+        """Wait for the requests still being served (their callers may have given up)."""
+        while self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
 
 
 @dataclass(frozen=True)

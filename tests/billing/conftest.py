@@ -6,8 +6,8 @@ rolled back after each test. The only stand-in is on the network: ``Outages`` ma
 naming a given contract fail to connect (fault injection)."""
 
 import itertools
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,9 +95,12 @@ async def billing_app(make_billing: BillingFactory) -> AsyncIterator[FastAPI]:
 class BillingWorld(World):
     """Contracts as billing needs them, and the metrics figures billing prices."""
 
-    def __init__(self, contracts: httpx.AsyncClient, metrics: httpx.AsyncClient) -> None:
+    def __init__(
+        self, contracts: httpx.AsyncClient, metrics: httpx.AsyncClient, network: Network
+    ) -> None:
         super().__init__(contracts)
         self.metrics = metrics
+        self.network = network
         self._source = False
         self._ids = itertools.count()
 
@@ -141,6 +144,15 @@ class BillingWorld(World):
                 200,
             )
         return str(contract.id)
+
+    @contextmanager
+    def metrics_down(self, *contract_ids: str) -> Iterator[None]:
+        """Billing's requests to metrics about these contracts fail to connect in the block."""
+        self.network.metrics.down_for.update(contract_ids)
+        try:
+            yield
+        finally:
+            self.network.metrics.down_for.difference_update(contract_ids)
 
     async def client_of(self, contract_id: str) -> str:
         response = await self.api.get(f"/v1/contracts/{contract_id}")
@@ -215,7 +227,9 @@ WorldFactory = Callable[[], AbstractAsyncContextManager[BillingWorld]]
 
 
 @pytest.fixture(scope="session")
-def make_world(contracts_app: FastAPI, metrics_app: FastAPI, token: TokenFactory) -> WorldFactory:
+def make_world(
+    contracts_app: FastAPI, metrics_app: FastAPI, network: Network, token: TokenFactory
+) -> WorldFactory:
     """``async with make_world() as world``: contracts and metrics data rolled back at the end
     of the block. (Billing shows an event once every older transaction of the PostgreSQL server
     has ended, so a test reading billing events leaves this block first.)"""
@@ -228,7 +242,11 @@ def make_world(contracts_app: FastAPI, metrics_app: FastAPI, token: TokenFactory
             api_client(contracts_app, token("operator")) as contracts,
             api_client(metrics_app, token("operator")) as metrics,
         ):
-            yield BillingWorld(contracts, metrics)
+            try:
+                yield BillingWorld(contracts, metrics, network)
+            finally:
+                await network.contracts.settle()
+                await network.metrics.settle()
 
     return make
 

@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from gateway.main import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from tests.billing.conftest import BillingFactory
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
 from tests.conftest import TokenFactory, api_client, running_app
 
 
@@ -20,9 +19,8 @@ async def through_gateway(
     make_billing: BillingFactory,
     database_urls: dict[str, str],
 ) -> AsyncIterator[tuple[FastAPI, FakeUpstream, FastAPI]]:
-    fake = FakeUpstream()
     async with (
-        make_billing(fake) as billing,
+        make_billing() as billing,
         running_app(create_gateway(GatewaySettings(database_url=database_urls["gateway"]))) as gw,
     ):
         await gw.state.client.aclose()
@@ -38,9 +36,8 @@ class TestThroughGateway:
         self, through_gateway: tuple[FastAPI, FakeUpstream, FastAPI], token: TokenFactory
     ) -> None:
         gw, fake, _ = through_gateway
-        contract_id = fake.add_contract(billing_terms())
+        contract_id = await world.billed()
         fake.set_usage(contract_id, "2026-01", 6, "voice", handled_minutes="1200.5")
-        fake.set_report(contract_id, "2026-01", [])
         async with api_client(gw, token("finance")) as client:
             plan = await client.post(
                 "/v1/price-plans",
