@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from gateway.main import create_app as create_gateway
 from gateway.settings import GatewaySettings
-from tests.billing.conftest import BillingFactory
+from tests.billing.conftest import BillingFactory, BillingWorld
 from tests.conftest import TokenFactory, api_client, running_app
 
 
@@ -18,7 +18,7 @@ from tests.conftest import TokenFactory, api_client, running_app
 async def through_gateway(
     make_billing: BillingFactory,
     database_urls: dict[str, str],
-) -> AsyncIterator[tuple[FastAPI, FakeUpstream, FastAPI]]:
+) -> AsyncIterator[FastAPI]:
     async with (
         make_billing() as billing,
         running_app(create_gateway(GatewaySettings(database_url=database_urls["gateway"]))) as gw,
@@ -26,18 +26,18 @@ async def through_gateway(
         await gw.state.client.aclose()
         gw.state.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing))
         try:
-            yield gw, fake, billing
+            yield gw
         finally:
             await gw.state.client.aclose()
 
 
 class TestThroughGateway:
     async def test_plan_draft_issue_pdf_and_events(
-        self, through_gateway: tuple[FastAPI, FakeUpstream, FastAPI], token: TokenFactory
+        self, through_gateway: FastAPI, token: TokenFactory, world: BillingWorld
     ) -> None:
-        gw, fake, _ = through_gateway
+        gw = through_gateway
         contract_id = await world.billed()
-        fake.set_usage(contract_id, "2026-01", 6, "voice", handled_minutes="1200.5")
+        await world.handled(contract_id, "2026-01", [210] * 343)  # 1200.5 voice minutes
         async with api_client(gw, token("finance")) as client:
             plan = await client.post(
                 "/v1/price-plans",
