@@ -312,3 +312,35 @@ class TestPartialFirstMonth:
         assert (result["measured"], result["denominator"]) == ("10.000000", 1)
         earlier = await metrics.post("/v1/sla-reports", json={**body, "period": "2026-09"})
         assert earlier.status_code == 422
+
+
+class TestAmendedContract:
+    async def test_each_month_is_judged_by_the_version_in_effect(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        asa = level("asa", "asa", "30", direction="at_most")
+        contract = await world.contract(time_zone=TZ, service_levels=[asa])
+        await world.amend(contract, "2026-10-01", service_levels=[{**asa, "target": "20"}])
+        await make_source(metrics, "pbx")
+        calls = [
+            contact(
+                f"{month}-{i}",
+                datetime(2026, month, 15, 15, tzinfo=ZoneInfo(TZ)),
+                wait=25,
+                contract_id=contract.id,
+            )
+            for month in (9, 10)
+            for i in range(3)
+        ]
+        pushed = await metrics.post("/v1/contact-records", json={"source": "pbx", "records": calls})
+        assert pushed.status_code == 200, pushed.text
+        outcomes = {}
+        for period in ("2026-09", "2026-10"):
+            response = await metrics.post(
+                "/v1/sla-reports", json={"contract_id": str(contract.id), "period": period}
+            )
+            assert response.status_code == 201, response.text
+            report = response.json()
+            (result,) = report["results"]
+            outcomes[period] = (report["contract_version"], result["target"], result["status"])
+        assert outcomes == {"2026-09": (1, "30", "met"), "2026-10": (2, "20", "missed")}
