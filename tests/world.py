@@ -104,9 +104,6 @@ class Calls(httpx.ASGITransport):
         self.seen.append(f"{request.method} {request.url.path}")
         return await super().handle_async_request(request)
 
-    def count(self, fragment: str) -> int:
-        return sum(fragment in call for call in self.seen)
-
 
 class Outages(Calls):
     """The network in front of a real app, as a remote server sees it: a caller that gives up
