@@ -1,9 +1,10 @@
 """Stand-in for the contracts and metrics services during the billing benchmark.
 
 Serves exactly the cross-service shapes billing reads, for ``BENCH_CONTRACTS`` deterministic
-contracts with a month of usage each. Replace it with the real services once they are merged
-(start them with ``contrato up`` and point ``BILLING_CONTRACTS_URL`` / ``BILLING_METRICS_URL``
-at them). Run: ``uvicorn upstream_stub:app --app-dir bench --port 8901``.
+contracts with a month of usage each, so the benchmark measures billing alone. It is a benchmark
+aid, not a test double: the tests use the real services. For end-to-end figures start them with
+``contrato up`` and point ``BILLING_CONTRACTS_URL`` / ``BILLING_METRICS_URL`` at them.
+Run: ``uvicorn upstream_stub:app --app-dir bench --port 8901``.
 """
 
 from __future__ import annotations

@@ -10,8 +10,7 @@ from sqlalchemy import text
 from billing.main import SERVICE_DIR
 from shared.migrations import alembic_config
 from shared.money import round_money
-from tests.billing.conftest import BillingFactory
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingFactory, BillingWorld
 from tests.conftest import TokenFactory, api_client
 
 TRICKY = ["2.675", "0.005", "-0.005", "1.0049999", "-2.5", "1234567.895", "0.125", "-0.125"]
@@ -35,14 +34,13 @@ class TestRounding:
 
 class TestStoredInvoiceAddsUp:
     async def test_sql_sums_equal_the_invoice_totals(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        fake = FakeUpstream()
-        contract_id = fake.add_contract(billing_terms(currency="BHD"))
-        fake.set_usage(contract_id, "2026-01", 6, handled_minutes="1234.567", handled_contacts=700)
-        fake.set_usage(contract_id, "2026-01", 1, handled_minutes="1230.1", handled_contacts=777)
-        fake.set_report(contract_id, "2026-01", [])
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+        contract_id = await world.billed(currency="BHD")
+        # 700 voice calls, 1225 minutes in 6 s increments (102 s and 108 s); 777 contacts in all
+        await world.handled(contract_id, "2026-01", [101, 107] * 350)
+        await world.handled(contract_id, "2026-01", [60] * 77, channel="chat")
+        async with make_billing() as app, api_client(app, token("finance")) as client:
             await client.post(
                 "/v1/price-plans",
                 json={

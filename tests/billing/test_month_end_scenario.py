@@ -5,7 +5,10 @@ data). The month-end run produces one draft matching a hand computation to the c
 it again changes nothing; issuing gives the next number; the PDF shows it; a credit note
 corrects it.
 
-Contracts and metrics are served by ``FakeUpstream`` until those services are merged.
+Everything upstream is real: the contract (with its service levels and credit terms) is signed
+through the contracts API, and the usage and SLA figures are what the metrics service computes
+from the month's contact records and agent activity, ingested through its API. The records are
+chosen so that the figures are exact (see ``month_of_contacts``).
 """
 
 import uuid
@@ -14,8 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import httpx
 from fastapi import FastAPI
 
-from tests.billing.conftest import BillingFactory
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingFactory, BillingWorld, WorldFactory
 from tests.conftest import TokenFactory, api_client
 
 PERIOD = "2026-01"
@@ -70,33 +72,49 @@ PLAN = {
 }
 
 SERVICE_LEVELS = [
-    # key, metric, target, direction, measured, status, pool share
-    ("asa", "asa", "30", "at_most", "41.7", "missed", "0.40"),
-    ("sl-80-20", "service_level", "0.80", "at_least", "0.7634", "missed", "0.35"),
-    ("abandon", "abandonment_rate", "0.05", "at_most", "0.021", "met", "0.15"),
-    ("csat", "csat", "4.2", "at_least", None, "no_data", "0.10"),
+    # key, metric, target, direction, pool share; measured by metrics from the records below
+    ("asa", "asa", "30", "at_most", "0.40"),  # 41.7 s: missed
+    ("sl-80-20", "service_level", "0.80", "at_least", "0.35"),  # 12062 of 15332: missed
+    ("abandon", "abandonment_rate", "0.05", "at_most", "0.15"),  # 332 of 15332: met, bonus
+    ("csat", "csat", "4.2", "at_least", "0.10"),  # no survey answered: no data
 ]
 
 
-def sla_results() -> list[dict]:
+def contract_levels() -> list[dict]:
     return [
         {
             "key": key,
             "metric": metric,
             "target": target,
             "direction": direction,
-            "measured": measured,
-            "numerator": None,
-            "denominator": None,
-            "status": status,
-            "margin": None,
+            "channels": ["voice"],
             "pool_share": share,
-            "critical": False,
-            "windows": [],
-            "misses": 1 if status == "missed" else 0,
+            **({"threshold_seconds": 20} if metric == "service_level" else {}),
+            **({"csat_mode": "mean"} if metric == "csat" else {}),
         }
-        for key, metric, target, direction, measured, status, share in SERVICE_LEVELS
+        for key, metric, target, direction, share in SERVICE_LEVELS
     ]
+
+
+def month_of_contacts() -> list[dict]:
+    """15,000 answered voice calls: 13,457 of 210 s and 1,543 of 204 s handle time, so in 6 s
+    increments 52,345.7 minutes; 12,062 answered within 10 s and 2,938 after 171-172 s, so the
+    ASA is 625,500 s / 15,000 = 41.7 s. 332 voice abandons and 468 flow-outs (flow-outs are not
+    offered unless a level includes them: 12,062 / 15,332 = 78.67% answered within 20 s, 332 /
+    15,332 = 2.17% abandoned). 3,433 answered and 267
+    abandoned chats: 18,433 handled contacts in all. No survey answers: CSAT has no data."""
+    waits = [10] * 12062 + [172] * 2482 + [171] * 456
+    handles = [210] * 13457 + [204] * 1543
+    calls = [{"handle": h, "wait": w} for h, w in zip(handles, waits, strict=True)]
+    calls += [{"outcome": "abandoned", "wait": 30}] * 332
+    calls += [{"outcome": "flow_out", "wait": 60}] * 468
+    calls += [{"channel": "chat", "handle": 300}] * 3433
+    calls += [{"channel": "chat", "outcome": "abandoned", "wait": 40}] * 267
+    assert sum(waits) == 625_500 and sum(handles) == 523_457 * 6
+    return calls
+
+
+AGENT_HOURS = [8.0] * 190 + [3.75]  # 1,523.75 productive hours
 
 
 def hand_computation() -> dict[str, Decimal]:
@@ -128,10 +146,21 @@ def hand_computation() -> dict[str, Decimal]:
 
 class TestMonthEnd:
     async def test_run_issue_pdf_credit_note(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, make_world: WorldFactory, token: TokenFactory
     ) -> None:
-        fake = FakeUpstream()
-        terms = billing_terms(
+        async with make_world() as world:
+            invoice_id, note_id = await self.month_end(make_billing, world, token)
+        # Billing publishes an event once its transaction and every older one have ended.
+        async with make_billing() as app, api_client(app, token("finance")) as billing:
+            events = (await billing.get("/v1/billing-events", params={"limit": 500})).json()
+            mine = [e["type"] for e in events["items"] if e["subject_id"] in (invoice_id, note_id)]
+            assert mine == ["invoice.issued", "credit_note.issued"]
+
+    async def month_end(
+        self, make_billing: BillingFactory, world: BillingWorld, token: TokenFactory
+    ) -> tuple[str, str]:
+        contract_id = await world.billed(
+            service_levels=contract_levels(),
             credit_terms={
                 "at_risk_percent": "7.5",
                 "credit_cap_percent": None,
@@ -142,30 +171,11 @@ class TestMonthEnd:
             },
             payment_terms_days=30,
         )
-        contract_id = fake.add_contract(terms)
-        fake.set_usage(
-            contract_id,
-            PERIOD,
-            6,
-            "voice",
-            handled_minutes="52345.7",
-            handled_contacts=15000,
-            offered_contacts=15800,
-        )
-        fake.set_usage(
-            contract_id,
-            PERIOD,
-            1,
-            None,
-            handled_minutes="52001.2",
-            handled_contacts=18433,
-            offered_contacts=19500,
-            productive_agent_hours="1523.75",
-        )
-        report_id = fake.set_report(contract_id, PERIOD, sla_results())
+        await world.contacts(contract_id, PERIOD, month_of_contacts())
+        await world.agent_hours(contract_id, PERIOD, AGENT_HOURS)
         expected = hand_computation()
 
-        async with make_billing(fake) as app, api_client(app, token("finance")) as billing:
+        async with make_billing() as app, api_client(app, token("finance")) as billing:
             rate = await billing.post(
                 "/v1/tax-rates",
                 json={
@@ -199,12 +209,23 @@ class TestMonthEnd:
             assert Decimal(invoice["subtotal"]) == expected["net"]
             assert Decimal(invoice["tax"]) == expected["tax"]
             assert Decimal(invoice["total"]) == expected["total"]
+            reports = await world.metrics.get(
+                "/v1/sla-reports", params={"contract_id": contract_id, "period": PERIOD}
+            )
+            (report,) = reports.json()["items"]
+            report_id = report["id"]
             assert invoice["sla_report_id"] == report_id
+            assert [(x["key"], x["measured"], x["status"]) for x in report["results"]] == [
+                ("asa", "41.700000", "missed"),
+                ("sl-80-20", "0.786721", "missed"),
+                ("abandon", "0.021654", "met"),
+                ("csat", None, "no_data"),
+            ]
             credit = next(ln for ln in invoice["lines"] if ln["key"] == "credit:asa")
             assert (credit["sla_key"], credit["sla_target"], credit["sla_measured"]) == (
                 "asa",
                 "30",
-                "41.7",
+                "41.700000",
             )
             assert credit["report_id"] == report_id
             tier3 = next(ln for ln in invoice["lines"] if ln["key"].endswith("tier3"))
@@ -274,14 +295,7 @@ class TestMonthEnd:
             assert [ln["amount"] for ln in after["lines"]] == [
                 ln["amount"] for ln in invoice["lines"]
             ]
-
-            events = (await billing.get("/v1/billing-events", params={"limit": 500})).json()
-            mine = [
-                e["type"]
-                for e in events["items"]
-                if e["subject_id"] in (invoice["id"], note.json()["id"])
-            ]
-            assert mine == ["invoice.issued", "credit_note.issued"]
+            return invoice["id"], note.json()["id"]
 
 
 async def start_run(app: FastAPI, client: httpx.AsyncClient, period: str) -> dict:

@@ -10,8 +10,7 @@ from fastapi import FastAPI
 
 from gateway.main import create_app as create_gateway
 from gateway.settings import GatewaySettings
-from tests.billing.conftest import BillingFactory
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingFactory, BillingWorld
 from tests.conftest import TokenFactory, api_client, running_app
 
 
@@ -19,28 +18,26 @@ from tests.conftest import TokenFactory, api_client, running_app
 async def through_gateway(
     make_billing: BillingFactory,
     database_urls: dict[str, str],
-) -> AsyncIterator[tuple[FastAPI, FakeUpstream, FastAPI]]:
-    fake = FakeUpstream()
+) -> AsyncIterator[FastAPI]:
     async with (
-        make_billing(fake) as billing,
+        make_billing() as billing,
         running_app(create_gateway(GatewaySettings(database_url=database_urls["gateway"]))) as gw,
     ):
         await gw.state.client.aclose()
         gw.state.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=billing))
         try:
-            yield gw, fake, billing
+            yield gw
         finally:
             await gw.state.client.aclose()
 
 
 class TestThroughGateway:
     async def test_plan_draft_issue_pdf_and_events(
-        self, through_gateway: tuple[FastAPI, FakeUpstream, FastAPI], token: TokenFactory
+        self, through_gateway: FastAPI, token: TokenFactory, world: BillingWorld
     ) -> None:
-        gw, fake, _ = through_gateway
-        contract_id = fake.add_contract(billing_terms())
-        fake.set_usage(contract_id, "2026-01", 6, "voice", handled_minutes="1200.5")
-        fake.set_report(contract_id, "2026-01", [])
+        gw = through_gateway
+        contract_id = await world.billed()
+        await world.handled(contract_id, "2026-01", [210] * 343)  # 1200.5 voice minutes
         async with api_client(gw, token("finance")) as client:
             plan = await client.post(
                 "/v1/price-plans",

@@ -19,14 +19,12 @@ from billing.events.dispatcher import dispatch_webhooks, signature
 from billing.events.models import OutboxEvent
 from billing.main import create_app
 from billing.settings import BillingSettings
-from tests.billing.conftest import BillingFactory
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingFactory, BillingWorld, Network, WorldFactory
 from tests.conftest import TokenFactory, api_client, running_app
 
 
-async def issued_invoice(client: httpx.AsyncClient, fake: FakeUpstream) -> dict[str, Any]:
-    contract_id = fake.add_contract(billing_terms())
-    fake.set_report(contract_id, "2026-01", [])
+async def issued_invoice(client: httpx.AsyncClient, world: BillingWorld) -> dict[str, Any]:
+    contract_id = await world.billed()
     await client.post(
         "/v1/price-plans",
         json={
@@ -59,11 +57,11 @@ async def all_events(client: httpx.AsyncClient, **params: str) -> list[dict[str,
 
 class TestOutbox:
     async def test_events_appear_in_order_after_commit_and_pages_are_complete(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, make_world: WorldFactory, token: TokenFactory
     ) -> None:
-        fake = FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            invoice = await issued_invoice(client, fake)
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            async with make_world() as world:  # ended before events are read (see make_world)
+                invoice = await issued_invoice(client, world)
             paid = await client.post(
                 "/v1/payments",
                 json={
@@ -81,7 +79,7 @@ class TestOutbox:
     async def test_an_uncommitted_event_is_invisible(
         self, make_billing: BillingFactory, token: TokenFactory
     ) -> None:
-        async with make_billing(FakeUpstream()) as app, api_client(app, token("finance")) as client:
+        async with make_billing() as app, api_client(app, token("finance")) as client:
             sessions: async_sessionmaker = app.state.database.sessionmaker
             subject = uuid.uuid4()
             async with sessions() as session, session.begin():
@@ -102,7 +100,7 @@ class TestOutbox:
     async def test_rolled_back_work_leaves_no_event(
         self, make_billing: BillingFactory, token: TokenFactory
     ) -> None:
-        async with make_billing(FakeUpstream()) as app, api_client(app, token("finance")) as client:
+        async with make_billing() as app, api_client(app, token("finance")) as client:
             subject = uuid.uuid4()
             async with app.state.database.sessionmaker() as session:
                 await session.begin()
@@ -120,12 +118,12 @@ class TestOutbox:
             assert str(subject) not in {e["subject_id"] for e in events}
 
     async def test_client_sees_only_its_events(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, make_world: WorldFactory, token: TokenFactory
     ) -> None:
-        fake = FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            invoice = await issued_invoice(client, fake)
-            await issued_invoice(client, fake)
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            async with make_world() as world:
+                invoice = await issued_invoice(client, world)
+                await issued_invoice(client, world)
             async with api_client(app, token("client", client_id=invoice["client_id"])) as mine:
                 events = await all_events(mine)
             assert {e["client_id"] for e in events} == {invoice["client_id"]}
@@ -165,11 +163,11 @@ async def receiver(fail_first: int = 0) -> AsyncIterator[tuple[str, list[dict[st
 
 class TestWebhooks:
     async def test_committed_events_are_delivered_once_signed(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, make_world: WorldFactory, token: TokenFactory
     ) -> None:
-        fake = FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            invoice = await issued_invoice(client, fake)
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            async with make_world() as world:  # ended before events are read (see make_world)
+                invoice = await issued_invoice(client, world)
             async with receiver() as (url, received), httpx.AsyncClient() as http:
                 sessions = app.state.database.sessionmaker
                 sent = await dispatch_webhooks(sessions, http, [url], secret="s3cret", batch=1000)
@@ -181,12 +179,12 @@ class TestWebhooks:
             assert mine[0]["body"]["payload"]["number"] == invoice["number"]
 
     async def test_a_failed_delivery_is_retried_next_time(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, make_world: WorldFactory, token: TokenFactory
     ) -> None:
-        fake = FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
+        async with make_billing() as app, api_client(app, token("finance")) as client:
             sessions = app.state.database.sessionmaker
-            invoice = await issued_invoice(client, fake)
+            async with make_world() as world:  # ended before events are read (see make_world)
+                invoice = await issued_invoice(client, world)
             async with receiver(fail_first=1) as (url2, received), httpx.AsyncClient() as http:
                 first = await dispatch_webhooks(sessions, http, [url2], batch=1000)
                 second = await dispatch_webhooks(sessions, http, [url2], batch=1000)
@@ -194,17 +192,21 @@ class TestWebhooks:
             assert invoice["id"] in {r["body"]["subject_id"] for r in received}
 
     async def test_the_app_delivers_by_itself_when_urls_are_configured(
-        self, billing_settings: BillingSettings, token: TokenFactory
+        self,
+        billing_settings: BillingSettings,
+        make_world: WorldFactory,
+        network: Network,
+        token: TokenFactory,
     ) -> None:
-        fake = FakeUpstream()
         async with receiver() as (url, received):
             settings = billing_settings.model_copy(
                 update={"webhook_urls": [url], "webhook_interval_seconds": 0.05}
             )
-            transport = httpx.ASGITransport(app=fake.app())
-            app = create_app(settings, transports={"contracts": transport, "metrics": transport})
+            transports = {"contracts": network.contracts, "metrics": network.metrics}
+            app = create_app(settings, transports=transports)
             async with running_app(app), api_client(app, token("finance")) as client:
-                invoice = await issued_invoice(client, fake)
+                async with make_world() as world:  # ended before events are read (see make_world)
+                    invoice = await issued_invoice(client, world)
                 for _ in range(200):
                     if invoice["id"] in {r["body"]["subject_id"] for r in received}:
                         break

@@ -14,8 +14,7 @@ from billing.invoices.models import Invoice
 from billing.main import create_app
 from billing.pricing.periods import Period
 from billing.settings import BillingSettings
-from tests.billing.conftest import BillingFactory
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingFactory, BillingWorld, Network
 from tests.conftest import TokenFactory, api_client, running_app
 
 CHARGES = [
@@ -31,13 +30,12 @@ CHARGES = [
 
 
 async def setup_contracts(
-    client: httpx.AsyncClient, fake: FakeUpstream, period: str, n: int
+    client: httpx.AsyncClient, world: BillingWorld, period: str, n: int
 ) -> list[str]:
     ids = []
     for i in range(n):
-        contract_id = fake.add_contract(billing_terms(start="2025-01-01"))
-        fake.set_usage(contract_id, period, 1, handled_minutes=str(1000 + i))
-        fake.set_report(contract_id, period, [])
+        contract_id = await world.billed(start="2025-01-01")
+        await world.handled(contract_id, period, [(1000 + i) * 60])  # 1000 + i minutes
         response = await client.post(
             "/v1/price-plans",
             json={
@@ -69,11 +67,11 @@ async def new_run(app: FastAPI, period: str) -> uuid.UUID:
 
 class TestKillAndResume:
     async def test_a_run_killed_half_way_and_restarted_bills_each_contract_once(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        period, fake = "2025-03", FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            ids = await setup_contracts(client, fake, period, 10)
+        period = "2025-03"
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, world, period, 10)
             run_id = await new_run(app, period)
             finished: list[str] = []
             task: asyncio.Task[None]
@@ -106,11 +104,11 @@ class TestKillAndResume:
             assert run["progress"]["done"] == 10 and run["progress"]["total"] == 10
 
     async def test_two_workers_on_one_run_and_a_second_start(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        period, fake = "2025-04", FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            ids = await setup_contracts(client, fake, period, 8)
+        period = "2025-04"
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, world, period, 8)
             first = await client.post("/v1/invoice-runs", json={"period": period})
             second = await client.post("/v1/invoice-runs", json={"period": period})
             assert (first.status_code, second.status_code) == (201, 200)
@@ -125,14 +123,17 @@ class TestKillAndResume:
 
 class TestRestart:
     async def test_a_restarted_service_resumes_the_unfinished_run(
-        self, billing_settings: BillingSettings, token: TokenFactory
+        self,
+        billing_settings: BillingSettings,
+        token: TokenFactory,
+        world: BillingWorld,
+        network: Network,
     ) -> None:
-        period, fake = "2025-10", FakeUpstream()
-        transport = httpx.ASGITransport(app=fake.app())
-        transports = {"contracts": transport, "metrics": transport}
+        period = "2025-10"
+        transports = {"contracts": network.contracts, "metrics": network.metrics}
         async with running_app(create_app(billing_settings, transports=transports)) as first:
             async with api_client(first, token("finance")) as client:
-                ids = await setup_contracts(client, fake, period, 3)
+                ids = await setup_contracts(client, world, period, 3)
             run_id = await new_run(first, period)  # the process stops before working on it
         restarted = create_app(
             billing_settings.model_copy(update={"run_resume_on_startup": True}),
@@ -147,15 +148,15 @@ class TestRestart:
 
 class TestFailures:
     async def test_unreachable_metrics_fails_that_contract_only_and_resume_retries(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        period, fake = "2025-05", FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            ids = await setup_contracts(client, fake, period, 3)
-            fake.metrics_down_for.add(ids[1])
-            response = await client.post("/v1/invoice-runs", json={"period": period})
-            run_id = uuid.UUID(response.json()["id"])
-            await app.state.runs.tasks[run_id]
+        period = "2025-05"
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, world, period, 3)
+            with world.metrics_down(ids[1]):
+                response = await client.post("/v1/invoice-runs", json={"period": period})
+                run_id = uuid.UUID(response.json()["id"])
+                await app.state.runs.tasks[run_id]
             failed = (
                 await client.get(f"/v1/invoice-runs/{run_id}/items", params={"status": "failed"})
             ).json()["items"]
@@ -163,7 +164,6 @@ class TestFailures:
             assert failed[0]["reason"].startswith("metrics:")
             assert await invoices_per_contract(app, ids) == {ids[0]: 1, ids[2]: 1}
 
-            fake.metrics_down_for.clear()
             resumed = await client.post(f"/v1/invoice-runs/{run_id}/resume")
             assert resumed.status_code == 200, resumed.text
             await app.state.runs.tasks[run_id]
@@ -176,12 +176,12 @@ class TestFailures:
             assert await invoices_per_contract(app, ids) == dict.fromkeys(ids, 1)
 
     async def test_a_contract_without_a_plan_is_skipped_with_the_reason(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        period, fake = "2025-08", FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            ids = await setup_contracts(client, fake, period, 1)
-            planless = fake.add_contract(billing_terms(start="2025-01-01"))
+        period = "2025-08"
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, world, period, 1)
+            planless = await world.billed(start="2025-01-01")
             response = await client.post("/v1/invoice-runs", json={"period": period})
             run_id = uuid.UUID(response.json()["id"])
             await app.state.runs.tasks[run_id]

@@ -7,8 +7,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.billing.conftest import BillingFactory
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingFactory, BillingWorld
 from tests.conftest import TokenFactory, api_client, rolled_back
 
 FEE = {"key": "fee", "name": "Management fee", "model": "fixed", "amount": "3100.00"}
@@ -24,14 +23,13 @@ MINUTES = {
 
 async def contract_with_plan(
     client: httpx.AsyncClient,
-    fake: FakeUpstream,
+    world: BillingWorld,
     *,
     charges: list | None = None,
     period: str = "2026-01",
     **terms: object,
 ) -> str:
-    contract_id = fake.add_contract(billing_terms(**terms))  # type: ignore[arg-type]
-    fake.set_report(contract_id, period, [])
+    contract_id = await world.billed(**terms)  # type: ignore[arg-type]
     plan = await client.post(
         "/v1/price-plans",
         json={
@@ -59,9 +57,9 @@ async def draft(client: httpx.AsyncClient, contract_id: str, period: str = "2026
 
 class TestDrafts:
     async def test_create_then_recompute_unchanged(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake)
+        contract_id = await contract_with_plan(finance, world)
         first = await finance.post(
             "/v1/invoices", json={"contract_id": contract_id, "period": "2026-01"}
         )
@@ -74,12 +72,12 @@ class TestDrafts:
         assert again.json() == first.json()
 
     async def test_changed_usage_replaces_the_lines_of_the_same_draft(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake, charges=[FEE, MINUTES])
-        fake.set_usage(contract_id, "2026-01", 60, handled_minutes="100")
+        contract_id = await contract_with_plan(finance, world, charges=[FEE, MINUTES])
+        await world.handled(contract_id, "2026-01", [60] * 99 + [1])  # 100 minutes at 60 s
         first = await draft(finance, contract_id)
-        fake.set_usage(contract_id, "2026-01", 60, handled_minutes="300")
+        await world.handled(contract_id, "2026-01", [120] * 100)  # 200 more
         second = await draft(finance, contract_id)
         assert second["id"] == first["id"] and second["revision"] == first["revision"] + 1
         line = next(ln for ln in second["lines"] if ln["key"] == "charge:minutes")
@@ -87,17 +85,14 @@ class TestDrafts:
         assert line["source"]["usage_query"] == {"increment_seconds": 60}
 
     async def test_partial_first_and_last_period_with_termination_fee(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
         contract_id = await contract_with_plan(
             finance,
-            fake,
+            world,
             start="2026-01-10",
-            termination={
-                "requested": True,
-                "effective_date": "2026-01-25",
-                "early_termination_fee": "7500.00",
-            },
+            terminated_on="2026-01-25",
+            termination_fee="7500.00",
         )
         invoice = await draft(finance, contract_id)
         assert (invoice["service_from"], invoice["service_to"]) == ("2026-01-10", "2026-01-25")
@@ -108,9 +103,9 @@ class TestDrafts:
         assert invoice["subtotal"] == "9100.00" and invoice["tax"] == "910.00"
 
     async def test_not_in_service_is_not_billable(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake, start="2026-03-01")
+        contract_id = await contract_with_plan(finance, world, start="2026-03-01")
         response = await finance.post(
             "/v1/invoices", json={"contract_id": contract_id, "period": "2026-01"}
         )
@@ -118,22 +113,21 @@ class TestDrafts:
         assert response.json()["type"].endswith("not-billable")
 
     async def test_unreachable_metrics_fails_and_prices_nothing(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake, charges=[FEE, MINUTES])
-        fake.metrics_down_for.add(contract_id)
-        response = await finance.post(
-            "/v1/invoices", json={"contract_id": contract_id, "period": "2026-01"}
-        )
-        assert response.status_code == 502
+        contract_id = await contract_with_plan(finance, world, charges=[FEE, MINUTES])
+        with world.metrics_down(contract_id):
+            response = await finance.post(
+                "/v1/invoices", json={"contract_id": contract_id, "period": "2026-01"}
+            )
+        assert response.status_code == 503  # unreachable (an upstream's error answer is 502)
         assert response.json()["upstream"] == "metrics"
         listed = await finance.get("/v1/invoices", params={"contract_id": contract_id})
         assert listed.json()["items"] == []
 
-    async def test_list_filters(self, finance: httpx.AsyncClient, fake: FakeUpstream) -> None:
-        a = await contract_with_plan(finance, fake)
-        b = await contract_with_plan(finance, fake)
-        fake.set_report(a, "2026-02", [])
+    async def test_list_filters(self, finance: httpx.AsyncClient, world: BillingWorld) -> None:
+        a = await contract_with_plan(finance, world)
+        b = await contract_with_plan(finance, world)
         await draft(finance, a)
         await draft(finance, a, "2026-02")
         await draft(finance, b)
@@ -152,10 +146,9 @@ class TestDrafts:
 
 class TestIssue:
     async def test_numbers_are_per_operator_and_year_and_gapless(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        operator = uuid.uuid4()
-        ids = [await contract_with_plan(finance, fake, operator_id=operator) for _ in range(3)]
+        ids = [await contract_with_plan(finance, world) for _ in range(3)]
         numbers = []
         for contract_id, day in zip(ids, ("2026-02-01", "2026-02-02", "2027-01-05"), strict=True):
             invoice = await draft(finance, contract_id)
@@ -166,9 +159,9 @@ class TestIssue:
         assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2027-000001"]
 
     async def test_issued_invoice_cannot_be_reissued_or_recomputed(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake)
+        contract_id = await contract_with_plan(finance, world)
         invoice = await draft(finance, contract_id)
         await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
         assert (await finance.post(f"/v1/invoices/{invoice['id']}/issue")).status_code == 409
@@ -178,11 +171,10 @@ class TestIssue:
         assert again.status_code == 409
 
     async def test_database_refuses_line_changes_on_an_issued_invoice(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        fake = FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            invoice = await draft(client, await contract_with_plan(client, fake))
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            invoice = await draft(client, await contract_with_plan(client, world))
             await client.post(f"/v1/invoices/{invoice['id']}/issue", json={})
             async with app.state.database.engine.connect() as conn:
                 with pytest.raises(Exception, match="immutable"):
@@ -192,12 +184,10 @@ class TestIssue:
                     )
 
     async def test_concurrent_issues_get_distinct_consecutive_numbers(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        fake = FakeUpstream()
-        operator = uuid.uuid4()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            ids = [await contract_with_plan(client, fake, operator_id=operator) for _ in range(6)]
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            ids = [await contract_with_plan(client, world) for _ in range(6)]
             drafts = [await draft(client, c) for c in ids]
             results = await asyncio.gather(
                 *(
@@ -211,9 +201,9 @@ class TestIssue:
 
 class TestPaymentsAndVoid:
     async def test_partial_then_full_payment(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake)
+        contract_id = await contract_with_plan(finance, world)
         invoice = await draft(finance, contract_id)
         await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
         total = Decimal(invoice["total"])  # 3410.00
@@ -245,9 +235,9 @@ class TestPaymentsAndVoid:
         assert len(payments["items"]) == 2
 
     async def test_payment_on_a_draft_is_refused(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        invoice = await draft(finance, await contract_with_plan(finance, fake))
+        invoice = await draft(finance, await contract_with_plan(finance, world))
         response = await finance.post(
             "/v1/payments",
             json={"invoice_id": invoice["id"], "amount": "1.00", "received_on": "2026-02-10"},
@@ -255,9 +245,9 @@ class TestPaymentsAndVoid:
         assert response.status_code == 409
 
     async def test_void_frees_the_period_for_a_new_draft(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake)
+        contract_id = await contract_with_plan(finance, world)
         first = await draft(finance, contract_id)
         voided = await finance.post(f"/v1/invoices/{first['id']}/void", json={"reason": "test"})
         assert voided.json()["status"] == "void"
@@ -267,9 +257,9 @@ class TestPaymentsAndVoid:
 
 class TestCreditNotes:
     async def test_full_credit_note_reverses_everything(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        invoice = await draft(finance, await contract_with_plan(finance, fake))
+        invoice = await draft(finance, await contract_with_plan(finance, world))
         await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={"issue_date": "2026-02-01"})
         note = await finance.post(
             "/v1/credit-notes",
@@ -296,9 +286,9 @@ class TestCreditNotes:
         assert again.status_code == 422
 
     async def test_partial_credit_cannot_exceed_the_line(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        invoice = await draft(finance, await contract_with_plan(finance, fake))
+        invoice = await draft(finance, await contract_with_plan(finance, world))
         await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
         response = await finance.post(
             "/v1/credit-notes",
@@ -312,9 +302,9 @@ class TestCreditNotes:
         assert response.json()["errors"][0]["field"] == "lines[0].amount"
 
     async def test_credit_note_on_a_draft_is_refused(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        invoice = await draft(finance, await contract_with_plan(finance, fake))
+        invoice = await draft(finance, await contract_with_plan(finance, world))
         response = await finance.post(
             "/v1/credit-notes", json={"invoice_id": invoice["id"], "reason": "x"}
         )
@@ -323,15 +313,15 @@ class TestCreditNotes:
 
 class TestTenancy:
     async def test_client_reads_only_its_invoices(
-        self, billing_app: FastAPI, token: TokenFactory, fake: FakeUpstream
+        self, billing_app: FastAPI, token: TokenFactory, world: BillingWorld
     ) -> None:
         async with rolled_back(billing_app):
             async with api_client(billing_app, token("finance")) as finance:
-                mine = await contract_with_plan(finance, fake)
-                other = await contract_with_plan(finance, fake)
+                mine = await contract_with_plan(finance, world)
+                other = await contract_with_plan(finance, world)
                 a = await draft(finance, mine)
                 b = await draft(finance, other)
-            client_id = fake.contracts[mine]["client_id"]
+            client_id = await world.client_of(mine)
             async with api_client(billing_app, token("client", client_id=client_id)) as client:
                 listed = (await client.get("/v1/invoices")).json()["items"]
                 assert [i["id"] for i in listed] == [a["id"]]
@@ -345,13 +335,13 @@ class TestTenancy:
 
 class TestSettlementTenancy:
     async def test_client_lists_only_its_payments_and_credit_notes(
-        self, billing_app: FastAPI, token: TokenFactory, fake: FakeUpstream
+        self, billing_app: FastAPI, token: TokenFactory, world: BillingWorld
     ) -> None:
         async with rolled_back(billing_app):
             async with api_client(billing_app, token("finance")) as finance:
                 ids = []
                 for _ in range(2):
-                    invoice = await draft(finance, await contract_with_plan(finance, fake))
+                    invoice = await draft(finance, await contract_with_plan(finance, world))
                     await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
                     await finance.post(
                         "/v1/payments",
@@ -384,9 +374,9 @@ class TestSettlementTenancy:
 
 class TestIdempotency:
     async def test_retried_payment_is_recorded_once(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        invoice = await draft(finance, await contract_with_plan(finance, fake))
+        invoice = await draft(finance, await contract_with_plan(finance, world))
         await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
         body = {"invoice_id": invoice["id"], "amount": "10.00", "received_on": "2026-02-10"}
         first = await finance.post("/v1/payments", json=body, headers={"Idempotency-Key": "p1"})
@@ -401,9 +391,9 @@ class TestIdempotency:
         assert after["amount_paid"] == "10.00"
 
     async def test_retried_draft_creation_answers_the_first_result(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = await contract_with_plan(finance, fake)
+        contract_id = await contract_with_plan(finance, world)
         body = {"contract_id": contract_id, "period": "2026-01"}
         first = await finance.post("/v1/invoices", json=body, headers={"Idempotency-Key": "d1"})
         again = await finance.post("/v1/invoices", json=body, headers={"Idempotency-Key": "d1"})
@@ -413,11 +403,10 @@ class TestIdempotency:
 
 class TestConcurrency:
     async def test_simultaneous_drafts_of_one_period_make_one_invoice(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
-        fake = FakeUpstream()
-        async with make_billing(fake) as app, api_client(app, token("finance")) as client:
-            contract_id = await contract_with_plan(client, fake)
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            contract_id = await contract_with_plan(client, world)
             body = {"contract_id": contract_id, "period": "2026-01"}
             results = await asyncio.gather(
                 *(client.post("/v1/invoices", json=body) for _ in range(6))
@@ -428,10 +417,10 @@ class TestConcurrency:
             assert len(listed.json()["items"]) == 1
 
     async def test_same_idempotency_key_while_the_first_is_running_is_409(
-        self, make_billing: BillingFactory, token: TokenFactory
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:
         async with (
-            make_billing(FakeUpstream()) as app,
+            make_billing() as app,
             api_client(app, token("finance", subject="clerk-1")) as client,
         ):
             lock_id = "clerk-1:create_payment\nk-busy"
@@ -454,10 +443,9 @@ class TestConcurrency:
 
 class TestPlanStartingMidPeriod:
     async def test_billing_starts_with_the_plan(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = fake.add_contract(billing_terms(start="2025-06-01"))
-        fake.set_report(contract_id, "2026-01", [])
+        contract_id = await world.billed(start="2025-06-01")
         await finance.post(
             "/v1/price-plans",
             json={

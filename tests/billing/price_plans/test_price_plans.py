@@ -4,7 +4,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingWorld
 from tests.conftest import TokenFactory, api_client, rolled_back
 
 FEE = {"key": "fee", "name": "Management fee", "model": "fixed", "amount": "1000.00"}
@@ -24,14 +24,13 @@ async def create(client: httpx.AsyncClient, body: dict, **headers: str) -> httpx
 
 class TestCreate:
     async def test_plan_takes_currency_and_client_from_the_contract(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        terms = billing_terms(currency="BRL")
-        contract_id = fake.add_contract(terms)
+        contract_id = await world.billed(currency="BRL")
         response = await create(finance, plan_body(contract_id))
         assert response.status_code == 201, response.text
         plan = response.json()
-        assert (plan["currency"], plan["client_id"]) == ("BRL", terms["client_id"])
+        assert (plan["currency"], plan["client_id"]) == ("BRL", await world.client_of(contract_id))
         assert [v["version"] for v in plan["versions"]] == [1]
 
     async def test_unknown_contract_is_named(self, finance: httpx.AsyncClient) -> None:
@@ -40,16 +39,16 @@ class TestCreate:
         assert response.json()["errors"][0]["field"] == "contract_id"
 
     async def test_second_plan_for_a_contract_is_a_conflict(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = fake.add_contract(billing_terms())
+        contract_id = await world.billed()
         assert (await create(finance, plan_body(contract_id))).status_code == 201
         assert (await create(finance, plan_body(contract_id))).status_code == 409
 
     async def test_idempotency_key_replays_and_refuses_another_body(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = fake.add_contract(billing_terms())
+        contract_id = await world.billed()
         first = await create(finance, plan_body(contract_id), **{"Idempotency-Key": "pp-1"})
         again = await create(finance, plan_body(contract_id), **{"Idempotency-Key": "pp-1"})
         assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
@@ -114,9 +113,9 @@ class TestValidation:
         ],
     )
     async def test_bad_charge_is_a_problem_naming_the_field(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream, charge: dict, field: str
+        self, finance: httpx.AsyncClient, world: BillingWorld, charge: dict, field: str
     ) -> None:
-        contract_id = fake.add_contract(billing_terms())
+        contract_id = await world.billed()
         response = await create(finance, plan_body(contract_id, charges=[charge]))
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
@@ -125,9 +124,9 @@ class TestValidation:
 
 class TestVersions:
     async def test_new_version_closes_the_previous_one(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = fake.add_contract(billing_terms())
+        contract_id = await world.billed()
         plan = (await create(finance, plan_body(contract_id))).json()
         response = await finance.post(
             f"/v1/price-plans/{plan['id']}/versions",
@@ -143,10 +142,9 @@ class TestVersions:
         assert versions[0]["terms"]["charges"][0]["amount"] == "1000.00"
 
     async def test_a_version_cannot_start_inside_an_issued_period(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = fake.add_contract(billing_terms())
-        fake.set_report(contract_id, "2026-01", [])
+        contract_id = await world.billed()
         plan = (await create(finance, plan_body(contract_id))).json()
         draft = (
             await finance.post(
@@ -164,11 +162,9 @@ class TestVersions:
 
 class TestIssuedInvoicesKeepTheirVersion:
     async def test_a_price_change_bills_from_the_next_period_and_leaves_issued_alone(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = fake.add_contract(billing_terms())
-        for period in ("2026-01", "2026-02"):
-            fake.set_report(contract_id, period, [])
+        contract_id = await world.billed()
         plan = (await create(finance, plan_body(contract_id))).json()
         january = (
             await finance.post(
@@ -193,20 +189,18 @@ class TestIssuedInvoicesKeepTheirVersion:
 
 class TestTenancy:
     async def test_client_sees_only_its_own_plans(
-        self, billing_app: FastAPI, token: TokenFactory, fake: FakeUpstream
+        self, billing_app: FastAPI, token: TokenFactory, world: BillingWorld
     ) -> None:
-        mine, theirs = billing_terms(), billing_terms()
-        fake.add_contract(mine)
-        fake.add_contract(theirs)
+        mine, theirs = await world.billed(), await world.billed()
         async with rolled_back(billing_app):
             async with api_client(billing_app, token("finance")) as finance:
-                a = (await create(finance, plan_body(mine["contract_id"]))).json()
-                b = (await create(finance, plan_body(theirs["contract_id"]))).json()
+                a = (await create(finance, plan_body(mine))).json()
+                b = (await create(finance, plan_body(theirs))).json()
             async with api_client(
-                billing_app, token("client", client_id=mine["client_id"])
+                billing_app, token("client", client_id=await world.client_of(mine))
             ) as client:
                 listed = (await client.get("/v1/price-plans")).json()["items"]
                 assert [p["id"] for p in listed] == [a["id"]]
                 assert (await client.get(f"/v1/price-plans/{b['id']}")).status_code == 404
-                refused = await create(client, plan_body(mine["contract_id"]))
+                refused = await create(client, plan_body(mine))
                 assert refused.status_code == 403

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import httpx
 
-from tests.billing.fake_upstream import FakeUpstream, billing_terms
+from tests.billing.conftest import BillingWorld
 
 PLAN = {
     "charges": [
@@ -58,9 +58,9 @@ class TestQuotes:
         assert quote["stored"] is False
 
     async def test_stored_plan_and_nothing_is_stored(
-        self, finance: httpx.AsyncClient, fake: FakeUpstream
+        self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
-        contract_id = fake.add_contract(billing_terms())
+        contract_id = await world.billed()
         plan = (
             await finance.post(
                 "/v1/price-plans",

@@ -4,16 +4,16 @@ import httpx
 
 from tests.metrics import brute
 from tests.metrics.builders import contact
-from tests.metrics.fake_contracts import FakeContracts
 from tests.metrics.kpis.test_kpis_api import make_source, push
+from tests.world import World
 
 T0 = datetime(2026, 10, 5, 12, tzinfo=UTC)
 
 
 async def test_erasure_deletes_records_and_keeps_rollups_exact(
-    metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+    metrics: httpx.AsyncClient, world: World
 ) -> None:
-    contract_id, _ = fake_contracts.add_contract()
+    contract_id, _ = await world.ids()
     await make_source(metrics, "pbx")
     records = [
         contact(

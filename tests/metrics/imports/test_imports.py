@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from metrics.imports.parsers import parse_amazon_connect, parse_asterisk_queue_log, parse_csv
-from tests.metrics.fake_contracts import FakeContracts
+from tests.world import World
 
 SAMPLES = Path("/work/shared/samples")
 CONNECT = (SAMPLES / "amazon-connect-ctr.sample.jsonl").read_text() if SAMPLES.exists() else ""
@@ -102,10 +102,8 @@ class TestCsvParser:
 
 
 @pytest.fixture
-async def acme(metrics: httpx.AsyncClient, fake_contracts: FakeContracts) -> object:
-    contract_id, _ = fake_contracts.add_contract(
-        queues=["acme-support", "acme-sales", "acme-billing"]
-    )
+async def acme(metrics: httpx.AsyncClient, world: World) -> object:
+    contract_id, _ = await world.ids(queues=["acme-support", "acme-sales", "acme-billing"])
     response = await metrics.post("/v1/sources", json={"name": "files", "kind": "other"})
     assert response.status_code == 201
     return contract_id

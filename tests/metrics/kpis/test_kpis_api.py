@@ -12,7 +12,7 @@ import pytest
 
 from tests.metrics import brute
 from tests.metrics.builders import make_source, random_contacts
-from tests.metrics.fake_contracts import FakeContracts
+from tests.world import World
 
 VARIANTS = (
     "answered_over_offered",
@@ -68,10 +68,10 @@ async def load_month(
 
 @pytest.fixture
 async def month(
-    metrics: httpx.AsyncClient, fake_contracts: FakeContracts, request: pytest.FixtureRequest
+    metrics: httpx.AsyncClient, world: World, request: pytest.FixtureRequest
 ) -> tuple[object, str, list[dict[str, Any]]]:
     tz = request.param
-    contract_id, _ = fake_contracts.add_contract(time_zone=tz)
+    contract_id, _ = await world.ids(time_zone=tz)
     await make_source(metrics, "pbx")
     sent = await load_month(metrics, contract_id, tz, seed=hash(tz) % 1000)
     return contract_id, tz, brute.latest(sent)
@@ -189,9 +189,9 @@ class TestKpisMatchBruteForce:
 
 class TestNoData:
     async def test_empty_range_has_no_buckets_and_null_values(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+        self, metrics: httpx.AsyncClient, world: World
     ) -> None:
-        contract_id, _ = fake_contracts.add_contract()
+        contract_id, _ = await world.ids()
         response = await metrics.get(
             "/v1/kpis",
             params={"contract_id": str(contract_id), "from": "2026-10-01", "to": "2026-10-02"},
@@ -205,13 +205,13 @@ class TestTenants:
         self,
         metrics_app: object,
         metrics: httpx.AsyncClient,
-        fake_contracts: FakeContracts,
+        world: World,
         token: object,
     ) -> None:
         from tests.conftest import api_client
 
-        mine, client_id = fake_contracts.add_contract()
-        theirs, _ = fake_contracts.add_contract()
+        mine, client_id = await world.ids()
+        theirs, _ = await world.ids()
         await make_source(metrics, "pbx")  # an operator-wide source: records carry no client
         start = datetime(2026, 10, 2, 12, tzinfo=UTC)
         records = random_contacts(
@@ -231,10 +231,10 @@ class TestTenants:
 
 class TestScopes:
     async def test_channel_and_queue_scopes_across_contracts(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+        self, metrics: httpx.AsyncClient, world: World
     ) -> None:
-        first, _ = fake_contracts.add_contract()
-        second, _ = fake_contracts.add_contract()
+        first, _ = await world.ids()
+        second, _ = await world.ids()
         await make_source(metrics, "pbx")
         start = datetime(2026, 10, 2, 12, tzinfo=UTC)
         records = random_contacts(

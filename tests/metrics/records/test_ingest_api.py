@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from tests.conftest import TokenFactory, api_client
 from tests.metrics.builders import contact, make_source
-from tests.metrics.fake_contracts import FakeContracts
+from tests.world import Calls, World
 
 T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 CONTRACT = uuid.uuid4()
@@ -90,9 +90,9 @@ class TestBatch:
 
 class TestQueueResolution:
     async def test_queue_only_records_are_resolved_through_contracts(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+        self, metrics: httpx.AsyncClient, world: World
     ) -> None:
-        contract_id, client_id = fake_contracts.add_contract(queues=["q-resolve"])
+        contract_id, client_id = await world.ids(queues=["q-resolve"])
         await make_source(metrics)
         result = await push(
             metrics,
@@ -109,12 +109,12 @@ class TestQueueResolution:
         assert item["client_id"] == str(client_id)
 
     async def test_named_contract_needs_no_call(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+        self, metrics: httpx.AsyncClient, contracts_calls: Calls
     ) -> None:
         await make_source(metrics)
-        before = len(fake_contracts.calls)
+        before = len(contracts_calls.seen)
         await push(metrics, [contact(f"n{i}", T0, contract_id=CONTRACT) for i in range(20)])
-        assert len(fake_contracts.calls) == before
+        assert len(contracts_calls.seen) == before
 
 
 class TestTenants:
@@ -122,11 +122,11 @@ class TestTenants:
         self,
         metrics_app: FastAPI,
         metrics: httpx.AsyncClient,
-        fake_contracts: FakeContracts,
+        world: World,
         token: TokenFactory,
     ) -> None:
-        mine, client_id = fake_contracts.add_contract(queues=["q-mine"])
-        theirs, _ = fake_contracts.add_contract(queues=["q-theirs"])
+        mine, client_id = await world.ids(queues=["q-mine"])
+        theirs, _ = await world.ids(queues=["q-theirs"])
         await make_source(metrics, "partner-pbx", client_id=str(client_id))
         async with api_client(metrics_app, token("partner", client_id=client_id)) as partner:
             result = await push(
@@ -152,10 +152,8 @@ class TestTenants:
 
 
 class TestAgentActivity:
-    async def test_occupancy_from_activity(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
-    ) -> None:
-        contract_id, _ = fake_contracts.add_contract()
+    async def test_occupancy_from_activity(self, metrics: httpx.AsyncClient, world: World) -> None:
+        contract_id, _ = await world.ids()
         await make_source(metrics)
         spans = [
             ("on_contact", "2026-10-01T12:00:00Z", "2026-10-01T12:40:00Z"),
@@ -205,11 +203,11 @@ class TestListing:
         self,
         metrics_app: FastAPI,
         metrics: httpx.AsyncClient,
-        fake_contracts: FakeContracts,
+        world: World,
         token: TokenFactory,
     ) -> None:
-        mine, client_id = fake_contracts.add_contract()
-        theirs, _ = fake_contracts.add_contract()
+        mine, client_id = await world.ids()
+        theirs, _ = await world.ids()
         await make_source(metrics)
         await push(
             metrics, [contact("m", T0, contract_id=mine), contact("t", T0, contract_id=theirs)]

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from tests.metrics import brute
-from tests.metrics.fake_contracts import FakeContracts
+from tests.metrics.builders import contact
 from tests.metrics.kpis.test_kpis_api import load_month, make_source
+from tests.world import World
 
 TZ = "America/Sao_Paulo"
 HOURS = {
@@ -185,9 +186,9 @@ def brute_level(
 
 @pytest.mark.parametrize("hours", [HOURS, ODD_HOURS], ids=["quarter-hours", "odd-hours"])
 async def test_report_matches_brute_force(
-    metrics: httpx.AsyncClient, fake_contracts: FakeContracts, hours: dict
+    metrics: httpx.AsyncClient, world: World, hours: dict
 ) -> None:
-    contract_id, _ = fake_contracts.add_contract(
+    contract_id, _ = await world.ids(
         time_zone=TZ, service_levels=SERVICE_LEVELS, hours=hours, holidays=HOLIDAYS
     )
     await make_source(metrics, "pbx")
@@ -221,11 +222,9 @@ async def test_report_matches_brute_force(
 
 class TestStoredReports:
     async def test_same_report_until_recompute(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+        self, metrics: httpx.AsyncClient, world: World
     ) -> None:
-        contract_id, _ = fake_contracts.add_contract(
-            time_zone=TZ, service_levels=SERVICE_LEVELS[:1]
-        )
+        contract_id, _ = await world.ids(time_zone=TZ, service_levels=SERVICE_LEVELS[:1])
         await make_source(metrics, "pbx")
         rng = random.Random(3)
         await load_month(metrics, contract_id, TZ, seed=rng.randrange(100), count=300)
@@ -245,10 +244,8 @@ class TestStoredReports:
         )
         assert [r["revision"] for r in listed.json()["items"]] == [1, 2]
 
-    async def test_no_data_month(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
-    ) -> None:
-        contract_id, _ = fake_contracts.add_contract(service_levels=SERVICE_LEVELS[:2])
+    async def test_no_data_month(self, metrics: httpx.AsyncClient, world: World) -> None:
+        contract_id, _ = await world.ids(service_levels=SERVICE_LEVELS[:2])
         response = await metrics.post(
             "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-02"}
         )
@@ -268,10 +265,10 @@ class TestStoredReports:
         self,
         metrics_app: Any,
         metrics: httpx.AsyncClient,
-        fake_contracts: FakeContracts,
+        world: World,
         token: Any,
     ) -> None:
-        contract_id, client_id = fake_contracts.add_contract(service_levels=SERVICE_LEVELS[:1])
+        contract_id, client_id = await world.ids(service_levels=SERVICE_LEVELS[:1])
         made = await metrics.post(
             "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-10"}
         )
@@ -285,3 +282,65 @@ class TestStoredReports:
             assert (await theirs.get(f"/v1/sla-reports/{report_id}")).status_code == 404
             listed = await theirs.get("/v1/sla-reports")
             assert listed.json()["items"] == []
+
+
+class TestPartialFirstMonth:
+    async def test_contract_starting_mid_month_is_reported_from_its_start(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        asa = level("asa", "asa", "30", direction="at_most")
+        contract_id, _ = await world.ids(
+            time_zone=TZ, service_levels=[asa], start_date="2026-10-10"
+        )
+        await make_source(metrics, "pbx")
+        before = datetime(2026, 10, 5, 15, tzinfo=ZoneInfo(TZ))
+        after = datetime(2026, 10, 12, 15, tzinfo=ZoneInfo(TZ))
+        records = [
+            contact("early", before, wait=100, contract_id=contract_id),
+            contact("late", after, wait=10, contract_id=contract_id),
+        ]
+        pushed = await metrics.post(
+            "/v1/contact-records", json={"source": "pbx", "records": records}
+        )
+        assert pushed.status_code == 200, pushed.text
+        body = {"contract_id": str(contract_id), "period": "2026-10"}
+        response = await metrics.post("/v1/sla-reports", json=body)
+        assert response.status_code == 201, response.text
+        report = response.json()
+        assert (report["period_start"], report["period_end"]) == ("2026-10-10", "2026-10-31")
+        (result,) = report["results"]
+        assert (result["measured"], result["denominator"]) == ("10.000000", 1)
+        earlier = await metrics.post("/v1/sla-reports", json={**body, "period": "2026-09"})
+        assert earlier.status_code == 422
+
+
+class TestAmendedContract:
+    async def test_each_month_is_judged_by_the_version_in_effect(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        asa = level("asa", "asa", "30", direction="at_most")
+        contract = await world.contract(time_zone=TZ, service_levels=[asa])
+        await world.amend(contract, "2026-10-01", service_levels=[{**asa, "target": "20"}])
+        await make_source(metrics, "pbx")
+        calls = [
+            contact(
+                f"{month}-{i}",
+                datetime(2026, month, 15, 15, tzinfo=ZoneInfo(TZ)),
+                wait=25,
+                contract_id=contract.id,
+            )
+            for month in (9, 10)
+            for i in range(3)
+        ]
+        pushed = await metrics.post("/v1/contact-records", json={"source": "pbx", "records": calls})
+        assert pushed.status_code == 200, pushed.text
+        outcomes = {}
+        for period in ("2026-09", "2026-10"):
+            response = await metrics.post(
+                "/v1/sla-reports", json={"contract_id": str(contract.id), "period": period}
+            )
+            assert response.status_code == 201, response.text
+            report = response.json()
+            (result,) = report["results"]
+            outcomes[period] = (report["contract_version"], result["target"], result["status"])
+        assert outcomes == {"2026-09": (1, "30", "met"), "2026-10": (2, "20", "missed")}

@@ -1,7 +1,7 @@
 import httpx
 
-from tests.metrics.fake_contracts import FakeContracts
 from tests.metrics.sla.test_sla_reports_api import level
+from tests.world import World
 
 
 class TestStaffing:
@@ -43,9 +43,9 @@ class TestStaffing:
 
 class TestFeasibility:
     async def test_plan_against_contract_levels(
-        self, metrics: httpx.AsyncClient, fake_contracts: FakeContracts
+        self, metrics: httpx.AsyncClient, world: World
     ) -> None:
-        contract_id, _ = fake_contracts.add_contract(
+        contract_id, _ = await world.ids(
             service_levels=[
                 level("sl", "service_level", "0.80", threshold_seconds=20),
                 level("asa", "asa", "30", direction="at_most"),

@@ -8,8 +8,8 @@ import pytest
 
 from tests.metrics import brute
 from tests.metrics.builders import contact
-from tests.metrics.fake_contracts import FakeContracts
 from tests.metrics.kpis.test_kpis_api import load_month, make_source, push
+from tests.world import World
 
 TZ = "America/Sao_Paulo"
 
@@ -21,9 +21,9 @@ def billed_minutes(records: list[dict[str, Any]], increment: int) -> str:
 
 @pytest.mark.parametrize("increment", [1, 6, 60])
 async def test_usage_matches_brute_force(
-    metrics: httpx.AsyncClient, fake_contracts: FakeContracts, increment: int
+    metrics: httpx.AsyncClient, world: World, increment: int
 ) -> None:
-    contract_id, _ = fake_contracts.add_contract(time_zone=TZ)
+    contract_id, _ = await world.ids(time_zone=TZ)
     await make_source(metrics, "pbx")
     sent = await load_month(metrics, contract_id, TZ, seed=11, count=800)
     start = datetime(2026, 10, 10, 15, tzinfo=UTC)

@@ -22,10 +22,22 @@ from metrics.sla.evaluate import (
 )
 from metrics.sla.models import SlaReport
 from metrics.sla.repository import SlaReportRepository
-from metrics.timeutil import month_bounds
+from metrics.timeutil import local_midnight, month_bounds
 from shared.auth import Principal
 from shared.errors import NotFound, ValidationFailed
 from shared.pagination import PageParams
+
+
+def first_version_within(
+    terms: Mapping[str, Any], first: date, last: date
+) -> Mapping[str, Any] | None:
+    """The earliest version taking effect between ``first`` and ``last`` (inclusive)."""
+    starting = [
+        v
+        for v in terms.get("versions", [])
+        if first <= date.fromisoformat(v["effective_from"]) <= last
+    ]
+    return min(starting, key=lambda v: v["effective_from"], default=None)
 
 
 class SlaReportNotFound(NotFound):
@@ -55,6 +67,11 @@ class SlaService:
         tz = ZoneInfo(terms["time_zone"])
         first, last, start, end = month_bounds(period, tz)
         version = version_at(terms, first)
+        if version is None and (starting := first_version_within(terms, first, last)):
+            # The contract starts during the period (a partial first month, which billing
+            # invoices too): report on the days from its start.
+            version, first = starting, date.fromisoformat(starting["effective_from"])
+            start = local_midnight(first, tz)
         if version is None:
             raise ValidationFailed.on(
                 "period", f"no version of contract {contract_id} is in effect on {first}"
