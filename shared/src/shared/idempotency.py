@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Response
+from pydantic import BaseModel
 from sqlalchemy import (
     Column,
     DateTime,
@@ -33,6 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.errors import Conflict, ValidationFailed
 
 KEY_TTL = timedelta(hours=24)
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -125,3 +129,26 @@ class Idempotency:
                 response=answer,
             )
         )
+
+    async def run(
+        self,
+        session: AsyncSession,
+        response: Response,
+        *,
+        scope: str,
+        key: str | None,
+        body: Any,
+        answer: type[AnswerT],
+        create: Callable[[], Awaitable[AnswerT | tuple[AnswerT, int]]],
+    ) -> AnswerT:
+        """What a creating endpoint does with its key: replay the stored answer, or call
+        ``create`` (which returns the answer, or the answer and its status; 201 by default)
+        and store what it answered, in the request's transaction."""
+        if stored := await self.begin(session, scope, key, body):
+            response.status_code = stored.status_code
+            return answer.model_validate(stored.body)
+        result = await create()
+        created, status = result if isinstance(result, tuple) else (result, 201)
+        response.status_code = status
+        await self.store(session, scope, key, body, status, created.model_dump(mode="json"))
+        return created

@@ -76,20 +76,17 @@ async def create_invoice(
     principal: Biller,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> InvoiceRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_invoice"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return InvoiceRead.model_validate(stored.body)
-    result = await service.draft(principal, data.contract_id, data.period)
-    invoice = await service.read(result.invoice)
-    code = 201 if result.outcome == "created" else 200
-    response.status_code = code
+
+    async def create() -> tuple[InvoiceRead, int]:
+        result = await service.draft(principal, data.contract_id, data.period)
+        response.headers["X-Draft-Outcome"] = result.outcome
+        return await service.read(result.invoice), 201 if result.outcome == "created" else 200
+
+    invoice = await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_invoice", key=idempotency_key,
+        body=data.model_dump(mode="json"), answer=InvoiceRead, create=create,
+    )  # fmt: skip
     response.headers["Location"] = f"/v1/invoices/{invoice.id}"
-    response.headers["X-Draft-Outcome"] = result.outcome
-    await idempotency.store(
-        session, scope, idempotency_key, body, code, invoice.model_dump(mode="json")
-    )
     return invoice
 
 
@@ -172,15 +169,11 @@ async def create_credit_note(
     principal: Biller,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CreditNoteRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_credit_note"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return CreditNoteRead.model_validate(stored.body)
-    note = await service.credit(principal, data)
-    await idempotency.store(
-        session, scope, idempotency_key, body, 201, note.model_dump(mode="json")
-    )
+    note = await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_credit_note",
+        key=idempotency_key, body=data.model_dump(mode="json"), answer=CreditNoteRead,
+        create=lambda: service.credit(principal, data),
+    )  # fmt: skip
     response.headers["Location"] = f"/v1/credit-notes/{note.id}"
     return note
 
@@ -218,16 +211,14 @@ async def create_payment(
     principal: Biller,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> PaymentRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_payment"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return PaymentRead.model_validate(stored.body)
-    payment = payment_read(await service.pay(principal, data))
-    await idempotency.store(
-        session, scope, idempotency_key, body, 201, payment.model_dump(mode="json")
-    )
-    return payment
+
+    async def create() -> PaymentRead:
+        return payment_read(await service.pay(principal, data))
+
+    return await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_payment", key=idempotency_key,
+        body=data.model_dump(mode="json"), answer=PaymentRead, create=create,
+    )  # fmt: skip
 
 
 @payments_router.get("", summary="List payments")

@@ -48,15 +48,11 @@ async def create_price_plan(
     principal: Annotated[Principal, Depends(require(*BILLERS))],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> PricePlanRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_price_plan"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return PricePlanRead.model_validate(stored.body)
-    plan = await service.create(principal, data)
-    await idempotency.store(
-        session, scope, idempotency_key, body, 201, plan.model_dump(mode="json")
-    )
+    plan = await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_price_plan",
+        key=idempotency_key, body=data.model_dump(mode="json"), answer=PricePlanRead,
+        create=lambda: service.create(principal, data),
+    )  # fmt: skip
     response.headers["Location"] = f"/v1/price-plans/{plan.id}"
     return plan
 
@@ -97,13 +93,8 @@ async def create_price_plan_version(
     principal: Annotated[Principal, Depends(require(*BILLERS))],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> VersionRead:
-    body = {"plan": str(price_plan_id), **data.model_dump(mode="json")}
-    scope = f"{principal.subject}:create_price_plan_version"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return VersionRead.model_validate(stored.body)
-    version = await service.add_version(principal, price_plan_id, data)
-    await idempotency.store(
-        session, scope, idempotency_key, body, 201, version.model_dump(mode="json")
-    )
-    return version
+    return await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_price_plan_version",
+        key=idempotency_key, body={"plan": str(price_plan_id), **data.model_dump(mode="json")},
+        answer=VersionRead, create=lambda: service.add_version(principal, price_plan_id, data),
+    )  # fmt: skip

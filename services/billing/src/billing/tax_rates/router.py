@@ -40,16 +40,14 @@ async def create_tax_rate(
     principal: Annotated[Principal, Depends(require(*WRITERS))],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> TaxRateRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_tax_rate"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return TaxRateRead.model_validate(stored.body)
-    tax_rate = TaxRateRead.model_validate(await service.create(data))
-    await idempotency.store(
-        session, scope, idempotency_key, body, 201, tax_rate.model_dump(mode="json")
-    )
-    return tax_rate
+
+    async def create() -> TaxRateRead:
+        return TaxRateRead.model_validate(await service.create(data))
+
+    return await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_tax_rate", key=idempotency_key,
+        body=data.model_dump(mode="json"), answer=TaxRateRead, create=create,
+    )  # fmt: skip
 
 
 @router.get("", summary="List tax rates")

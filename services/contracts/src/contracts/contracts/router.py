@@ -98,15 +98,14 @@ async def create_contract(
     principal: Writer,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ContractRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_contract"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return ContractRead.model_validate(stored.body)
-    contract = await _answer(service, await service.create(principal, data), response)
-    await idempotency.store(
-        session, scope, idempotency_key, body, 201, contract.model_dump(mode="json")
-    )
+
+    async def create() -> ContractRead:
+        return await _answer(service, await service.create(principal, data), response)
+
+    contract = await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_contract", key=idempotency_key,
+        body=data.model_dump(mode="json"), answer=ContractRead, create=create,
+    )  # fmt: skip
     response.headers["Location"] = f"/v1/contracts/{contract.id}"
     return contract
 

@@ -51,15 +51,15 @@ async def create_organization(
     principal: Annotated[Principal, Depends(require(*WRITERS))],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> OrganizationRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_organization"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return OrganizationRead.model_validate(stored.body)
-    organization = OrganizationRead.model_validate(await service.create(data))
-    await idempotency.store(
-        session, scope, idempotency_key, body, 201, organization.model_dump(mode="json")
-    )
+
+    async def create() -> OrganizationRead:
+        return OrganizationRead.model_validate(await service.create(data))
+
+    organization = await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_organization",
+        key=idempotency_key, body=data.model_dump(mode="json"), answer=OrganizationRead,
+        create=create,
+    )  # fmt: skip
     response.headers["ETag"] = etag(organization.revision)
     response.headers["Location"] = f"/v1/organizations/{organization.id}"
     return organization

@@ -47,20 +47,19 @@ async def create_sla_report(
     principal: Annotated[Principal, Depends(require(*WRITERS))],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SlaReportRead:
-    body = data.model_dump(mode="json")
-    scope = f"{principal.subject}:create_sla_report"
-    if stored := await idempotency.begin(session, scope, idempotency_key, body):
-        response.status_code = stored.status_code
-        return SlaReportRead.model_validate(stored.body)
-    report, created = await service.report(
-        principal, data.contract_id, data.period, recompute=data.recompute
-    )
-    read = SlaReportRead.model_validate(report)
-    code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    response.status_code = code
-    await idempotency.store(
-        session, scope, idempotency_key, body, code, read.model_dump(mode="json")
-    )
+
+    async def create() -> tuple[SlaReportRead, int]:
+        report, created = await service.report(
+            principal, data.contract_id, data.period, recompute=data.recompute
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return SlaReportRead.model_validate(report), code
+
+    read = await idempotency.run(
+        session, response, scope=f"{principal.subject}:create_sla_report",
+        key=idempotency_key, body=data.model_dump(mode="json"), answer=SlaReportRead,
+        create=create,
+    )  # fmt: skip
     response.headers["Location"] = f"/v1/sla-reports/{read.id}"
     return read
 
