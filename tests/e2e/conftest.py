@@ -102,11 +102,14 @@ def launched(pg_server_url: str, keys: Keys, prefix: str, log_path: Path) -> Ite
 def wait_ready(platform: Platform, timeout: float = 90) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and platform.process.poll() is None:
+        # Ready means the gateway answers and `contrato up` itself has finished starting:
+        # until it says so it still treats a service that dies as a failed start.
         try:
-            if httpx.get(f"{platform.base_url}/readyz", timeout=2).status_code == 200:
-                return True
+            ready = httpx.get(f"{platform.base_url}/readyz", timeout=2).status_code == 200
         except httpx.HTTPError:
-            pass
+            ready = False
+        if ready and "Contrato is up" in platform.log():
+            return True
         time.sleep(0.3)
     return False
 
