@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.deps import SettingsDep
-from metrics.records.ingest import customer_key, rollup_deltas
+from metrics.records.ingest import RollupChange, customer_key
 from metrics.records.repository import RecordRepository, as_facts
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
@@ -44,5 +44,5 @@ async def erase_customer(
     key = customer_key(data.customer, settings.customer_key_secret)
     repository = RecordRepository(session)
     removed = await repository.erase_customer(key, principal.tenant_client_id)
-    await repository.add_to_rollups(rollup_deltas([], as_facts(removed)))
+    await repository.add_to_rollups(RollupChange.of([], as_facts(removed)))
     return EraseResult(customer_key=key, erased_records=len(removed))

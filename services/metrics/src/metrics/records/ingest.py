@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from metrics.records.decode import FastContact
 from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcome
 from metrics.records.schemas import AgentActivityIn, ContactRecordIn, Rejection
 
@@ -89,18 +90,24 @@ class NormalizedRecord:
 
 
 def normalize_contact(
-    index: int, raw: Mapping[str, Any] | ContactRecordIn, *, secret: str, new_id: Any
+    index: int,
+    raw: Mapping[str, Any] | ContactRecordIn | FastContact,
+    *,
+    secret: str,
+    new_id: Any,
+    now: datetime | None = None,
 ) -> NormalizedRecord | list[Rejection]:
-    """Validate one pushed record (or check one already parsed); answer the normalized
-    record or its rejections."""
-    if isinstance(raw, ContactRecordIn):
-        data = raw
-    else:
+    """Validate one pushed record (or check one already parsed, by either way of
+    ``records.decode``); answer the normalized record or its rejections. ``now`` is the
+    batch's clock (read once per batch, not per row)."""
+    if isinstance(raw, Mapping):
         try:
-            data = ContactRecordIn.model_validate(raw)
+            data: ContactRecordIn | FastContact = ContactRecordIn.model_validate(raw)
         except ValidationError as exc:
             return rejections_of(index, exc)
-    problems = _problems(index, data)
+    else:
+        data = raw
+    problems = _problems(index, data, now or datetime.now(UTC))
     if problems:
         return problems
     enqueued_at = data.enqueued_at
@@ -154,11 +161,11 @@ _PLAIN: dict[Any, str] = {
 }
 
 
-def _problems(index: int, data: ContactRecordIn) -> list[Rejection]:
+def _problems(index: int, data: ContactRecordIn | FastContact, now: datetime) -> list[Rejection]:
     """The rules across fields that the schema alone cannot say."""
     problems: list[Rejection] = []
     enqueued_at = data.enqueued_at
-    if not EARLIEST <= enqueued_at <= datetime.now(UTC) + FUTURE_SLACK:
+    if not EARLIEST <= enqueued_at <= now + FUTURE_SLACK:
         # Also keeps a garbage timestamp from creating a partition for a far-off month.
         problems.append(
             Rejection(
@@ -354,7 +361,13 @@ class RollupDelta:
         text is much cheaper than the driver's per-element binary encoding."""
         if not any(waits.values()):
             return ZERO_ARRAY_TEXT
-        return "{" + ",".join(map(str, RollupDelta.cumulative(waits))) + "}"
+        histogram = RollupDelta.cumulative(waits)
+        # The tail past the longest wait repeats the total: written once and repeated, which
+        # makes most of the array free to format.
+        varying = max((w for w, count in waits.items() if count), default=0) + 1
+        varying = min(varying, HISTOGRAM_SIZE)
+        tail = HISTOGRAM_SIZE - varying
+        return "{" + ",".join(map(str, histogram[:varying])) + f",{histogram[-1]}" * tail + "}"
 
     def is_zero(self) -> bool:
         return (
@@ -434,6 +447,36 @@ def _group_delta(members: list[tuple[int, Any]]) -> RollupDelta:
             elif nps <= 6:
                 sums[17] += sign
     return RollupDelta(client_id, sums, answered_waits, abandoned_waits)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupChange:
+    """What a batch adds to the 15-minute and the hourly rollups, as rows ready to COPY
+    (``repository.ROLLUP_COLUMNS``: key, client, sums, then both histograms as array text)."""
+
+    quarter: list[tuple]
+    hour: list[tuple]
+
+    @staticmethod
+    def of(added: Iterable[Any], removed: Iterable[Any]) -> RollupChange:
+        deltas = rollup_deltas(added, removed)
+        return RollupChange(_copy_rows(deltas), _copy_rows(by_hour(deltas)))
+
+    def __bool__(self) -> bool:
+        return bool(self.quarter)
+
+
+def _copy_rows(deltas: dict[tuple, RollupDelta]) -> list[tuple]:
+    return [
+        (
+            *key,
+            d.client_id,
+            *d.sums,
+            RollupDelta.cumulative_text(d.answered_waits),
+            RollupDelta.cumulative_text(d.abandoned_waits),
+        )
+        for key, d in deltas.items()
+    ]
 
 
 def by_hour(deltas: dict[tuple, RollupDelta]) -> dict[tuple, RollupDelta]:

@@ -19,8 +19,7 @@ from metrics.records.ingest import (
     ROLLUP_SUMS,
     ActivityRow,
     NormalizedRecord,
-    RollupDelta,
-    by_hour,
+    RollupChange,
 )
 from metrics.records.models import ContactRecord
 from shared.pagination import PageParams, keyset, page_from_rows
@@ -219,31 +218,18 @@ class RecordRepository:
             )
         return status, replaced
 
-    async def add_to_rollups(self, deltas: dict[tuple, RollupDelta]) -> None:
-        """Add the deltas to the 15-minute rollups and, summed per hour, to the hourly ones."""
-        if not deltas:
+    async def add_to_rollups(self, change: RollupChange) -> None:
+        """Add a change to the 15-minute rollups and to the hourly ones."""
+        if not change:
             return
-        await self._upsert_rollups("contact_rollup", deltas)
-        await self._upsert_rollups("contact_rollup_hour", by_hour(deltas))
+        await self._upsert_rollups("contact_rollup", change.quarter)
+        await self._upsert_rollups("contact_rollup_hour", change.hour)
 
-    async def _upsert_rollups(self, table: str, deltas: dict[tuple, RollupDelta]) -> None:
+    async def _upsert_rollups(self, table: str, rows: list[tuple]) -> None:
         conn = await self._conn()
         await conn.execute(CREATE_ROLLUP_TEMP)
         await conn.execute("TRUNCATE _ingest_rollup")
-        await conn.copy_records_to_table(
-            "_ingest_rollup",
-            columns=ROLLUP_COLUMNS,
-            records=[
-                (
-                    *key,
-                    d.client_id,
-                    *d.sums,
-                    RollupDelta.cumulative_text(d.answered_waits),
-                    RollupDelta.cumulative_text(d.abandoned_waits),
-                )
-                for key, d in deltas.items()
-            ],
-        )
+        await conn.copy_records_to_table("_ingest_rollup", columns=ROLLUP_COLUMNS, records=rows)
         await conn.execute(UPSERT_ROLLUPS.format(table=table))
 
     async def erase_customer(self, key: str, client_id: uuid.UUID | None) -> list[asyncpg.Record]:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ValidationError
 
 from metrics.deps import ContractsDep, IngestDep
+from metrics.records.decode import decode_batch
 from metrics.records.repository import RecordRepository
 from metrics.records.schemas import ActivityBatch, BatchResult, ContactBatch, ContactRecordRead
 from shared.auth import Principal, Role, require
@@ -28,11 +29,11 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
 
 
-async def parse_json_body(request: Request, model: type[M]) -> M:
+def parse_json_body(body: bytes, model: type[M]) -> M:
     """Parse and validate the body in one pass (pydantic's JSON parser): a 10,000-record batch
     is parsed in about half the time of decoding to Python objects and validating those."""
     try:
-        return model.model_validate_json(await request.body())
+        return model.model_validate_json(body)
     except ValidationError as exc:
         errors = [
             FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"], e["type"])
@@ -68,7 +69,8 @@ async def ingest_contact_records(
     service: IngestDep,
     principal: Annotated[Principal, Depends(require(*INGESTERS))],
 ) -> BatchResult:
-    batch = await parse_json_body(request, ContactBatch)
+    body = await request.body()
+    batch = decode_batch(body) or parse_json_body(body, ContactBatch)
     return await service.ingest_contacts(principal, batch.source, batch.records)
 
 
