@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from metrics.activity.router import router as activity_router
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
 from metrics.imports.router import router as imports_router
@@ -51,6 +52,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         routers=[
             sources_router,
             records_router,
+            activity_router,
             imports_router,
             kpis_router,
             sla_router,
@@ -62,6 +64,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         openapi_tags=[
             {"name": "sources", "description": "Platforms that push contact records"},
             {"name": "contact records", "description": "Bulk, idempotent ingestion"},
+            {"name": "agent activity", "description": "Agent state spans (occupancy, agent hours)"},
             {"name": "imports", "description": "Files in platform formats"},
             {"name": "kpis", "description": "Figures with numerators and denominators"},
             {"name": "sla reports", "description": "Service levels evaluated per month"},

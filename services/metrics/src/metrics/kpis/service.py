@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from metrics.activity.models import HANDLING_STATES, ActivityState
 from metrics.kpis import figures as f
 from metrics.kpis.figures import Sums, Variant
 from metrics.kpis.repository import KpiRepository, Scope, rollups_can_answer
 from metrics.kpis.schemas import Counts, FigureOut, KpiBucket, KpiReport, ServiceLevelOut
-from metrics.records.models import HANDLING_STATES, ActivityState
 from metrics.timeutil import aligned_to_interval, bucket_start, next_bucket
 
 

@@ -11,10 +11,8 @@ from typing import Any
 from metrics.contracts_client import ContractsClient
 from metrics.errors import SourceNotFound
 from metrics.records.ingest import (
-    ActivityRow,
     NormalizedRecord,
     latest_per_key,
-    normalize_activity,
     normalize_contact,
     rollup_deltas,
 )
@@ -165,45 +163,4 @@ class IngestService:
             unchanged=len(kept) - inserted - updated + superseded,
             rejected=len(rejected_rows),
             rejections=rejections,
-        )
-
-    async def ingest_activity(
-        self, principal: Principal, source_name: str, rows: Sequence[Mapping[str, Any]]
-    ) -> BatchResult:
-        source = await self.source_for(principal, source_name)
-        valid: list[ActivityRow] = []
-        rejections: list[Rejection] = []
-        seen: dict[uuid.UUID, bool] = {}
-        for index, raw in enumerate(rows):
-            if not isinstance(raw, Mapping):
-                rejections.append(Rejection(index=index, field="record", message="not an object"))
-                continue
-            outcome = normalize_activity(index, raw, new_id=uuid7)
-            if isinstance(outcome, list):
-                rejections.extend(outcome)
-            elif not await self._allowed_contract(
-                principal, outcome.contract_id, outcome.started_at, seen
-            ):
-                rejections.append(
-                    Rejection(index=index, field="contract_id", message="no such contract")
-                )
-            else:
-                valid.append(outcome)
-        latest: dict[str, ActivityRow] = {}
-        for row in valid:
-            held = latest.get(row.external_id)
-            if held is None or row.updated_at >= held.updated_at:
-                latest[row.external_id] = row
-        inserted = updated = 0
-        if latest:
-            inserted, updated = await self.records.upsert_activity(
-                source.id, principal.tenant_client_id or source.client_id, list(latest.values())
-            )
-        return BatchResult(
-            received=len(rows),
-            inserted=inserted,
-            updated=updated,
-            unchanged=len(valid) - inserted - updated,
-            rejected=len({r.index for r in rejections}),
-            rejections=sorted(rejections, key=lambda r: r.index),
         )

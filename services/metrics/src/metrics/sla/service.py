@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from metrics.activity.models import HANDLING_STATES, ActivityState
 from metrics.contracts_client import ContractsClient
 from metrics.kpis.repository import KpiRepository, Scope, rollups_can_answer
 from metrics.kpis.service import split_activity
-from metrics.records.models import HANDLING_STATES, ActivityState
 from metrics.sla.evaluate import (
     Slice,
     evaluate,

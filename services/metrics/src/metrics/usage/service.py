@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from metrics.activity.models import PRODUCTIVE_STATES
 from metrics.kpis.repository import KpiRepository, Scope
-from metrics.records.models import PRODUCTIVE_STATES
 from metrics.timeutil import month_bounds
 
 FOUR_PLACES = Decimal("0.0001")
