@@ -31,7 +31,8 @@ HANDLING_STATES = frozenset({ActivityState.on_contact, ActivityState.after_conta
 
 
 class AgentActivity(Base):
-    """A span of one agent in one state for one contract."""
+    """A span of one agent in one state for one contract, optionally in one queue (skill) and
+    channel: platforms that report agent states per queue send one span per queue."""
 
     __tablename__ = "agent_activity"
     __table_args__ = (
@@ -46,6 +47,8 @@ class AgentActivity(Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
     agent: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(30))
+    queue: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(30))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -25,13 +25,15 @@ class ActivityRepository:
         written = await conn.fetch(
             """
             INSERT INTO agent_activity AS a (id, source_id, external_id, contract_id, client_id,
-                agent, state, started_at, ended_at, updated_at)
+                agent, state, started_at, ended_at, updated_at, queue, channel)
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[],
-                $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
+                $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
+                $11::text[], $12::text[])
             ON CONFLICT (source_id, external_id) DO UPDATE SET
                 contract_id = excluded.contract_id, client_id = excluded.client_id,
                 agent = excluded.agent, state = excluded.state, started_at = excluded.started_at,
-                ended_at = excluded.ended_at, updated_at = excluded.updated_at
+                ended_at = excluded.ended_at, updated_at = excluded.updated_at,
+                queue = excluded.queue, channel = excluded.channel
             WHERE a.updated_at < excluded.updated_at
             RETURNING (xmax = 0) AS inserted
             """,
@@ -45,6 +47,8 @@ class ActivityRepository:
             [r.started_at for r in rows],
             [r.ended_at for r in rows],
             [r.updated_at for r in rows],
+            [r.queue for r in rows],
+            [r.channel for r in rows],
         )
         inserted = sum(1 for row in written if row["inserted"])
         return inserted, len(written) - inserted

@@ -28,6 +28,8 @@ class ActivityRow:
     contract_id: uuid.UUID
     agent: str
     state: str
+    queue: str | None
+    channel: str | None
     started_at: datetime
     ended_at: datetime
     updated_at: datetime
@@ -49,6 +51,8 @@ def normalize_activity(
         contract_id=data.contract_id,
         agent=data.agent,
         state=data.state.value,
+        queue=data.queue,
+        channel=data.channel,
         started_at=data.started_at.astimezone(UTC),
         ended_at=data.ended_at.astimezone(UTC),
         updated_at=data.updated_at or data.ended_at,
