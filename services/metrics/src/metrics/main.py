@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from metrics.activity.router import router as activity_router
+from metrics.activity.schemas import AgentActivityIn
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
 from metrics.imports.router import router as imports_router
@@ -74,12 +75,13 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         ],
     )
     app.state.contracts = None
-    add_body_schemas(app, [ContactBatch])
+    add_body_schemas(app, [ContactBatch, AgentActivityIn])
     return app
 
 
 def add_body_schemas(app: FastAPI, models: list[type[BaseModel]]) -> None:
-    """Put request bodies parsed by hand (``records.router.parse_json_body``) in the schema."""
+    """Put request bodies parsed by hand (``records.router.parse_json_body``) and the row shapes
+    of batches validated row by row in the schema."""
     base = app.openapi
 
     def openapi() -> dict[str, Any]:
