@@ -14,6 +14,7 @@ from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
 from metrics.imports.router import router as imports_router
 from metrics.kpis.router import router as kpis_router
+from metrics.partitions.service import PartitionJob
 from metrics.records.router import router as records_router
 from metrics.records.schemas import ContactBatch
 from metrics.settings import MetricsSettings, get_settings
@@ -40,9 +41,17 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
                 ),
                 ttl_seconds=settings.contracts_cache_ttl_seconds,
             )
+        partitions = PartitionJob(
+            app.state.database.sessionmaker,
+            ahead_months=settings.partitions_ahead_months,
+            interval_seconds=settings.partition_check_interval_seconds,
+        )
+        app.state.partitions = partitions
+        await partitions.start()
         try:
             yield
         finally:
+            await partitions.stop()
             await app.state.contracts.aclose()
 
     app = build_service_app(
