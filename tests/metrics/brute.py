@@ -118,3 +118,69 @@ def group(
     for r in rs:
         out[key(r)].append(r)
     return out
+
+
+HANDLING = ("on_contact", "after_contact_work")
+
+
+def instant(text: str | datetime) -> datetime:
+    if isinstance(text, datetime):
+        return text.astimezone(UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def occupancy(
+    spans: Iterable[dict[str, Any]],
+    *,
+    start: datetime,
+    end: datetime,
+    bucket: Callable[[datetime], Any] = lambda ts: None,
+    queues: Iterable[str] = (),
+    channels: Iterable[str] = (),
+    group_by: str | None = None,
+    counts: Callable[[datetime], bool] = lambda ts: True,
+) -> dict[tuple[Any, Any], tuple[int, int]]:
+    """Seconds of (handling, available) per (bucket, group), second by second: an agent's
+    second counts as handling in a group if a handling span of the group covers it, else as
+    available if an available span of the group covers it and no handling span of the agent
+    (in any queue) does. Filters and queue/channel groups admit only spans naming them."""
+    queues, channels = set(queues), set(channels)
+    by_agent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in spans:
+        if s["state"] in (*HANDLING, "available"):
+            by_agent[s["agent"]].append(s)
+    totals: dict[tuple[Any, Any], list[int]] = defaultdict(lambda: [0, 0])
+    for agent, mine in by_agent.items():
+        seconds: set[int] = set()
+        for s in mine:
+            a = max(instant(s["started_at"]), start)
+            b = min(instant(s["ended_at"]), end)
+            seconds.update(range(int(a.timestamp()), int(b.timestamp())))
+        for second in sorted(seconds):
+            ts = datetime.fromtimestamp(second, UTC)
+            if not counts(ts):
+                continue
+            covering = [s for s in mine if instant(s["started_at"]) <= ts < instant(s["ended_at"])]
+            busy = any(s["state"] in HANDLING for s in covering)
+            handling: set[Any] = set()
+            available: set[Any] = set()
+            for s in covering:
+                if queues and s.get("queue") not in queues:
+                    continue
+                if channels and s.get("channel") not in channels:
+                    continue
+                if group_by == "agent":
+                    group = agent
+                elif group_by is not None:
+                    group = s.get(group_by)
+                    if group is None:
+                        continue
+                else:
+                    group = None
+                (handling if s["state"] in HANDLING else available).add(group)
+            for group in handling:
+                totals[(bucket(ts), group)][0] += 1
+            if not busy:
+                for group in available:
+                    totals[(bucket(ts), group)][1] += 1
+    return {key: (h, a) for key, (h, a) in totals.items()}

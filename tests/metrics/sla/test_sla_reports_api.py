@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from tests.metrics import brute
+from tests.metrics.activity.test_activity_api import push_spans, spans
 from tests.metrics.builders import contact
 from tests.metrics.kpis.test_kpis_api import load_month, make_source
-from tests.world import World
+from tests.world import DAYS, World
 
 TZ = "America/Sao_Paulo"
 HOURS = {
@@ -344,3 +345,121 @@ class TestAmendedContract:
             (result,) = report["results"]
             outcomes[period] = (report["contract_version"], result["target"], result["status"])
         assert outcomes == {"2026-09": (1, "30", "met"), "2026-10": (2, "20", "missed")}
+
+
+class TestOccupancyLevels:
+    """Occupancy service levels follow the KPI rule: their queue and channel filters count only
+    the activity spans naming a matching queue (channel), and business hours cut the spans."""
+
+    async def test_filtered_occupancy_levels_match_the_spans(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        hours: dict[str, list[list[str]]] = {d: [] for d in DAYS}
+        hours["thu"] = hours["fri"] = [["09:00", "09:20"]]  # 12:00-12:20 UTC
+        levels = [
+            level("occ", "occupancy", "0.40"),
+            level("occ-support", "occupancy", "0.40", queues=["support"]),
+            level("occ-chat", "occupancy", "0.60", channels=["chat"], window="day"),
+            level(
+                "occ-support-voice",
+                "occupancy",
+                "0.45",
+                queues=["support"],
+                channels=["voice"],
+                window="week",
+            ),
+            level("occ-billing", "occupancy", "0.40", queues=["billing"]),
+            level("occ-open", "occupancy", "0.20", business_hours_only=True),
+        ]
+        contract_id, _ = await world.ids(time_zone=TZ, service_levels=levels, hours=hours)
+        await make_source(metrics, "pbx-1")
+        rows = spans(contract_id, "2026-10-01") + spans(contract_id, "2026-10-02")
+        await push_spans(metrics, rows)
+        response = await metrics.post(
+            "/v1/sla-reports", json={"contract_id": str(contract_id), "period": "2026-10"}
+        )
+        assert response.status_code == 201, response.text
+        by_key = {r["key"]: r for r in response.json()["results"]}
+        tz = ZoneInfo(TZ)
+        for sl in levels:
+            want = brute_occupancy_level(sl, rows, hours, tz)
+            got = by_key[sl["key"]]
+            assert {k: got[k] for k in want if k != "windows"} == {
+                k: v for k, v in want.items() if k != "windows"
+            }, sl["key"]
+            assert [
+                {k: w[k] for k in ("measured", "numerator", "denominator", "status")}
+                for w in got["windows"]
+            ] == want["windows"], sl["key"]
+        # Worked by hand: support is 900 s on contact and 900 s available each day.
+        assert (by_key["occ-support"]["measured"], by_key["occ-support"]["status"]) == (
+            "0.500000",
+            "met",
+        )
+        assert by_key["occ-billing"]["status"] == "no_data"
+        # 09:00-09:20 local: ana on contact 600 s, available 600 s; bia and carl 1200 s each.
+        assert (by_key["occ-open"]["numerator"], by_key["occ-open"]["denominator"]) == (
+            1200,
+            7200,
+        )
+        assert by_key["occ-open"]["status"] == "missed"
+
+
+def brute_occupancy_level(
+    sl: dict[str, Any], spans: list[dict[str, Any]], hours: dict, tz: ZoneInfo
+) -> dict[str, Any]:
+    first, last = date(2026, 10, 1), date(2026, 10, 31)
+    seconds = brute.occupancy(
+        spans,
+        start=datetime(2026, 10, 1, tzinfo=tz),
+        end=datetime(2026, 11, 1, tzinfo=tz),
+        bucket=lambda ts: ts.astimezone(tz).date(),
+        queues=sl["queues"],
+        channels=sl["channels"],
+        counts=(lambda ts: business(ts, hours, tz))
+        if sl["business_hours_only"]
+        else lambda ts: True,
+    )
+
+    def figure(a: date, b: date) -> dict[str, Any]:
+        h = sum(v[0] for (day, _), v in seconds.items() if a <= day <= b)
+        idle = sum(v[1] for (day, _), v in seconds.items() if a <= day <= b)
+        return brute.fig(h, h + idle)
+
+    def status(fig: dict[str, Any]) -> str:
+        if fig["value"] is None:
+            return "no_data"
+        return "met" if Fraction(fig["value"]) >= Fraction(sl["target"]) else "missed"
+
+    if sl["window"] == "month":
+        spans_ = [(first, last)]
+    elif sl["window"] == "day":
+        spans_ = [(first + timedelta(days=i),) * 2 for i in range(31)]
+    else:
+        spans_, day = [], first
+        while day <= last:
+            end = min(last, day + timedelta(days=6 - day.weekday()))
+            spans_.append((day, end))
+            day = end + timedelta(days=1)
+    windows = []
+    for a, b in spans_:
+        fig = figure(a, b)
+        windows.append(
+            {
+                "measured": fig["value"],
+                "numerator": fig["numerator"],
+                "denominator": fig["denominator"],
+                "status": status(fig),
+            }
+        )
+    overall = figure(first, last)
+    statuses = [w["status"] for w in windows]
+    misses = statuses.count("missed")
+    return {
+        "measured": overall["value"],
+        "numerator": overall["numerator"],
+        "denominator": overall["denominator"],
+        "status": "no_data" if set(statuses) == {"no_data"} else ("missed" if misses else "met"),
+        "misses": misses,
+        "windows": windows,
+    }

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.metrics import brute
+from tests.metrics.activity.test_activity_api import push_spans, spans
 from tests.metrics.builders import contact
 from tests.metrics.kpis.test_kpis_api import load_month, make_source, push
 from tests.world import World
@@ -93,3 +94,19 @@ async def test_usage_matches_brute_force(
         assert figures["handled_contacts"] == len(mine)
         assert figures["handled_minutes"] == billed_minutes(mine, increment)
     assert (body["period_start"], body["period_end"]) == ("2026-10-01", "2026-10-31")
+
+
+async def test_productive_hours_count_each_agent_second_once(
+    metrics: httpx.AsyncClient, world: World
+) -> None:
+    """Spans reported per queue overlap; an agent-hour is billed once."""
+    contract_id, _ = await world.ids()
+    await make_source(metrics, "pbx-1")
+    await push_spans(metrics, spans(contract_id))
+    response = await metrics.get(
+        "/v1/usage",
+        params={"contract_id": str(contract_id), "period": "2026-10", "increment_seconds": 60},
+    )
+    assert response.status_code == 200, response.text
+    # ana 12:00-12:35, bia 12:00-12:40 and 12:50-13:10, carl 12:00-12:45: 8400 s.
+    assert response.json()["productive_agent_hours"] == "2.3333"

@@ -8,10 +8,13 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from metrics.activity.router import router as activity_router
+from metrics.activity.schemas import AgentActivityIn
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
 from metrics.imports.router import router as imports_router
 from metrics.kpis.router import router as kpis_router
+from metrics.partitions.service import PartitionJob
 from metrics.records.router import router as records_router
 from metrics.records.schemas import ContactBatch
 from metrics.settings import MetricsSettings, get_settings
@@ -38,9 +41,17 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
                 ),
                 ttl_seconds=settings.contracts_cache_ttl_seconds,
             )
+        partitions = PartitionJob(
+            app.state.database.sessionmaker,
+            ahead_months=settings.partitions_ahead_months,
+            interval_seconds=settings.partition_check_interval_seconds,
+        )
+        app.state.partitions = partitions
+        await partitions.start()
         try:
             yield
         finally:
+            await partitions.stop()
             await app.state.contracts.aclose()
 
     app = build_service_app(
@@ -51,6 +62,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         routers=[
             sources_router,
             records_router,
+            activity_router,
             imports_router,
             kpis_router,
             sla_router,
@@ -62,6 +74,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         openapi_tags=[
             {"name": "sources", "description": "Platforms that push contact records"},
             {"name": "contact records", "description": "Bulk, idempotent ingestion"},
+            {"name": "agent activity", "description": "Agent state spans (occupancy, agent hours)"},
             {"name": "imports", "description": "Files in platform formats"},
             {"name": "kpis", "description": "Figures with numerators and denominators"},
             {"name": "sla reports", "description": "Service levels evaluated per month"},
@@ -71,12 +84,13 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         ],
     )
     app.state.contracts = None
-    add_body_schemas(app, [ContactBatch])
+    add_body_schemas(app, [ContactBatch, AgentActivityIn])
     return app
 
 
 def add_body_schemas(app: FastAPI, models: list[type[BaseModel]]) -> None:
-    """Put request bodies parsed by hand (``records.router.parse_json_body``) in the schema."""
+    """Put request bodies parsed by hand (``records.router.parse_json_body``) and the row shapes
+    of batches validated row by row in the schema."""
     base = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Every table of the service, imported in one place for Alembic."""
 
+from metrics.activity.models import AgentActivity
 from metrics.base import Base, idempotency
 from metrics.records.models import (
-    AgentActivity,
     ContactKey,
     ContactRecord,
     ContactRollup,

@@ -18,6 +18,10 @@ class MetricsSettings(ServiceSettings):
     # Set METRICS_CUSTOMER_KEY_SECRET in every real deployment; rotating it unlinks old keys.
     customer_key_secret: str = Field("development-only-customer-key-secret", min_length=16)
     max_batch_records: int = 10_000
+    # The lifespan job that pre-creates contact_record's monthly partitions (UTC months): the
+    # current month and this many after it, checked at startup and then every interval.
+    partitions_ahead_months: int = Field(2, ge=0, le=24)
+    partition_check_interval_seconds: float = Field(3600.0, gt=0)
 
 
 @lru_cache

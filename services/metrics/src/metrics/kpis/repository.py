@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics.activity.models import HANDLING_STATES
 from metrics.kpis.figures import SCALAR_FIELDS, Sums
 from metrics.records.models import HISTOGRAM_MAX_SECONDS
 from metrics.records.repository import raw_connection
@@ -166,8 +167,12 @@ class KpiRepository:
         contract_id: uuid.UUID | None,
         client_id: uuid.UUID | None,
         states: Iterable[str] = (),
+        queues: Sequence[str] = (),
+        channels: Sequence[str] = (),
     ) -> list[Any]:
-        """Agent activity overlapping [start, end): agent, state, started_at, ended_at."""
+        """Agent activity overlapping [start, end), cut to it: agent, state, queue, channel,
+        started_at, ended_at. With ``queues``/``channels``: the spans in them, and the handling
+        spans (any queue) of the agents having such spans, which make those agents busy."""
         params: list[Any] = [start, end]
         clauses = ["started_at < $2", "ended_at > $1"]
         if contract_id is not None:
@@ -179,9 +184,25 @@ class KpiRepository:
         if states:
             params.append(list(states))
             clauses.append(f"state = ANY(${len(params)}::text[])")
+        base = " AND ".join(clauses)
+        where = base
+        matching = []
+        for column, values in (("queue", queues), ("channel", channels)):
+            if values:
+                params.append(list(values))
+                matching.append(f"{column} = ANY(${len(params)}::text[])")
+        if matching:
+            match = " AND ".join(matching)
+            params.append(sorted(HANDLING_STATES))
+            where = f"""{base} AND ({match} OR (state = ANY(${len(params)}::text[])
+                AND agent IN (SELECT agent FROM agent_activity WHERE {base} AND {match})))"""  # noqa: S608
+        # The statements are built from the constant clauses above, never from input.
         conn = await raw_connection(self.session)
         return await conn.fetch(
-            "SELECT agent, state, greatest(started_at, $1) AS started_at, "  # noqa: S608
-            "least(ended_at, $2) AS ended_at FROM agent_activity WHERE " + " AND ".join(clauses),
+            f"""
+            SELECT agent, state, queue, channel, greatest(started_at, $1) AS started_at,
+                least(ended_at, $2) AS ended_at
+            FROM agent_activity WHERE {where}
+            """,  # noqa: S608
             *params,
         )

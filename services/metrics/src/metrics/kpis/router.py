@@ -27,7 +27,10 @@ READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
         "Every metric with its numerator and denominator; an empty denominator is "
         "`value: null` (no data). Buckets are in the contract's time zone (or `time_zone`). "
         "Answered from 15-minute rollups; grouping by agent, thresholds above 600 s and "
-        "ranges not on 15-minute boundaries scan raw records (`computed_from` says which)."
+        "ranges not on 15-minute boundaries scan raw records (`computed_from` says which). "
+        "Occupancy comes from agent activity, each agent-second once (handling wins over "
+        "available); filtered or grouped by queue or channel, only activity spans naming a "
+        "matching queue (channel) count, so without such spans occupancy is no data."
     ),
 )
 async def get_kpis(

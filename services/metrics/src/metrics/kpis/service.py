@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from metrics.activity.models import HANDLING_STATES, ActivityState
+from metrics.activity.occupancy import SpanFilter, occupancy_seconds
 from metrics.kpis import figures as f
 from metrics.kpis.figures import Sums, Variant
 from metrics.kpis.repository import KpiRepository, Scope, rollups_can_answer
 from metrics.kpis.schemas import Counts, FigureOut, KpiBucket, KpiReport, ServiceLevelOut
-from metrics.records.models import HANDLING_STATES, ActivityState
-from metrics.timeutil import aligned_to_interval, bucket_start, next_bucket
+from metrics.timeutil import aligned_to_interval
 
 
 @dataclass(frozen=True)
@@ -86,30 +85,6 @@ def bucket_figures(
     return counts, metrics, levels
 
 
-def split_activity(
-    rows: Sequence, granularity: str, tz: ZoneInfo, by_agent: bool
-) -> dict[tuple[datetime | None, str | None], list[int]]:
-    """Seconds of [handling, available] per bucket (and agent), spans cut at bucket edges."""
-    totals: dict[tuple[datetime | None, str | None], list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        state = row["state"]
-        if state in HANDLING_STATES:
-            slot = 0
-        elif state == ActivityState.available:
-            slot = 1
-        else:
-            continue
-        start, end = row["started_at"], row["ended_at"]
-        agent = row["agent"] if by_agent else None
-        while start < end:
-            bucket = bucket_start(start, granularity, tz) if granularity != "total" else None
-            edge = next_bucket(bucket, granularity, tz) if bucket is not None else end
-            stop = min(edge, end)
-            totals[(bucket, agent)][slot] += round((stop - start).total_seconds())
-            start = stop
-    return totals
-
-
 class KpiService:
     def __init__(self, repository: KpiRepository) -> None:
         self.repository = repository
@@ -137,11 +112,9 @@ class KpiService:
         buckets = []
         for bucket, group, sums in rows:
             group_value = group[0] if group else None
-            occ = None
-            if occupancy is not None:
-                key = (None if q.granularity == "total" else bucket, group_value)
-                handling, idle = occupancy.get(key, (0, 0))
-                occ = f.occupancy(handling, idle)
+            key = (None if q.granularity == "total" else bucket, group_value)
+            handling, idle = occupancy.get(key, (0, 0))
+            occ = f.occupancy(handling, idle)
             counts, metrics, levels = bucket_figures(sums, q, occ)
             buckets.append(
                 KpiBucket(
@@ -167,17 +140,24 @@ class KpiService:
             buckets=buckets,
         )
 
-    async def _occupancy(self, q: KpiQuery) -> dict | None:
-        """Occupancy comes from agent activity, which knows agents but not queues or channels:
-        it is given for the whole scope or per agent, and is "no data" when filtering or
-        grouping by queue or channel."""
-        if q.scope.queues or q.scope.channels or q.group_by in ("queue", "channel"):
-            return None
+    async def _occupancy(
+        self, q: KpiQuery
+    ) -> dict[tuple[datetime | None, str | None], tuple[int, int]]:
+        """Seconds of (handling, available) per bucket and group from agent activity. Filtered
+        or grouped by queue or channel, only spans naming the queue (channel) count."""
         rows = await self.repository.activity(
             q.start,
             q.end,
             contract_id=q.scope.contract_id,
             client_id=q.scope.client_id,
             states=[*HANDLING_STATES, ActivityState.available],
+            queues=q.scope.queues,
+            channels=q.scope.channels,
         )
-        return split_activity(rows, q.granularity, q.tz, q.group_by == "agent")
+        return occupancy_seconds(
+            rows,
+            q.granularity,
+            q.tz,
+            span_filter=SpanFilter.of(q.scope.queues, q.scope.channels),
+            group_by=q.group_by,
+        )

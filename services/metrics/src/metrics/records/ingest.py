@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from metrics.records.decode import FastContact
 from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcome
-from metrics.records.schemas import AgentActivityIn, ContactRecordIn, Rejection
+from metrics.records.schemas import ContactRecordIn, Rejection
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)  # clocks of platforms drift
@@ -230,41 +230,6 @@ def latest_per_key(records: Iterable[NormalizedRecord]) -> tuple[list[Normalized
                 continue
         kept[record.external_id] = record
     return list(kept.values()), superseded
-
-
-@dataclass(slots=True)
-class ActivityRow:
-    index: int
-    id: uuid.UUID
-    external_id: str
-    contract_id: uuid.UUID
-    agent: str
-    state: str
-    started_at: datetime
-    ended_at: datetime
-    updated_at: datetime
-
-
-def normalize_activity(
-    index: int, raw: Mapping[str, Any], *, new_id: Any
-) -> ActivityRow | list[Rejection]:
-    try:
-        data = AgentActivityIn.model_validate(raw)
-    except ValidationError as exc:
-        return rejections_of(index, exc)
-    if data.ended_at < data.started_at:
-        return [Rejection(index=index, field="ended_at", message="must not be before started_at")]
-    return ActivityRow(
-        index=index,
-        id=new_id(),
-        external_id=data.external_id,
-        contract_id=data.contract_id,
-        agent=data.agent,
-        state=data.state.value,
-        started_at=data.started_at.astimezone(UTC),
-        ended_at=data.ended_at.astimezone(UTC),
-        updated_at=data.updated_at or data.ended_at,
-    )
 
 
 # --- rollups -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Contact records (partitioned by month), their uniqueness keys, rollups and agent activity."""
+"""Contact records (partitioned by month), their uniqueness keys and rollups."""
 
 import uuid
 from datetime import datetime
@@ -13,7 +13,6 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -44,23 +43,6 @@ class Initiation(StrEnum):
     outbound = "outbound"
     transfer = "transfer"
     callback = "callback"
-
-
-class ActivityState(StrEnum):
-    available = "available"
-    on_contact = "on_contact"
-    after_contact_work = "after_contact_work"
-    break_ = "break"
-    training = "training"
-    meeting = "meeting"
-    offline = "offline"
-
-
-# States that count as productive (billable) agent time.
-PRODUCTIVE_STATES = frozenset(
-    {ActivityState.available, ActivityState.on_contact, ActivityState.after_contact_work}
-)
-HANDLING_STATES = frozenset({ActivityState.on_contact, ActivityState.after_contact_work})
 
 
 class ContactRecord(Base):
@@ -171,28 +153,4 @@ class ContactRollupHour(RollupColumns, Base):
     __table_args__ = (
         Index("ix_contact_rollup_hour_client_id_interval_start", "client_id", "interval_start"),
         Index("ix_contact_rollup_hour_contract_id_interval_start", "contract_id", "interval_start"),
-    )
-
-
-class AgentActivity(Base):
-    """A span of one agent in one state for one contract."""
-
-    __tablename__ = "agent_activity"
-    __table_args__ = (
-        UniqueConstraint("source_id", "external_id"),
-        Index("ix_agent_activity_contract_id_started_at", "contract_id", "started_at"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid7)
-    source_id: Mapped[uuid.UUID] = mapped_column(UUID)
-    external_id: Mapped[str] = mapped_column(String(200))
-    contract_id: Mapped[uuid.UUID] = mapped_column(UUID)
-    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
-    agent: Mapped[str] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(30))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ingested_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
     )

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrics.records.ingest import (
     ROLLUP_FACTS,
     ROLLUP_SUMS,
-    ActivityRow,
     NormalizedRecord,
     RollupChange,
 )
@@ -251,37 +250,6 @@ class RecordRepository:
             client_id,
         )
         return removed
-
-    async def upsert_activity(
-        self, source_id: uuid.UUID, client_id: uuid.UUID | None, rows: Sequence[ActivityRow]
-    ) -> tuple[int, int]:
-        conn = await self._conn()
-        written = await conn.fetch(
-            """
-            INSERT INTO agent_activity AS a (id, source_id, external_id, contract_id, client_id,
-                agent, state, started_at, ended_at, updated_at)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[],
-                $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
-            ON CONFLICT (source_id, external_id) DO UPDATE SET
-                contract_id = excluded.contract_id, client_id = excluded.client_id,
-                agent = excluded.agent, state = excluded.state, started_at = excluded.started_at,
-                ended_at = excluded.ended_at, updated_at = excluded.updated_at
-            WHERE a.updated_at < excluded.updated_at
-            RETURNING (xmax = 0) AS inserted
-            """,
-            [r.id for r in rows],
-            [source_id] * len(rows),
-            [r.external_id for r in rows],
-            [r.contract_id for r in rows],
-            [client_id] * len(rows),
-            [r.agent for r in rows],
-            [r.state for r in rows],
-            [r.started_at for r in rows],
-            [r.ended_at for r in rows],
-            [r.updated_at for r in rows],
-        )
-        inserted = sum(1 for row in written if row["inserted"])
-        return inserted, len(written) - inserted
 
     async def list_contacts(
         self,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 from metrics.deps import ContractsDep, IngestDep
 from metrics.records.decode import decode_batch
 from metrics.records.repository import RecordRepository
-from metrics.records.schemas import ActivityBatch, BatchResult, ContactBatch, ContactRecordRead
+from metrics.records.schemas import BatchResult, ContactBatch, ContactRecordRead
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import FieldError, ValidationFailed
@@ -107,16 +107,3 @@ async def list_contact_records(
         next_cursor=next_cursor,
         limit=page.limit,
     )
-
-
-@router.post(
-    "/v1/agent-activity",
-    summary="Push up to 10,000 agent activity spans (idempotent; newer versions replace older)",
-    responses={200: BATCH_RESPONSE, 404: {"description": "No such source (or not yours)"}},
-)
-async def ingest_agent_activity(
-    batch: ActivityBatch,
-    service: IngestDep,
-    principal: Annotated[Principal, Depends(require(*INGESTERS))],
-) -> BatchResult:
-    return await service.ingest_activity(principal, batch.source, batch.records)

@@ -13,11 +13,9 @@ from metrics.contracts_client import ContractsClient
 from metrics.errors import SourceNotFound
 from metrics.records.decode import FastContact
 from metrics.records.ingest import (
-    ActivityRow,
     NormalizedRecord,
     RollupChange,
     latest_per_key,
-    normalize_activity,
     normalize_contact,
 )
 from metrics.records.repository import RecordRepository, as_facts
@@ -26,7 +24,7 @@ from metrics.sources.models import Source
 from metrics.sources.repository import SourceRepository
 from shared.auth import Principal
 from shared.errors import NotFound
-from shared.ids import uuid7, uuid7_batch
+from shared.ids import uuid7_batch
 
 
 def month_starts(records: Sequence[NormalizedRecord]) -> list[datetime]:
@@ -57,7 +55,7 @@ class IngestService:
             raise SourceNotFound(f"no source named {name!r}")
         return source
 
-    async def _allowed_contract(
+    async def allowed_contract(
         self, principal: Principal, contract_id: uuid.UUID, at: datetime, seen: dict
     ) -> bool:
         """A tenant-scoped caller may only push records of contracts it can see."""
@@ -111,7 +109,7 @@ class IngestService:
                     continue
                 record.contract_id = answer.contract_id
                 client_id = client_id or answer.client_id
-            elif tenant is not None and not await self._allowed_contract(
+            elif tenant is not None and not await self.allowed_contract(
                 principal, record.contract_id, record.enqueued_at, seen
             ):
                 rejections.append(
@@ -175,45 +173,4 @@ class IngestService:
             unchanged=len(kept) - inserted - updated + superseded,
             rejected=len(rejected_rows),
             rejections=rejections,
-        )
-
-    async def ingest_activity(
-        self, principal: Principal, source_name: str, rows: Sequence[Mapping[str, Any]]
-    ) -> BatchResult:
-        source = await self.source_for(principal, source_name)
-        valid: list[ActivityRow] = []
-        rejections: list[Rejection] = []
-        seen: dict[uuid.UUID, bool] = {}
-        for index, raw in enumerate(rows):
-            if not isinstance(raw, Mapping):
-                rejections.append(Rejection(index=index, field="record", message="not an object"))
-                continue
-            outcome = normalize_activity(index, raw, new_id=uuid7)
-            if isinstance(outcome, list):
-                rejections.extend(outcome)
-            elif not await self._allowed_contract(
-                principal, outcome.contract_id, outcome.started_at, seen
-            ):
-                rejections.append(
-                    Rejection(index=index, field="contract_id", message="no such contract")
-                )
-            else:
-                valid.append(outcome)
-        latest: dict[str, ActivityRow] = {}
-        for row in valid:
-            held = latest.get(row.external_id)
-            if held is None or row.updated_at >= held.updated_at:
-                latest[row.external_id] = row
-        inserted = updated = 0
-        if latest:
-            inserted, updated = await self.records.upsert_activity(
-                source.id, principal.tenant_client_id or source.client_id, list(latest.values())
-            )
-        return BatchResult(
-            received=len(rows),
-            inserted=inserted,
-            updated=updated,
-            unchanged=len(valid) - inserted - updated,
-            rejected=len({r.index for r in rejections}),
-            rejections=sorted(rejections, key=lambda r: r.index),
         )

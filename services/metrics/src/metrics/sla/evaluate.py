@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from metrics.activity.occupancy import Interval, SpanFilter, occupancy_seconds
 from metrics.kpis import figures as f
 from metrics.kpis.figures import Figure, Sums, Variant
 
@@ -52,6 +53,70 @@ def in_business_hours(
         parse_clock(opens) <= minute < parse_clock(closes)
         for opens, closes in hours.get(DAY_KEYS[local.weekday()], [])
     )
+
+
+def business_intervals(
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    hours: Mapping[str, Sequence[Sequence[str]]],
+    holidays: set[date],
+) -> list[Interval]:
+    """The contract's open hours from ``first`` to ``last`` (local dates, holidays excluded) as
+    sorted UTC intervals: the time ``in_business_hours`` admits."""
+
+    def instant(day: date, clock: str) -> datetime:
+        minutes = parse_clock(clock)
+        day += timedelta(days=minutes // 1440)
+        local = datetime.combine(day, time(minutes % 1440 // 60, minutes % 60), tzinfo=tz)
+        return local.astimezone(UTC)
+
+    spans = []
+    day = first
+    while day <= last:
+        if day not in holidays:
+            for opens, closes in hours.get(DAY_KEYS[day.weekday()], []):
+                spans.append((instant(day, opens), instant(day, closes)))
+        day += timedelta(days=1)
+    merged: list[Interval] = []
+    for start, end in sorted(s for s in spans if s[0] < s[1]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def occupancy_by_day(
+    sl: Mapping[str, Any],
+    activity: Iterable[Mapping[str, Any]],
+    *,
+    tz: ZoneInfo,
+    first: date,
+    last: date,
+    hours: Mapping[str, Sequence[Sequence[str]]],
+    holidays: set[date],
+) -> dict[date, tuple[int, int]]:
+    """Seconds of (handling, available) per local day for an occupancy service level: its
+    queue and channel filters admit only spans naming a matching queue (channel), and with
+    ``business_hours_only`` only the time inside the contract's hours counts."""
+    within = (
+        business_intervals(first, last, tz, hours, holidays)
+        if sl.get("business_hours_only")
+        else None
+    )
+    split = occupancy_seconds(
+        activity,
+        "day",
+        tz,
+        span_filter=SpanFilter.of(sl.get("queues") or (), sl.get("channels") or ()),
+        within=within,
+    )
+    return {
+        bucket.astimezone(tz).date(): seconds
+        for (bucket, _), seconds in split.items()
+        if bucket is not None  # day buckets always have a start
+    }
 
 
 def windows(kind: str, first: date, last: date) -> list[tuple[date, date]]:
@@ -130,7 +195,7 @@ def evaluate_level(
     last: date,
     hours: Mapping[str, Sequence[Sequence[str]]],
     holidays: set[date],
-    occupancy_by_day: Mapping[date, tuple[int, int]] | None = None,
+    activity: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     queues, channels = set(sl.get("queues") or ()), set(sl.get("channels") or ())
     business_only = bool(sl.get("business_hours_only"))
@@ -148,7 +213,13 @@ def evaluate_level(
         by_day[day] = held.add(piece.sums) if held is not None else Sums().add(piece.sums)
     target = Decimal(str(sl["target"]))
     direction = sl.get("direction") or "at_least"
-    occupancy_by_day = occupancy_by_day or {}
+    occupancy = (
+        occupancy_by_day(
+            sl, activity, tz=tz, first=first, last=last, hours=hours, holidays=holidays
+        )
+        if sl["metric"] == "occupancy"
+        else {}
+    )
 
     def window_figure(start: date, end: date) -> Figure:
         total = Sums()
@@ -157,7 +228,7 @@ def evaluate_level(
         while day <= end:
             if day in by_day:
                 total.add(by_day[day])
-            h, i = occupancy_by_day.get(day, (0, 0))
+            h, i = occupancy.get(day, (0, 0))
             handling, idle = handling + h, idle + i
             day += timedelta(days=1)
         return measure(sl, total, (handling, idle))
@@ -225,9 +296,10 @@ def evaluate(
     tz: ZoneInfo,
     first: date,
     last: date,
-    occupancy_by_day: Mapping[date, tuple[int, int]] | None = None,
+    activity: Sequence[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
-    """Every service level of a contract version over the period [first, last] (local dates)."""
+    """Every service level of a contract version over the period [first, last] (local dates);
+    ``activity``: the agent activity spans of the period, for occupancy service levels."""
     hours = version.get("hours") or {d: [["00:00", "24:00"]] for d in DAY_KEYS}
     holidays = {date.fromisoformat(h) for h in version.get("holidays") or ()}
     return [
@@ -239,7 +311,7 @@ def evaluate(
             last=last,
             hours=hours,
             holidays=holidays,
-            occupancy_by_day=occupancy_by_day,
+            activity=activity,
         )
         for sl in version.get("service_levels") or ()
     ]

@@ -9,10 +9,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from metrics.activity.models import HANDLING_STATES, ActivityState
 from metrics.contracts_client import ContractsClient
 from metrics.kpis.repository import KpiRepository, Scope, rollups_can_answer
-from metrics.kpis.service import split_activity
-from metrics.records.models import HANDLING_STATES, ActivityState
 from metrics.sla.evaluate import (
     Slice,
     evaluate,
@@ -122,7 +121,7 @@ class SlaService:
             extra_groups=("queue", "channel"),
         )
         slices = [Slice(bucket, group[0], group[1], sums) for bucket, group, sums in rows]
-        occupancy_by_day = None
+        activity = []
         if any(sl["metric"] == "occupancy" for sl in levels):
             activity = await self.kpis.activity(
                 start,
@@ -131,20 +130,7 @@ class SlaService:
                 client_id=None,
                 states=[*HANDLING_STATES, ActivityState.available],
             )
-            split = split_activity(activity, "day", tz, by_agent=False)
-            occupancy_by_day = {
-                bucket.astimezone(tz).date(): (h, i)
-                for (bucket, _), (h, i) in split.items()
-                if bucket is not None  # day buckets always have a start
-            }
-        return evaluate(
-            version,
-            slices=slices,
-            tz=tz,
-            first=first,
-            last=last,
-            occupancy_by_day=occupancy_by_day,
-        )
+        return evaluate(version, slices=slices, tz=tz, first=first, last=last, activity=activity)
 
     async def get(self, principal: Principal, report_id: uuid.UUID) -> SlaReport:
         report = await self.reports.get(report_id)

@@ -45,8 +45,9 @@ class Usage(BaseModel):
     summary="Billable usage of a contract for a month",
     description="Handled contacts and minutes per channel, each contact's handle time rounded "
     "up to `increment_seconds` (1, 6 or 60) before summing; offered (inbound) contacts; "
-    "productive agent hours (available, on contact, after-contact work). Productive hours "
-    "are 0 when filtering by channel or queue (activity is not per queue).",
+    "productive agent hours (available, on contact, after-contact work; each agent-second "
+    "once, also when the platform reports states per queue). Productive hours are billed for "
+    "the whole contract: 0 when filtering by channel or queue.",
 )
 async def get_usage(
     session: SessionDep,

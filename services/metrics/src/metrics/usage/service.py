@@ -9,8 +9,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from metrics.activity.models import PRODUCTIVE_STATES
+from metrics.activity.occupancy import occupancy_seconds
 from metrics.kpis.repository import KpiRepository, Scope
-from metrics.records.models import PRODUCTIVE_STATES
 from metrics.timeutil import month_bounds
 
 FOUR_PLACES = Decimal("0.0001")
@@ -67,10 +68,12 @@ class UsageService:
         totals = [sum(v[i] for v in by_channel.values()) for i in range(5)]
         productive_seconds = 0
         if not queues and not channels:
-            for row in await self.kpis.activity(
+            activity = await self.kpis.activity(
                 start, end, contract_id=contract_id, client_id=None, states=PRODUCTIVE_STATES
-            ):
-                productive_seconds += round((row["ended_at"] - row["started_at"]).total_seconds())
+            )
+            # Each agent-second once, also when the platform reports states per queue.
+            split = occupancy_seconds(activity, "total", tz)
+            productive_seconds = sum(handling + available for handling, available in split.values())
         return {
             "contract_id": contract_id,
             "period": period,

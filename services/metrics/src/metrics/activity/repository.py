@@ -1,0 +1,54 @@
+"""SQL of agent activity."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrics.records.repository import raw_connection
+
+if TYPE_CHECKING:
+    from metrics.activity.service import ActivityRow
+
+
+class ActivityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(
+        self, source_id: uuid.UUID, client_id: uuid.UUID | None, rows: Sequence[ActivityRow]
+    ) -> tuple[int, int]:
+        conn = await raw_connection(self.session)
+        written = await conn.fetch(
+            """
+            INSERT INTO agent_activity AS a (id, source_id, external_id, contract_id, client_id,
+                agent, state, started_at, ended_at, updated_at, queue, channel)
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[],
+                $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
+                $11::text[], $12::text[])
+            ON CONFLICT (source_id, external_id) DO UPDATE SET
+                contract_id = excluded.contract_id, client_id = excluded.client_id,
+                agent = excluded.agent, state = excluded.state, started_at = excluded.started_at,
+                ended_at = excluded.ended_at, updated_at = excluded.updated_at,
+                queue = excluded.queue, channel = excluded.channel
+            WHERE a.updated_at < excluded.updated_at
+            RETURNING (xmax = 0) AS inserted
+            """,
+            [r.id for r in rows],
+            [source_id] * len(rows),
+            [r.external_id for r in rows],
+            [r.contract_id for r in rows],
+            [client_id] * len(rows),
+            [r.agent for r in rows],
+            [r.state for r in rows],
+            [r.started_at for r in rows],
+            [r.ended_at for r in rows],
+            [r.updated_at for r in rows],
+            [r.queue for r in rows],
+            [r.channel for r in rows],
+        )
+        inserted = sum(1 for row in written if row["inserted"])
+        return inserted, len(written) - inserted

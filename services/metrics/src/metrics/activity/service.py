@@ -1,0 +1,106 @@
+"""Ingestion of agent activity: validate each span, keep the latest version per key, upsert.
+The source and tenant rules are those of contact records (``IngestService``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from metrics.activity.repository import ActivityRepository
+from metrics.activity.schemas import AgentActivityIn
+from metrics.records.ingest import rejections_of
+from metrics.records.schemas import BatchResult, Rejection
+from metrics.records.service import IngestService
+from shared.auth import Principal
+from shared.ids import uuid7
+
+
+@dataclass(slots=True)
+class ActivityRow:
+    index: int
+    id: uuid.UUID
+    external_id: str
+    contract_id: uuid.UUID
+    agent: str
+    state: str
+    queue: str | None
+    channel: str | None
+    started_at: datetime
+    ended_at: datetime
+    updated_at: datetime
+
+
+def normalize_activity(
+    index: int, raw: Mapping[str, Any], *, new_id: Any
+) -> ActivityRow | list[Rejection]:
+    try:
+        data = AgentActivityIn.model_validate(raw)
+    except ValidationError as exc:
+        return rejections_of(index, exc)
+    if data.ended_at < data.started_at:
+        return [Rejection(index=index, field="ended_at", message="must not be before started_at")]
+    return ActivityRow(
+        index=index,
+        id=new_id(),
+        external_id=data.external_id,
+        contract_id=data.contract_id,
+        agent=data.agent,
+        state=data.state.value,
+        queue=data.queue,
+        channel=data.channel,
+        started_at=data.started_at.astimezone(UTC),
+        ended_at=data.ended_at.astimezone(UTC),
+        updated_at=data.updated_at or data.ended_at,
+    )
+
+
+class ActivityService:
+    def __init__(self, repository: ActivityRepository, ingest: IngestService) -> None:
+        self.repository = repository
+        self.ingest = ingest
+
+    async def ingest_activity(
+        self, principal: Principal, source_name: str, rows: Sequence[Mapping[str, Any]]
+    ) -> BatchResult:
+        source = await self.ingest.source_for(principal, source_name)
+        valid: list[ActivityRow] = []
+        rejections: list[Rejection] = []
+        seen: dict[uuid.UUID, bool] = {}
+        for index, raw in enumerate(rows):
+            if not isinstance(raw, Mapping):
+                rejections.append(Rejection(index=index, field="record", message="not an object"))
+                continue
+            outcome = normalize_activity(index, raw, new_id=uuid7)
+            if isinstance(outcome, list):
+                rejections.extend(outcome)
+            elif not await self.ingest.allowed_contract(
+                principal, outcome.contract_id, outcome.started_at, seen
+            ):
+                rejections.append(
+                    Rejection(index=index, field="contract_id", message="no such contract")
+                )
+            else:
+                valid.append(outcome)
+        latest: dict[str, ActivityRow] = {}
+        for row in valid:
+            held = latest.get(row.external_id)
+            if held is None or row.updated_at >= held.updated_at:
+                latest[row.external_id] = row
+        inserted = updated = 0
+        if latest:
+            inserted, updated = await self.repository.upsert(
+                source.id, principal.tenant_client_id or source.client_id, list(latest.values())
+            )
+        return BatchResult(
+            received=len(rows),
+            inserted=inserted,
+            updated=updated,
+            unchanged=len(valid) - inserted - updated,
+            rejected=len({r.index for r in rejections}),
+            rejections=sorted(rejections, key=lambda r: r.index),
+        )
