@@ -1,3 +1,5 @@
+import re
+
 from alembic import context
 
 import metrics.models  # noqa: F401  (registers every table on the metadata)
@@ -12,4 +14,7 @@ def database_url() -> str:
     return MetricsSettings().sqlalchemy_url
 
 
-run_env(context.config, Base.metadata, database_url())
+# Monthly partitions of contact_record are created at run time, not by migrations.
+PARTITIONS = re.compile(r"contact_record_\d{4}_\d{2}")
+
+run_env(context.config, Base.metadata, database_url(), unmanaged_tables=PARTITIONS)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -38,10 +40,25 @@ async def current_revisions(engine: AsyncEngine) -> set[str]:
         )
 
 
-def run_env(config: Config, target_metadata: MetaData, url_from_settings: str) -> None:
-    """Body of each service's ``migrations/env.py``: online, async, one transaction."""
+def run_env(
+    config: Config,
+    target_metadata: MetaData,
+    url_from_settings: str,
+    *,
+    unmanaged_tables: re.Pattern[str] | None = None,
+) -> None:
+    """Body of each service's ``migrations/env.py``: online, async, one transaction.
+
+    ``unmanaged_tables`` names tables the application creates at run time (monthly
+    partitions): autogenerate and ``alembic check`` leave them alone."""
     url = config.attributes.get("database_url") or url_from_settings
     connection: Connection | None = config.attributes.get("connection")
+
+    def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        if unmanaged_tables is None:
+            return True
+        table = name if type_ == "table" else parent_names.get("table_name")
+        return not (table and unmanaged_tables.fullmatch(table))
 
     def do_run(sync_connection: Connection) -> None:
         from alembic import context
@@ -52,6 +69,7 @@ def run_env(config: Config, target_metadata: MetaData, url_from_settings: str) -
             compare_type=True,
             compare_server_default=True,
             transaction_per_migration=False,
+            include_name=include_name,
         )
         with context.begin_transaction():
             # One migrator at a time per database: replicas starting together wait here.
