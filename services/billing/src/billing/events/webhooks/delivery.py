@@ -40,6 +40,9 @@ class DeliveryOptions:
     backoff_max: float = 3600.0
     disable_after: timedelta | None = timedelta(days=3)
     concurrency: int = 8  # endpoints delivered to at once
+    # An endpoint's share of one pass: a slow receiver goes on next pass instead of holding
+    # the whole pass (and so every other endpoint's next turn) for batch x timeout.
+    pass_budget_seconds: float = 30.0
     endpoints_per_pass: int = 200
 
     @classmethod
@@ -117,7 +120,10 @@ async def deliver_to(
         unreadable = str(exc)
     failures = endpoint.consecutive_failures
     delivered = 0
+    budget_ends = time.monotonic() + options.pass_budget_seconds
     for event in batch.events:
+        if time.monotonic() > budget_ends:
+            return delivered  # the rest next pass (the cursor is where it should be)
         body = body_of(event)
         status: int | None = None
         error = unreadable
