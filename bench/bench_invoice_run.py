@@ -1,7 +1,7 @@
 """Benchmark: a month-end invoice run over 1,000 active contracts with a month of usage each,
 against the real contracts, metrics and billing services.
 
-    uv run python bench/bench_invoice_run.py [--contracts 1000] [--records-per-contract 300]
+    uv run python bench/bench_invoice_run.py [--contracts 1000] [--records-per-contract 200]
         [--agent-spans 20] [--concurrency 4] [--setup-concurrency 16]
 
 Set-up (not timed as the result): a PostgreSQL (BENCH_DATABASE_URL, DATABASE_URL, or the
@@ -449,7 +449,8 @@ class Bench:
         share = stats["upstream_seconds"] / worker_seconds
         print(f"upstream wait        {stats['upstream_seconds']:8.2f} s summed over workers "
               f"= {100 * share:.0f} % of worker time")  # fmt: skip
-        print("upstream time by route, as the services measured it (during the run):")
+        print("upstream time by route, as the services measured it during the run")
+        print("(service-terms are metrics asking contracts while it answers billing):")
         for key in sorted(after):
             seconds = after[key][0] - before.get(key, (0.0, 0.0))[0]
             count = after[key][1] - before.get(key, (0.0, 0.0))[1]
@@ -467,7 +468,7 @@ class Bench:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--contracts", type=int, default=1000)
-    parser.add_argument("--records-per-contract", type=int, default=300)
+    parser.add_argument("--records-per-contract", type=int, default=200)
     parser.add_argument("--agent-spans", type=int, default=20, help="per contract")
     parser.add_argument("--concurrency", type=int, default=4, help="BILLING_RUN_CONCURRENCY")
     parser.add_argument("--setup-concurrency", type=int, default=16)
