@@ -100,7 +100,17 @@ async def dispatch_endpoints(
                 async with sessions() as session, session.begin():
                     await WebhookRepository(session).release(endpoint.id)
 
-    return sum(await asyncio.gather(*(one(e) for e in endpoints)))
+    delivered = 0
+    for endpoint, result in zip(
+        endpoints,
+        await asyncio.gather(*(one(e) for e in endpoints), return_exceptions=True),
+        strict=True,
+    ):
+        if isinstance(result, BaseException):  # one endpoint's trouble does not stop the rest
+            log.error("webhooks.endpoint_failed", endpoint_id=str(endpoint.id), exc_info=result)
+        else:
+            delivered += result
+    return delivered
 
 
 async def deliver_to(
