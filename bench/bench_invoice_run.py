@@ -228,6 +228,32 @@ def month_of_activity(i: int, contract_id: str, count: int) -> list[dict[str, An
     return out
 
 
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int, *, with_children: bool = False) -> float:
+    """CPU time (user + system) a process used so far; with its live children's and its
+    exited children's too (PostgreSQL: the postmaster and its backends). Linux only."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = _stat(pid)  # fields[11..14]: utime, stime, cutime, cstime
+    except OSError:
+        return 0.0
+    total = sum(int(v) for v in fields[11 : 15 if with_children else 13])
+    if with_children:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    child = _stat(int(entry))
+                except OSError:
+                    continue
+                if int(child[1]) == pid:
+                    total += int(child[11]) + int(child[12])
+    return total / tick
+
+
 @dataclass
 class Urls:
     contracts: str
@@ -236,10 +262,18 @@ class Urls:
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, urls: Urls, private_pem: str) -> None:
+    def __init__(
+        self, args: argparse.Namespace, urls: Urls, private_pem: str, pids: dict[str, int]
+    ) -> None:
         self.args = args
         self.urls = urls
         self.private_pem = private_pem
+        self.pids = pids  # process of each service, and "postgres": the postmaster (if ours)
+
+    def cpu(self) -> dict[str, float]:
+        out = {n: cpu_seconds(p, with_children=n == "postgres") for n, p in self.pids.items()}
+        out["benchmark"] = cpu_seconds(os.getpid())
+        return out
 
     def token(self, role: str) -> str:
         return mint_token(
@@ -435,9 +469,13 @@ class Bench:
             print(f"setup: {len(ids)} SLA reports for {PERIOD} in {time.perf_counter() - t:.1f} s")
 
             before = await self.upstream_histograms()
+            cpu_before = self.cpu()
             wall, stats, run = await self.invoice_run(billing)
+            cpu_run = {k: v - cpu_before[k] for k, v in self.cpu().items()}
             after = await self.upstream_histograms()
+        cpu_before = self.cpu()
         baseline = await self.baseline(ids)
+        cpu_baseline = {k: v - cpu_before[k] for k, v in self.cpu().items()}
 
         concurrency = stats["concurrency"]
         worker_seconds = stats["total_seconds"] * concurrency
@@ -459,6 +497,10 @@ class Bench:
                       f"{seconds:7.2f} s  {1000 * seconds / count:6.1f} ms/call")  # fmt: skip
         print(f"baseline: the same upstream reads alone, {concurrency} workers: {baseline:.2f} s "
               f"({len(ids) / baseline:.1f} contracts/s)")  # fmt: skip
+        print(f"CPU seconds used during the run ({wall:.1f} s, {os.cpu_count()} cores): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in cpu_run.items()))  # fmt: skip
+        print(f"CPU seconds used during the baseline ({baseline:.1f} s): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in cpu_baseline.items()))  # fmt: skip
         print(
             f"ratio run / baseline {stats['total_seconds'] / baseline:8.2f}  "
             "(what billing adds on top of fetching its inputs; 1.0 would be free)"
@@ -521,7 +563,11 @@ def main() -> None:
             )
         for url in (urls.contracts, urls.metrics, urls.billing):
             wait_ready(url + "/readyz", processes)
-        asyncio.run(Bench(args, urls, private.read_text()).run())
+        pids = {name: child.pid for name, child in processes.children.items()}
+        postmaster = embedded.data_dir / "postmaster.pid" if embedded else None
+        if postmaster is not None and postmaster.exists():
+            pids["postgres"] = int(postmaster.read_text().split()[0])
+        asyncio.run(Bench(args, urls, private.read_text(), pids).run())
     finally:
         processes.stop()
         if embedded is not None:
