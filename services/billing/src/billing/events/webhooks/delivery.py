@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -82,35 +83,46 @@ async def dispatch_endpoints(
     box: SecretBox,
     options: DeliveryOptions | None = None,
 ) -> int:
-    """One pass over the due endpoints; returns how many deliveries succeeded."""
+    """One pass over the due endpoints; returns how many deliveries succeeded. Endpoints are
+    leased ``concurrency`` at a time (so a lease never runs out while its endpoint waits for a
+    turn), each at most once per pass."""
     options = options or DeliveryOptions()
-    async with sessions() as session, session.begin():
-        endpoints = await WebhookRepository(session).claim_due(
-            options.endpoints_per_pass, options.lease
-        )
-    if not endpoints:
-        return 0
-    gate = asyncio.Semaphore(options.concurrency)
-
-    async def one(endpoint: WebhookEndpoint) -> int:
-        async with gate:
-            try:
-                return await deliver_to(sessions, http, box, endpoint, options)
-            finally:
-                async with sessions() as session, session.begin():
-                    await WebhookRepository(session).release(endpoint.id)
-
+    seen: set[uuid.UUID] = set()
     delivered = 0
-    for endpoint, result in zip(
-        endpoints,
-        await asyncio.gather(*(one(e) for e in endpoints), return_exceptions=True),
-        strict=True,
-    ):
-        if isinstance(result, BaseException):  # one endpoint's trouble does not stop the rest
-            log.error("webhooks.endpoint_failed", endpoint_id=str(endpoint.id), exc_info=result)
-        else:
-            delivered += result
+    while len(seen) < options.endpoints_per_pass:
+        async with sessions() as session, session.begin():
+            endpoints = await WebhookRepository(session).claim_due(
+                min(options.concurrency, options.endpoints_per_pass - len(seen)),
+                options.lease,
+                exclude=seen,
+            )
+        if not endpoints:
+            break
+        seen.update(e.id for e in endpoints)
+        results = await asyncio.gather(
+            *(_deliver_and_release(sessions, http, box, e, options) for e in endpoints),
+            return_exceptions=True,
+        )
+        for endpoint, result in zip(endpoints, results, strict=True):
+            if isinstance(result, BaseException):  # one endpoint's trouble stops no other
+                log.error("webhooks.endpoint_failed", endpoint_id=str(endpoint.id), exc_info=result)
+            else:
+                delivered += result
     return delivered
+
+
+async def _deliver_and_release(
+    sessions: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient,
+    box: SecretBox,
+    endpoint: WebhookEndpoint,
+    options: DeliveryOptions,
+) -> int:
+    try:
+        return await deliver_to(sessions, http, box, endpoint, options)
+    finally:
+        async with sessions() as session, session.begin():
+            await WebhookRepository(session).release(endpoint.id)
 
 
 async def deliver_to(

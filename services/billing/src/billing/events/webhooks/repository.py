@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -72,12 +73,15 @@ class WebhookRepository:
 
     # --- the dispatcher ---
 
-    async def claim_due(self, limit: int, lease: timedelta) -> list[WebhookEndpoint]:
+    async def claim_due(
+        self, limit: int, lease: timedelta, *, exclude: Collection[uuid.UUID] = ()
+    ) -> list[WebhookEndpoint]:
         """Enabled endpoints whose backoff has passed and that no dispatcher holds, leased."""
         now = func.now()
         due = (
             select(WebhookEndpoint.id)
             .where(
+                WebhookEndpoint.id.not_in(exclude) if exclude else true(),
                 WebhookEndpoint.enabled,
                 or_(
                     WebhookEndpoint.next_attempt_at.is_(None),
