@@ -16,12 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import delete
 
 from billing.events.webhooks.delivery import DeliveryOptions, dispatch_endpoints
 from billing.events.webhooks.models import WebhookEndpoint
-from billing.events.webhooks.secrets import signature
+from billing.events.webhooks.secrets import SecretBox, signature
 from billing.main import create_app
 from billing.settings import BillingSettings
 from tests.billing.conftest import BillingFactory, BillingWorld, Network, WorldFactory
@@ -491,6 +492,35 @@ class TestDelivery:
             )
             too_long = await finance.post(path, json={"expire_previous_after_seconds": 90_000})
             assert field_errors(too_long) == {"expire_previous_after_seconds"}
+
+    async def test_two_dispatchers_at_once_deliver_each_event_once_in_order(
+        self, app: FastAPI, token: TokenFactory, make_world: WorldFactory, partners: Partners
+    ) -> None:
+        url = "https://replicas.example/h"
+        async with api_client(app, token("finance")) as finance:
+            await register(finance, url)
+            async with make_world() as world:
+                invoices = [await issued(finance, world) for _ in range(3)]
+        # Two replicas' passes at the same moment: the endpoint is leased to one of them.
+        first, second = await asyncio.gather(deliver(app, partners), deliver(app, partners))
+        assert sorted([first, second]) == [0, 3]
+        assert partners.subjects(url) == [("invoice.issued", i["id"]) for i in invoices]
+
+    async def test_a_secret_that_no_longer_decrypts_is_a_failure_not_an_unsigned_post(
+        self, app: FastAPI, token: TokenFactory, make_world: WorldFactory, partners: Partners
+    ) -> None:
+        async with api_client(app, token("finance")) as finance:
+            made = await register(finance, "https://erp.example/h")
+            async with make_world() as world:
+                await issued(finance, world)
+            other_key = SecretBox([Fernet.generate_key()])  # the service's key was changed
+            async with httpx.AsyncClient(transport=httpx.MockTransport(partners.handle)) as http:
+                sessions = app.state.database.sessionmaker
+                assert await dispatch_endpoints(sessions, http, other_key, FAST) == 0
+            assert partners.calls == []
+            status = (await finance.get(f"/v1/webhook-endpoints/{made['id']}")).json()
+            assert "does not decrypt" in status["delivery"]["last_error"]
+            assert status["delivery"]["consecutive_failures"] == 1
 
     async def test_the_app_delivers_by_itself_to_a_real_http_receiver(
         self,
