@@ -10,6 +10,7 @@ BILLING_SEGMENTS = {
     "payments",
     "quotes",
     "billing-events",
+    "webhook-endpoints",
 }
 
 
@@ -47,5 +48,6 @@ class TestOpenAPI:
             "PaymentCreate",
             "QuoteRequest",
             "InvoiceRunCreate",
+            "WebhookEndpointCreate",
         ):
             assert schemas[name].get("examples"), name

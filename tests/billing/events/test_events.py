@@ -200,7 +200,11 @@ class TestWebhooks:
     ) -> None:
         async with receiver() as (url, received):
             settings = billing_settings.model_copy(
-                update={"webhook_urls": [url], "webhook_interval_seconds": 0.05}
+                update={
+                    "webhook_urls": [url],
+                    "webhook_interval_seconds": 0.05,
+                    "webhook_dispatch": True,
+                }
             )
             transports = {"contracts": network.contracts, "metrics": network.metrics}
             app = create_app(settings, transports=transports)

@@ -11,6 +11,9 @@ from fastapi import FastAPI
 
 from billing.events.dispatcher import webhook_loop
 from billing.events.router import router as events_router
+from billing.events.webhooks.delivery import DeliveryOptions
+from billing.events.webhooks.router import router as webhook_endpoints_router
+from billing.events.webhooks.secrets import SecretBox
 from billing.invoice_runs.router import router as invoice_runs_router
 from billing.invoice_runs.service import RunManager
 from billing.invoices.router import credit_notes_router, payments_router
@@ -33,6 +36,7 @@ TAGS = [
     {"name": "invoice runs", "description": "Month-end drafting of every active contract"},
     {"name": "quotes", "description": "Price a plan against hypothetical volumes"},
     {"name": "billing events", "description": "invoice.issued, invoice.paid, credit_note.issued"},
+    {"name": "webhook endpoints", "description": "Partner URLs the billing events are POSTed to"},
     {"name": "tax rates", "description": "Tax rates that plans apply"},
 ]
 
@@ -64,14 +68,18 @@ def create_app(
         app.state.runs = RunManager(app.state.database.sessionmaker, upstream, settings)
         if settings.run_resume_on_startup:
             await app.state.runs.resume_unfinished()
+        app.state.webhook_secrets = box = SecretBox.from_settings(settings)
         webhooks = None
-        if settings.webhook_urls:
+        if settings.webhook_dispatch:
             webhooks = asyncio.create_task(
                 webhook_loop(
                     app.state.database.sessionmaker,
                     settings.webhook_urls,
                     secret=settings.webhook_secret,
                     interval=settings.webhook_interval_seconds,
+                    box=box,
+                    options=DeliveryOptions.from_settings(settings),
+                    request_timeout=settings.webhook_timeout_seconds,
                 )
             )
         try:
@@ -100,6 +108,7 @@ def create_app(
             invoice_runs_router,
             quotes_router,
             events_router,
+            webhook_endpoints_router,
             tax_rates_router,
         ],
         extra_lifespan=upstream_lifespan,

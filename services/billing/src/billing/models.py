@@ -2,6 +2,7 @@
 
 from billing.base import Base, idempotency
 from billing.events.models import OutboxEvent, WebhookDelivery
+from billing.events.webhooks.models import WebhookAttempt, WebhookEndpoint
 from billing.invoice_runs.models import InvoiceRun, InvoiceRunItem
 from billing.invoices.models import (
     CreditNote,
@@ -28,6 +29,8 @@ __all__ = [
     "PricePlan",
     "PricePlanVersion",
     "TaxRate",
+    "WebhookAttempt",
     "WebhookDelivery",
+    "WebhookEndpoint",
     "idempotency",
 ]

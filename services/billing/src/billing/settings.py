@@ -22,10 +22,24 @@ class BillingSettings(ServiceSettings):
     # Pick up runs left unfinished by a stopped or killed process when the service starts.
     run_resume_on_startup: bool = True
 
-    # Partner webhooks: outbox events are POSTed to each URL, signed with the secret.
+    # Partner webhooks. Endpoints registered through /v1/webhook-endpoints each have their own
+    # secret; the settings-configured URLs (the older way) share ``webhook_secret``.
     webhook_urls: list[str] = Field(default_factory=list)
     webhook_secret: str | None = None
     webhook_interval_seconds: float = Field(5.0, gt=0)
+    # Run the delivery loop in the app's lifespan (every replica may: a lease per endpoint
+    # keeps two from delivering to one endpoint at once).
+    webhook_dispatch: bool = True
+    # Fernet keys that encrypt the endpoints' signing secrets: the first encrypts, all decrypt.
+    # Empty: a key derived from the token signing key (CONTRATO_JWT_PRIVATE_KEY_FILE).
+    webhook_secrets_keys: list[str] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # A failing endpoint is retried after base x 2^(failures-1) seconds, at most max.
+    webhook_backoff_base_seconds: float = Field(10.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(3600.0, gt=0)
+    # An endpoint failing without a single success for this long is disabled (0: never).
+    webhook_disable_after_days: float = Field(3.0, ge=0)
+    webhook_lease_seconds: float = Field(120.0, gt=0)
 
 
 @lru_cache

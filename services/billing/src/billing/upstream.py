@@ -46,6 +46,14 @@ class ContractsClient:
             if not cursor:
                 return out
 
+    async def organization(
+        self, organization_id: uuid.UUID, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """An organization (the operator or a client); NotFound when there is none."""
+        body = await self.http.get_json(f"/v1/organizations/{organization_id}", token=token)
+        _expect(self.http.name, body, "id", "kind")
+        return body
+
 
 class MetricsClient:
     def __init__(self, http: ServiceClient) -> None:

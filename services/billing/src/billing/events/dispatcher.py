@@ -1,15 +1,17 @@
 """Webhook delivery to partner systems, from the outbox (so nothing leaves before its commit).
 
-``dispatch_webhooks`` delivers each committed event to each URL at least once, in commit order,
-signed with HMAC-SHA256 over the body (``Contrato-Signature: sha256=<hex>``); a failure is
-recorded and retried on the next call. Run it periodically (a loop, cron, or the CLI).
+``webhook_loop`` runs both kinds of delivery: to the endpoints registered through the API
+(``billing.events.webhooks.delivery``: a secret each, filters, backoff) and, for backwards
+compatibility, to the URLs of ``BILLING_WEBHOOK_URLS`` (below).
+
+``dispatch_webhooks`` (settings URLs) delivers each committed event to each URL at least once,
+in commit order, signed with HMAC-SHA256 over the body (``Contrato-Signature: sha256=<hex>``);
+a failure is recorded and retried on the next call. Run it periodically (a loop, cron, or the CLI).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 
@@ -19,6 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing.events.repository import EventRepository
 from billing.events.schemas import EventRead
+from billing.events.webhooks.delivery import DeliveryOptions, dispatch_endpoints
+from billing.events.webhooks.secrets import SecretBox, signature
+
+__all__ = ["dispatch_webhooks", "signature", "webhook_loop"]
 
 log = structlog.get_logger("billing.webhooks")
 
@@ -29,20 +35,22 @@ async def webhook_loop(
     *,
     secret: str | None,
     interval: float,
+    box: SecretBox | None = None,
+    options: DeliveryOptions | None = None,
+    request_timeout: float = 10.0,
 ) -> None:
     """Deliver pending events every ``interval`` seconds until cancelled (the app's lifespan
-    runs it when ``BILLING_WEBHOOK_URLS`` is set)."""
-    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as http:
+    runs it): to the registered endpoints when ``box`` is given, and to ``urls``."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(request_timeout)) as http:
         while True:
             try:
-                await dispatch_webhooks(sessions, http, urls, secret=secret)
+                if box is not None:
+                    await dispatch_endpoints(sessions, http, box, options)
+                if urls:
+                    await dispatch_webhooks(sessions, http, urls, secret=secret)
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("webhooks.dispatch_failed")
             await asyncio.sleep(interval)
-
-
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 async def dispatch_webhooks(
