@@ -31,12 +31,19 @@ class ContractsClient:
         _expect(self.http.name, body, "contract_id", "currency", "term", "operator_id")
         return body
 
-    async def active_contracts(self, on: date, *, token: str | None = None) -> list[dict[str, Any]]:
-        """Every contract active on ``on`` (all pages)."""
+    async def contracts_in_service(
+        self, first: date, last: date, *, token: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every signed contract in force on at least one day from ``first`` to ``last``
+        (inclusive), whatever its status today (all pages)."""
         out: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
-            params: dict[str, Any] = {"status": "active", "active_on": on.isoformat(), "limit": 500}
+            params: dict[str, Any] = {
+                "in_service_from": first.isoformat(),
+                "in_service_to": last.isoformat(),
+                "limit": 500,
+            }
             if cursor:
                 params["cursor"] = cursor
             page = await self.http.get_json("/v1/contracts", params=params, token=token)
