@@ -5,13 +5,14 @@ of 6 s and of started minutes) and agent activity."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from metrics.kpis.repository import KpiRepository, Scope
 from metrics.records.models import PRODUCTIVE_STATES
-from metrics.timeutil import month_bounds
+from metrics.timeutil import local_midnight, month_bounds
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -35,8 +36,14 @@ class UsageService:
         *,
         channels: tuple[str, ...] = (),
         queues: tuple[str, ...] = (),
+        days: tuple[date, date] | None = None,
     ) -> dict[str, Any]:
+        """The period's usage, or only that of ``days`` (first and last day, inclusive, in the
+        contract's time zone) when given."""
         first, last, start, end = month_bounds(period, tz)
+        low, high = days or (first, last)
+        if days is not None:
+            start, end = local_midnight(low, tz), local_midnight(high + timedelta(days=1), tz)
         rows = await self.kpis.sums(
             Scope(contract_id=contract_id, queues=queues, channels=channels, direction=None),
             start,
@@ -76,6 +83,8 @@ class UsageService:
             "period": period,
             "period_start": first,
             "period_end": last,
+            "from": low,
+            "to": high,
             "time_zone": tz.key,
             "increment_seconds": increment,
             "handled_contacts": totals[0],
