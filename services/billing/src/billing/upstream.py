@@ -59,13 +59,21 @@ class MetricsClient:
         self.http = http
 
     async def usage(
-        self, contract_id: uuid.UUID, period: str, query: UsageQuery, *, token: str | None = None
+        self,
+        contract_id: uuid.UUID,
+        period: str,
+        query: UsageQuery,
+        *,
+        days: tuple[date, date] | None = None,
+        token: str | None = None,
     ) -> dict[str, Any]:
+        """The period's usage, or that of ``days`` (first and last, inclusive) within it."""
+        params: dict[str, Any] = {"contract_id": str(contract_id), "period": period}
+        if days is not None:
+            params |= {"from": days[0].isoformat(), "to": days[1].isoformat()}
         try:
             body = await self.http.get_json(
-                "/v1/usage",
-                params={"contract_id": str(contract_id), "period": period, **query.params()},
-                token=token,
+                "/v1/usage", params={**params, **query.params()}, token=token
             )
         except NotFound as exc:  # the contract exists (we priced it): missing usage is upstream's
             raise UpstreamError(self.http.name, f"no usage for {period}: {exc.detail}") from exc
