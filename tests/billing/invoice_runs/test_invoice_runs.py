@@ -264,7 +264,7 @@ class TestWhoIsListed:
                 full = (await client.get(f"/v1/invoices/{invoice['id']}")).json()
                 (fee,) = [line for line in full["lines"] if line["key"] == "charge:fee"]
                 fees[name] = fee["amount"]
-            # 1000.00 × days in service / 31
+            # 1000.00 x days in service / 31
             assert fees == {
                 "inside": "354.84",  # 11 days
                 "terminated": "483.87",  # 15 days
