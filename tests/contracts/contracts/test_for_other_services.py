@@ -135,7 +135,6 @@ class TestBillingTerms:
         params["active_on"] = "2026-12-31"
         assert (await contracts.get("/v1/contracts", params=params)).json()["items"] == []
 
-
     async def test_in_service_lists_every_contract_overlapping_the_range(
         self, contracts: httpx.AsyncClient
     ) -> None:

@@ -115,9 +115,7 @@ async def test_usage_of_a_date_range_inside_the_period(
         body = response.json()
         lo = datetime(2026, 10, low, tzinfo=zone)
         hi = datetime(2026, 10, high, tzinfo=zone) + timedelta(days=1)
-        handled = [
-            r for r in latest if lo <= brute.when(r) < hi and r["outcome"] == "answered"
-        ]
+        handled = [r for r in latest if lo <= brute.when(r) < hi and r["outcome"] == "answered"]
         assert body["handled_contacts"] == len(handled) > 0
         assert body["handled_minutes"] == billed_minutes(handled, 6)
         assert (body["from"], body["to"]) == (params["from"], params["to"])
