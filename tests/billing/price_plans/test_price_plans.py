@@ -5,6 +5,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.billing.conftest import BillingWorld
+from tests.billing.invoices.pdf_text import pdf_text
 from tests.conftest import TokenFactory, api_client, rolled_back
 
 FEE = {"key": "fee", "name": "Management fee", "model": "fixed", "amount": "1000.00"}
@@ -238,6 +239,11 @@ class TestMidMonthPriceChange:
         assert invoice["plan_version"] == 2  # in effect on the last day; lines cite their own
         v2_minutes = invoice["lines"][3]["source"]
         assert (v2_minutes["usage_from"], v2_minutes["usage_to"]) == ("2026-01-21", "2026-01-31")
+
+        pdf = await finance.get(f"/v1/invoices/{invoice['id']}/pdf")
+        printed = pdf_text(pdf.content)
+        assert "1 (2026-01-01 to 2026-01-20), 2 (2026-01-21 to 2026-01-31)" in printed
+        assert "Management fee (11/31 days) (v2, 2026-01-21 to 2026-01-31)" in printed
 
         issued = await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
         assert issued.status_code == 200, issued.text

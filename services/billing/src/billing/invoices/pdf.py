@@ -68,6 +68,19 @@ def _group(lines: list[LineRead]) -> OrderedDict[str, list[LineRead]]:
     return groups
 
 
+def _versions(invoice: InvoiceRead) -> str:
+    """The plan version, or each version with its days when a price change split the period."""
+    versions = sorted({ln.plan_version for ln in invoice.lines if ln.plan_version is not None})
+    if len(versions) < 2:
+        return str(invoice.plan_version)
+    days = {
+        ln.plan_version: f" ({ln.source['service_from']} to {ln.source['service_to']})"
+        for ln in invoice.lines
+        if ln.source and "service_from" in ln.source
+    }
+    return ", ".join(f"{v}{days.get(v, '')}" for v in versions)
+
+
 def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_compression(False)  # plain text streams: searchable, and a few KB larger only
@@ -108,7 +121,7 @@ def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
         ("Payment terms", f"Net {invoice.payment_terms_days} days"),
         ("Contract", invoice.contract_number or invoice.contract_id),
         ("Service period", f"{invoice.service_from} to {invoice.service_to} ({invoice.period})"),
-        ("Price plan version", invoice.plan_version),
+        ("Price plan version", _versions(invoice)),
         ("SLA report", invoice.sla_report_id or "-"),
     ]
     for label, value in facts:
