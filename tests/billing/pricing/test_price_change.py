@@ -5,6 +5,8 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing.pricing.credits import CreditTerms
 from billing.pricing.engine import PriceChange, PricingInput, UsageQuery, price_period
@@ -207,3 +209,64 @@ class TestMidMonthPriceChange:
                     changes=(late,),
                 )
             )
+
+
+class TestSplitProperties:
+    @given(
+        day=st.integers(min_value=2, max_value=31),
+        amount=st.decimals(min_value=0, max_value=100_000, places=2),
+        used=st.integers(min_value=0, max_value=5_000),
+        share=st.integers(min_value=0, max_value=100),
+    )
+    def test_the_same_prices_in_two_versions_cost_what_one_version_does(
+        self, day: int, amount: D, used: int, share: int
+    ) -> None:
+        """A new version that changes nothing: the fixed fee and per-unit usage come to the
+        unsplit amounts, give or take the rounding of one more line per charge."""
+        plan = PlanTerms.model_validate(
+            {
+                "charges": [
+                    fee(str(amount)),
+                    {
+                        "key": "min",
+                        "name": "Minutes",
+                        "model": "per_unit",
+                        "metric": "handled_minutes",
+                        "increment_seconds": 6,
+                        "unit_price": "0.37",
+                    },
+                ]
+            }
+        )
+        window = service_window(JAN, None, None)
+        assert window is not None
+        first = D(used * share // 100)
+        whole = PricingInput(
+            currency="EUR",
+            period=JAN,
+            window=window,
+            terms=plan,
+            plan_source={"plan_version": 1},
+            usage={MINUTES: {"handled_minutes": str(used)}},
+        )
+        split_in_two = PricingInput(
+            currency="EUR",
+            period=JAN,
+            window=window,
+            terms=plan,
+            plan_source={"plan_version": 1},
+            usage={MINUTES: {"handled_minutes": str(first)}},
+            changes=(
+                PriceChange(
+                    date(2026, 1, day),
+                    plan,
+                    {"plan_version": 2},
+                    {MINUTES: {"handled_minutes": str(used - first)}},
+                ),
+            ),
+        )
+        one, two = price_period(whole), price_period(split_in_two)
+        assert len(two.lines) == 2 * len(one.lines)
+        assert abs(two.total - one.total) <= D("0.02")
+        fixed = [ln for ln in two.lines if ln.charge_key == "fee"]
+        assert [ln.source["days_in_service"] for ln in fixed] == [day - 1, 32 - day]
