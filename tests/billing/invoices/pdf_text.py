@@ -55,16 +55,20 @@ def pdf_text(pdf: bytes) -> str:
         unicode_ref = re.search(rb"/ToUnicode (\d+) 0 R", objects[int(ref)])
         assert unicode_ref is not None, f"font {name!r} has no ToUnicode map"
         maps[name] = _cmap(objects[int(unicode_ref.group(1))])
-    pieces: list[str] = []
+    lines: list[str] = []
     for body in objects.values():
         if b"stream" not in body or b" Tj" not in body:
             continue
         font: dict[int, str] = {}
-        for match in _STRING.finditer(body):
-            if match.group(1):
-                font = maps[match.group(1)]
-                continue
-            raw = _unescape(match.group(2))
-            codes = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
-            pieces.append("".join(font.get(c, "\ufffd") for c in codes))
-    return "\n".join(pieces)
+        for block in re.findall(rb"\bBT\b(.*?)\bET\b", body, re.S):  # one text object
+            pieces = []
+            for match in _STRING.finditer(block):
+                if match.group(1):  # a font switch (fallback fonts switch inside a line)
+                    font = maps[match.group(1)]
+                    continue
+                raw = _unescape(match.group(2))
+                codes = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
+                pieces.append("".join(font.get(c, "\ufffd") for c in codes))
+            if pieces:
+                lines.append("".join(pieces))
+    return "\n".join(lines)

@@ -1,13 +1,19 @@
 # ruff: noqa: RUF001 (the point of these names is their non-Latin letters)
 """Invoice PDFs print every party's name as written: Polish, French, Turkish, Greek, Cyrillic
-(DejaVu Sans, embedded). CJK is not in the font: printed as "?", kept exactly in the JSON."""
+(DejaVu Sans, embedded). CJK is not in DejaVu: drawn by a configured fallback font, else
+printed as "?" (kept exactly in the JSON)."""
 
 import uuid
+from pathlib import Path
 
 import httpx
+import pytest
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
 
 from billing.invoices.pdf import render_invoice_pdf
 from billing.invoices.schemas import InvoiceRead
+from billing.settings import BillingSettings
 from tests.billing.conftest import BillingWorld
 from tests.billing.invoices.pdf_text import embedded_fonts, pdf_text
 
@@ -92,3 +98,44 @@ class TestUnicodeNames:
         assert body["buyer"]["legal_name"] == "株式会社テスト Łódź"  # the JSON keeps it whole
         text = pdf_text(render_invoice_pdf(InvoiceRead.model_validate(body)))
         assert "??????? Łódź" in text
+
+
+def box_font(path: Path, chars: str) -> Path:
+    """A real TrueType font whose glyphs for ``chars`` are squares (CI has no CJK font)."""
+    names = {ord(c): f"uni{ord(c):04X}" for c in chars}
+    order = [".notdef", *names.values()]
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        pen.moveTo((100, 0))
+        pen.lineTo((100, 800))
+        pen.lineTo((900, 800))
+        pen.lineTo((900, 0))
+        pen.closePath()
+        glyphs[name] = pen.glyph()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(order)
+    builder.setupCharacterMap(names)
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics(dict.fromkeys(order, (1000, 100)))
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "Boxes", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=880, usWinAscent=880, usWinDescent=120)
+    builder.setupPost()
+    builder.save(str(path))
+    return path
+
+
+class TestFallbackFonts:
+    async def test_a_configured_fallback_font_draws_what_dejavu_lacks(
+        self, finance: httpx.AsyncClient, world: BillingWorld, tmp_path: Path
+    ) -> None:
+        font = box_font(tmp_path / "boxes.ttf", "株式会社テスト")
+        body = await drafted_for(finance, world, "株式会社テスト Łódź")
+        pdf = render_invoice_pdf(InvoiceRead.model_validate(body), [font])
+        assert "株式会社テスト Łódź" in pdf_text(pdf)
+        assert embedded_fonts(pdf) >= {"DejaVuSansBook", "DejaVuSansBold", "Boxes"}
+
+    def test_the_setting_is_a_json_list_of_paths(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("BILLING_PDF_FALLBACK_FONTS", '["/fonts/NotoSansCJK.otf"]')
+        assert BillingSettings().pdf_fallback_fonts == [Path("/fonts/NotoSansCJK.otf")]

@@ -1,4 +1,5 @@
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -26,6 +27,10 @@ class BillingSettings(ServiceSettings):
     webhook_urls: list[str] = Field(default_factory=list)
     webhook_secret: str | None = None
     webhook_interval_seconds: float = Field(5.0, gt=0)
+
+    # PDF: TrueType/OpenType files drawing what the bundled DejaVu Sans lacks (e.g. Noto Sans
+    # CJK for Chinese, Japanese, Korean names), tried in order. JSON list of paths.
+    pdf_fallback_fonts: list[Path] = Field(default_factory=list)
 
 
 @lru_cache
