@@ -176,10 +176,11 @@ class BillingWorld(World):
         contract_id: str,
         period: str,
         calls: Sequence[dict[str, Any]],
+        day: int = 2,
     ) -> None:
-        """Ingest contacts of ``period`` (from the 2nd, one a minute); each item gives
+        """Ingest contacts of ``period`` (from the ``day``, one a minute); each item gives
         ``outcome`` (answered), ``handle`` seconds (talk), ``wait``, ``channel`` (voice)."""
-        start = datetime.fromisoformat(f"{period}-02T12:00:00+00:00")
+        start = datetime.fromisoformat(f"{period}-{day:02d}T12:00:00+00:00")
         records = []
         for i, call in enumerate(calls):
             outcome = call.get("outcome", "answered")
@@ -198,11 +199,16 @@ class BillingWorld(World):
         await self.push("/v1/contact-records", records)
 
     async def handled(
-        self, contract_id: str, period: str, seconds: Sequence[int], channel: str = "voice"
+        self,
+        contract_id: str,
+        period: str,
+        seconds: Sequence[int],
+        channel: str = "voice",
+        day: int = 2,
     ) -> None:
-        """Answered contacts of these handle times."""
+        """Answered contacts of these handle times (from the ``day``, 12:00 UTC)."""
         await self.contacts(
-            contract_id, period, [{"handle": s, "channel": channel} for s in seconds]
+            contract_id, period, [{"handle": s, "channel": channel} for s in seconds], day
         )
 
     async def agent_hours(self, contract_id: str, period: str, hours: Sequence[float]) -> None:

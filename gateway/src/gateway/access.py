@@ -8,7 +8,11 @@ from shared.errors import Forbidden
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a partner system may write: the contact platforms it registers and what they push.
-PARTNER_WRITES = frozenset({"sources", "contact-records", "agent-activity", "imports"})
+PARTNER_WRITES = frozenset(
+    {"sources", "contact-records", "agent-activity", "imports", "webhook-endpoints"}
+)
+# A client company may only subscribe its own systems to its own billing events.
+CLIENT_WRITES = frozenset({"webhook-endpoints"})
 FINANCE_WRITES = frozenset(
     {
         "tax-rates",
@@ -19,6 +23,7 @@ FINANCE_WRITES = frozenset(
         "payments",
         "quotes",
         "sla-reports",
+        "webhook-endpoints",
     }
 )
 ADMIN_ONLY = frozenset({"api-clients"})
@@ -35,5 +40,7 @@ def check_coarse_access(principal: Principal, method: str, segment: str) -> None
     if role is Role.partner and segment in PARTNER_WRITES:
         return
     if role is Role.finance and segment in FINANCE_WRITES:
+        return
+    if role is Role.client and segment in CLIENT_WRITES:
         return
     raise Forbidden(f"role {role.value} may not {method} /v1/{segment}")

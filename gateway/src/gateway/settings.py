@@ -27,6 +27,7 @@ DEFAULT_ROUTES: dict[str, str] = {
     "payments": "billing",
     "quotes": "billing",
     "billing-events": "billing",
+    "webhook-endpoints": "billing",
 }
 
 

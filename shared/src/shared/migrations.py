@@ -54,7 +54,7 @@ def run_env(
     url = config.attributes.get("database_url") or url_from_settings
     connection: Connection | None = config.attributes.get("connection")
 
-    def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
         if unmanaged_tables is None:
             return True
         table = name if type_ == "table" else parent_names.get("table_name")

@@ -215,3 +215,59 @@ class TestFailures:
             assert run["status"] == "failed"
             assert "contracts" in run["reason"] and "unreachable" in run["reason"]
             assert run["progress"]["total"] == 0
+
+
+class TestWhoIsListed:
+    async def test_every_contract_in_service_on_any_day_of_the_period_is_drafted(
+        self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
+    ) -> None:
+        """March 2025 (31 days): a contract from the 10th to the 20th (in force on neither the
+        1st nor the 31st), one terminated on the 15th, one whose fixed term ended on the 12th,
+        one starting on the 25th; one that ended in February and one starting in April are
+        not listed at all."""
+        period = "2025-03"
+        contracts = {
+            "inside": {"start": "2025-03-10", "end": "2025-03-20"},
+            "terminated": {"start": "2025-01-01", "terminated_on": "2025-03-15"},
+            "term_ended": {"start": "2024-03-13", "end": "2025-03-12"},
+            "starts": {"start": "2025-03-25"},
+            "ended_before": {"start": "2024-03-01", "end": "2025-02-28"},
+            "starts_after": {"start": "2025-04-01"},
+        }
+        async with make_billing() as app, api_client(app, token("finance")) as client:
+            ids = {}
+            for name, dates in contracts.items():
+                ids[name] = await world.billed(**dates)
+                response = await client.post(
+                    "/v1/price-plans",
+                    json={
+                        "contract_id": ids[name],
+                        "name": name,
+                        "version": {"effective_from": "2024-01-01", "charges": CHARGES},
+                    },
+                )
+                assert response.status_code == 201, response.text
+            response = await client.post("/v1/invoice-runs", json={"period": period})
+            run_id = uuid.UUID(response.json()["id"])
+            await app.state.runs.tasks[run_id]
+            items = (await client.get(f"/v1/invoice-runs/{run_id}/items")).json()["items"]
+            listed = {i["contract_id"]: i["status"] for i in items}
+            in_service = ["inside", "terminated", "term_ended", "starts"]
+            assert listed == {ids[name]: "done" for name in in_service}
+            assert await invoices_per_contract(app, list(ids.values())) == {
+                ids[name]: 1 for name in in_service
+            }
+            fees = {}
+            for name in in_service:
+                params = {"contract_id": ids[name], "period": period}
+                (invoice,) = (await client.get("/v1/invoices", params=params)).json()["items"]
+                full = (await client.get(f"/v1/invoices/{invoice['id']}")).json()
+                (fee,) = [line for line in full["lines"] if line["key"] == "charge:fee"]
+                fees[name] = fee["amount"]
+            # 1000.00 x days in service / 31
+            assert fees == {
+                "inside": "354.84",  # 11 days
+                "terminated": "483.87",  # 15 days
+                "term_ended": "387.10",  # 12 days
+                "starts": "225.81",  # 7 days
+            }

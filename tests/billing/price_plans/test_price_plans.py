@@ -5,6 +5,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.billing.conftest import BillingWorld
+from tests.billing.invoices.pdf_text import pdf_text
 from tests.conftest import TokenFactory, api_client, rolled_back
 
 FEE = {"key": "fee", "name": "Management fee", "model": "fixed", "amount": "1000.00"}
@@ -185,6 +186,78 @@ class TestIssuedInvoicesKeepTheirVersion:
         again = (await finance.get(f"/v1/invoices/{january['id']}")).json()
         assert (again["plan_version"], again["total"]) == (1, "1000.00")
         assert again["lines"][0]["plan_version"] == 1
+
+
+class TestMidMonthPriceChange:
+    async def test_each_version_bills_its_days_and_the_issued_invoice_stays(
+        self, finance: httpx.AsyncClient, world: BillingWorld
+    ) -> None:
+        """January 2026 (31 days): v1 (3100.00 a month, minutes at 0.50) until the 20th,
+        v2 (6200.00, minutes at 0.80) from the 21st; 100 minutes handled on the 2nd and 50 on
+        the 25th, counted by metrics for each version's days."""
+        minutes = {
+            "key": "minutes",
+            "name": "Minutes",
+            "model": "per_unit",
+            "metric": "handled_minutes",
+            "increment_seconds": 60,
+            "unit_price": "0.50",
+        }
+        fee = {**FEE, "amount": "3100.00"}
+        contract_id = await world.billed(start="2025-01-01")
+        body = plan_body(contract_id)
+        body["version"] |= {"charges": [fee, minutes], "tax_rate_percent": "10"}
+        plan = (await create(finance, body)).json()
+        response = await finance.post(
+            f"/v1/price-plans/{plan['id']}/versions",
+            json={
+                "effective_from": "2026-01-21",
+                "charges": [{**fee, "amount": "6200.00"}, {**minutes, "unit_price": "0.80"}],
+                "tax_rate_percent": "10",
+            },
+        )
+        assert response.status_code == 201, response.text
+        await world.handled(contract_id, "2026-01", [60] * 100, day=2)
+        await world.handled(contract_id, "2026-01", [60] * 50, day=25)
+        invoice = (
+            await finance.post(
+                "/v1/invoices", json={"contract_id": contract_id, "period": "2026-01"}
+            )
+        ).json()
+        got = [(ln["key"], ln["plan_version"], ln["amount"]) for ln in invoice["lines"]]
+        assert got == [
+            ("charge:fee:v1", 1, "2000.00"),  # 3100 x 20 / 31
+            ("charge:minutes:v1", 1, "50.00"),  # 100 x 0.50
+            ("charge:fee:v2", 2, "2200.00"),  # 6200 x 11 / 31
+            ("charge:minutes:v2", 2, "40.00"),  # 50 x 0.80
+        ]
+        assert (invoice["subtotal"], invoice["tax"], invoice["total"]) == (
+            "4290.00",
+            "429.00",
+            "4719.00",
+        )
+        assert invoice["plan_version"] == 2  # in effect on the last day; lines cite their own
+        v2_minutes = invoice["lines"][3]["source"]
+        assert (v2_minutes["usage_from"], v2_minutes["usage_to"]) == ("2026-01-21", "2026-01-31")
+
+        pdf = await finance.get(f"/v1/invoices/{invoice['id']}/pdf")
+        printed = pdf_text(pdf.content)
+        assert "1 (2026-01-01 to 2026-01-20), 2 (2026-01-21 to 2026-01-31)" in printed
+        assert "Management fee (11/31 days) (v2, 2026-01-21 to 2026-01-31)" in printed
+
+        issued = await finance.post(f"/v1/invoices/{invoice['id']}/issue", json={})
+        assert issued.status_code == 200, issued.text
+        late = await finance.post(
+            f"/v1/price-plans/{plan['id']}/versions",
+            json={"effective_from": "2026-01-25", "charges": [fee]},
+        )
+        assert late.status_code == 422
+        again = await finance.post(
+            "/v1/invoices", json={"contract_id": contract_id, "period": "2026-01"}
+        )
+        assert again.status_code == 409
+        kept = (await finance.get(f"/v1/invoices/{invoice['id']}")).json()
+        assert kept["lines"] == invoice["lines"] and kept["total"] == "4719.00"
 
 
 class TestTenancy:

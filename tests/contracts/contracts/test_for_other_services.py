@@ -135,6 +135,52 @@ class TestBillingTerms:
         params["active_on"] = "2026-12-31"
         assert (await contracts.get("/v1/contracts", params=params)).json()["items"] == []
 
+    async def test_in_service_lists_every_contract_overlapping_the_range(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        """A run for March 2025 needs the contract that starts on the 10th and ends on the 20th
+        (never in force on the 1st or the 31st), whatever its status is today."""
+        short = {"start_date": "2025-03-10", "end_date": "2025-03-20", "renewal_type": "fixed"}
+        _, contract = await signed_sla(contracts, term=short)
+        assert contract["status"] == "expired"
+
+        async def listed(low: str, high: str) -> list[str]:
+            params = {"in_service_from": low, "in_service_to": high}
+            page = (await contracts.get("/v1/contracts", params=params)).json()
+            return [c["id"] for c in page["items"]]
+
+        assert await listed("2025-03-01", "2025-03-31") == [contract["id"]]
+        assert await listed("2025-03-20", "2025-03-20") == [contract["id"]]  # last day in
+        assert await listed("2025-03-01", "2025-03-09") == []
+        assert await listed("2025-03-21", "2025-04-30") == []
+        for day in ("2025-03-01", "2025-03-31"):  # what runs used to ask
+            params = {"status": "active", "active_on": day}
+            assert (await contracts.get("/v1/contracts", params=params)).json()["items"] == []
+
+    async def test_in_service_ends_with_a_termination(self, contracts: httpx.AsyncClient) -> None:
+        _, contract = await signed_sla(contracts)
+        await post(
+            contracts,
+            f"/v1/contracts/{contract['id']}/termination",
+            {"reason": "x", "notice_date": "2027-03-01", "effective_date": "2027-05-15"},
+            200,
+        )
+        params = {"in_service_from": "2027-05-01", "in_service_to": "2027-05-31"}
+        page = (await contracts.get("/v1/contracts", params=params)).json()
+        assert [c["id"] for c in page["items"]] == [contract["id"]]
+        params = {"in_service_from": "2027-05-16", "in_service_to": "2027-06-30"}
+        assert (await contracts.get("/v1/contracts", params=params)).json()["items"] == []
+
+    async def test_in_service_needs_an_ordered_range(self, contracts: httpx.AsyncClient) -> None:
+        for params, field in (
+            ({"in_service_from": "2027-02-01"}, "in_service_to"),
+            ({"in_service_to": "2027-02-01"}, "in_service_from"),
+            ({"in_service_from": "2027-02-01", "in_service_to": "2027-01-31"}, "in_service_to"),
+        ):
+            response = await contracts.get("/v1/contracts", params=params)
+            assert response.status_code == 422
+            assert response.json()["errors"][0]["field"] == field
+
 
 class TestTenants:
     async def test_another_clients_contract_is_not_found(

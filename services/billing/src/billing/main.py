@@ -65,6 +65,7 @@ def create_app(
             MetricsClient(client("metrics", settings.metrics_url)),
         )
         app.state.upstream = upstream
+        app.state.pdf_fallback_fonts = tuple(settings.pdf_fallback_fonts)
         app.state.runs = RunManager(app.state.database.sessionmaker, upstream, settings)
         if settings.run_resume_on_startup:
             await app.state.runs.resume_unfinished()

@@ -1,4 +1,5 @@
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -40,6 +41,10 @@ class BillingSettings(ServiceSettings):
     # An endpoint failing without a single success for this long is disabled (0: never).
     webhook_disable_after_days: float = Field(3.0, ge=0)
     webhook_lease_seconds: float = Field(120.0, gt=0)
+
+    # PDF: TrueType/OpenType files drawing what the bundled DejaVu Sans lacks (e.g. Noto Sans
+    # CJK for Chinese, Japanese, Korean names), tried in order. JSON list of paths.
+    pdf_fallback_fonts: list[Path] = Field(default_factory=list)
 
 
 @lru_cache

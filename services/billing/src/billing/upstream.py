@@ -31,12 +31,19 @@ class ContractsClient:
         _expect(self.http.name, body, "contract_id", "currency", "term", "operator_id")
         return body
 
-    async def active_contracts(self, on: date, *, token: str | None = None) -> list[dict[str, Any]]:
-        """Every contract active on ``on`` (all pages)."""
+    async def contracts_in_service(
+        self, first: date, last: date, *, token: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every signed contract in force on at least one day from ``first`` to ``last``
+        (inclusive), whatever its status today (all pages)."""
         out: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
-            params: dict[str, Any] = {"status": "active", "active_on": on.isoformat(), "limit": 500}
+            params: dict[str, Any] = {
+                "in_service_from": first.isoformat(),
+                "in_service_to": last.isoformat(),
+                "limit": 500,
+            }
             if cursor:
                 params["cursor"] = cursor
             page = await self.http.get_json("/v1/contracts", params=params, token=token)
@@ -60,13 +67,21 @@ class MetricsClient:
         self.http = http
 
     async def usage(
-        self, contract_id: uuid.UUID, period: str, query: UsageQuery, *, token: str | None = None
+        self,
+        contract_id: uuid.UUID,
+        period: str,
+        query: UsageQuery,
+        *,
+        days: tuple[date, date] | None = None,
+        token: str | None = None,
     ) -> dict[str, Any]:
+        """The period's usage, or that of ``days`` (first and last, inclusive) within it."""
+        params: dict[str, Any] = {"contract_id": str(contract_id), "period": period}
+        if days is not None:
+            params |= {"from": days[0].isoformat(), "to": days[1].isoformat()}
         try:
             body = await self.http.get_json(
-                "/v1/usage",
-                params={"contract_id": str(contract_id), "period": period, **query.params()},
-                token=token,
+                "/v1/usage", params={**params, **query.params()}, token=token
             )
         except NotFound as exc:  # the contract exists (we priced it): missing usage is upstream's
             raise UpstreamError(self.http.name, f"no usage for {period}: {exc.detail}") from exc

@@ -72,7 +72,7 @@ class Runner:
                 period = Period.parse(run.period)
                 if not run.enumerated:
                     try:
-                        ids = await self._active_contracts(period)
+                        ids = await self._contracts_in_service(period)
                     except AppError as exc:
                         run.status, run.reason = RunStatus.failed.value, _reason(exc)
                         log.warning("invoice_run.enumeration_failed", reason=run.reason)
@@ -91,15 +91,15 @@ class Runner:
         finally:
             self.stats.total_seconds += time.perf_counter() - started
 
-    async def _active_contracts(self, period: Period) -> list[uuid.UUID]:
-        # Active at the start (ends or terminates during the month) or at the end (starts
-        # during it) of the period.
+    async def _contracts_in_service(self, period: Period) -> list[uuid.UUID]:
+        # In force on any day of the period: those ending, terminated or starting during the
+        # month, and one that starts and ends inside it.
         seen: dict[uuid.UUID, None] = {}
         started = time.perf_counter()
         try:
-            for day in (period.start, period.end):
-                for contract in await self.upstream.contracts.active_contracts(day):
-                    seen[uuid.UUID(str(contract.get("id") or contract.get("contract_id")))] = None
+            listed = await self.upstream.contracts.contracts_in_service(period.start, period.end)
+            for contract in listed:
+                seen[uuid.UUID(str(contract.get("id") or contract.get("contract_id")))] = None
         finally:
             self.stats.upstream_seconds += time.perf_counter() - started
         return list(seen)

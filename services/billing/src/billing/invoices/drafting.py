@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +26,11 @@ from billing.invoices.repository import InvoiceRepository
 from billing.price_plans.repository import PricePlanRepository
 from billing.pricing.credits import CreditTerms
 from billing.pricing.engine import (
+    PriceChange,
     Priced,
     PricingInput,
     UsageMissing,
+    UsageQuery,
     price_period,
     usage_queries,
 )
@@ -132,14 +134,31 @@ class Drafter:
                 )
             window = ServiceWindow(version.effective_from, window.end)
         plan_terms = PlanTerms.model_validate(version.terms)
+        # Versions taking effect after the first day in service split the period.
+        later = [
+            v
+            for v in await self.plans.versions([plan.id])
+            if window.start < v.effective_from <= window.end
+        ]
+        later.sort(key=lambda v: v.effective_from)
+        segments = [(version, plan_terms)] + [(v, PlanTerms.model_validate(v.terms)) for v in later]
+        # Usage of each version's days: the first from the period's first day, the last to its
+        # last day (as an unsplit period counts the whole month); one segment asks for the month.
+        starts = [period.start] + [v.effective_from for v in later]
+        ends = [d - timedelta(days=1) for d in starts[1:]] + [period.end]
+        split = len(segments) > 1
+        calls = [
+            (i, q, (first, last) if split else None)
+            for i, ((_, t), first, last) in enumerate(zip(segments, starts, ends, strict=True))
+            for q in usage_queries(t)
+        ]
 
         # The usage queries and the SLA report are independent: ask for them at once.
-        queries = usage_queries(plan_terms)
         started = time.perf_counter()
         answers = await asyncio.gather(
             *(
-                self.upstream.metrics.usage(contract_id, str(period), q, token=token)
-                for q in queries
+                self.upstream.metrics.usage(contract_id, str(period), q, days=days, token=token)
+                for _, q, days in calls
             ),
             self.upstream.metrics.sla_report(contract_id, str(period), token=token),
             return_exceptions=True,
@@ -150,8 +169,21 @@ class Drafter:
             if isinstance(answer, BaseException):
                 raise answer
             fetched.append(answer)
-        usage = dict(zip(queries, fetched[:-1], strict=True))
+        usage: list[dict[UsageQuery, dict[str, Any]]] = [{} for _ in segments]
+        for (i, q, _), answer in zip(calls, fetched[:-1], strict=True):
+            usage[i][q] = answer
         report = fetched[-1]
+        plan_id = str(plan.id)
+        changes = tuple(
+            PriceChange(
+                effective_from=v.effective_from,
+                terms=t,
+                plan_source={"price_plan_id": plan_id, "plan_version": v.version},
+                usage=usage[i],
+            )
+            for i, (v, t) in enumerate(segments[1:], start=1)
+        )
+        last_version, last_terms = segments[-1]
         termination = terms.get("termination") or {}
         fee, fee_date = None, None
         effective = _date(termination.get("effective_date"))
@@ -169,8 +201,8 @@ class Drafter:
                     period=period,
                     window=window,
                     terms=plan_terms,
-                    plan_source={"price_plan_id": str(plan.id), "plan_version": version.version},
-                    usage=usage,
+                    plan_source={"price_plan_id": plan_id, "plan_version": version.version},
+                    usage=usage[0],
                     report=report,
                     credit_terms=CreditTerms.from_json(terms.get("service_credit_terms")),
                     billed_one_time=frozenset(
@@ -178,12 +210,13 @@ class Drafter:
                     ),
                     termination_fee=fee,
                     termination_date=fee_date,
+                    changes=changes,
                 )
             )
         except UsageMissing as exc:
             raise UpstreamError("metrics", str(exc)) from exc
 
-        payment_days = plan_terms.payment_terms_days
+        payment_days = last_terms.payment_terms_days
         if payment_days is None:
             payment_days = int(terms.get("payment_terms_days") or 30)
         values: dict[str, Any] = {
@@ -198,7 +231,7 @@ class Drafter:
             "service_to": window.end,
             "currency": plan.currency,
             "price_plan_id": plan.id,
-            "plan_version": version.version,
+            "plan_version": last_version.version,  # lines cite their own
             "sla_report_id": str(report["id"]),
             "payment_terms_days": payment_days,
             "subtotal": priced.subtotal,
@@ -212,7 +245,7 @@ class Drafter:
             "service_levels": priced.service_levels,
         }
         values["fingerprint"] = fingerprint(values, priced)
-        return await self._write(values, priced, version.version)
+        return await self._write(values, priced, last_version.version)
 
     async def _write(self, values: dict[str, Any], priced: Priced, version: int) -> DraftResult:
         contract_id, period = values["contract_id"], values["period"]
@@ -251,7 +284,9 @@ def to_rows(invoice_id: uuid.UUID, priced: Priced, version: int) -> list[Invoice
             description=line.description,
             charge_key=line.charge_key,
             charge_model=line.charge_model,
-            plan_version=version if line.kind in ("charge", "one_time", "true_up") else None,
+            plan_version=int(line.source.get("plan_version") or version)
+            if line.kind in ("charge", "one_time", "true_up")
+            else None,
             quantity=line.quantity.quantize(Decimal("1e-10")),
             unit_price=None
             if line.unit_price is None

@@ -1,34 +1,54 @@
 """The invoice as a PDF a client's accounts-payable team accepts: both parties with tax ids,
 number and dates, the service period, lines grouped by charge, service credits, tax, total,
-payment terms and due date. Pure Python (fpdf2), no system packages."""
+payment terms and due date. Pure Python (fpdf2), no system packages.
+
+Text is set in DejaVu Sans, a Unicode TrueType font shipped in this package (``fonts/``, with its
+licence) and embedded as a subset: Latin with every European accent, Greek, Cyrillic, and the
+dashes, signs and quotes descriptions use. Fallback fonts (``BILLING_PDF_FALLBACK_FONTS``: paths
+of TrueType/OpenType files, e.g. Noto Sans CJK) draw what DejaVu lacks; a character no font has
+is printed as "?" — the JSON invoice keeps every name exactly.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from billing.invoices.schemas import InvoiceRead, LineRead
 
-_REPLACE = {
-    "\u2014": "-",  # em dash
-    "\u2013": "-",  # en dash
-    "\u00d7": "x",  # multiplication sign
-    "\u2212": "-",  # minus sign
-    "\u2026": "...",
-    "\u2019": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-}
+FONTS = Path(__file__).parent / "fonts"
+FAMILY = "DejaVu"
+_STYLES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 
-def _t(value: Any) -> str:
-    text = "" if value is None else str(value)
-    for bad, good in _REPLACE.items():
-        text = text.replace(bad, good)
-    return text.encode("latin-1", "replace").decode("latin-1")
+@lru_cache(maxsize=16)
+def _cmap(path: Path) -> frozenset[int]:
+    with TTFont(path, lazy=True, fontNumber=0) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def _covered(fallbacks: tuple[Path, ...]) -> frozenset[int]:
+    """Code points the text can use: those both DejaVu styles draw, and the fallbacks'."""
+    regular, bold = (_cmap(FONTS / name) for name in _STYLES.values())
+    covered = regular & bold
+    for path in fallbacks:
+        covered |= _cmap(path)
+    return covered
+
+
+def _printable(covered: frozenset[int]) -> Callable[[Any], str]:
+    def text(value: Any) -> str:
+        raw = "" if value is None else str(value)
+        return "".join(c if ord(c) in covered or c in "\n\t" else "?" for c in raw)
+
+    return text
 
 
 def _plain(value: Decimal) -> str:
@@ -55,26 +75,47 @@ def _group(lines: list[LineRead]) -> OrderedDict[str, list[LineRead]]:
     return groups
 
 
-def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
+def _versions(invoice: InvoiceRead) -> str:
+    """The plan version, or each version with its days when a price change split the period."""
+    versions = sorted({ln.plan_version for ln in invoice.lines if ln.plan_version is not None})
+    if len(versions) < 2:
+        return str(invoice.plan_version)
+    days = {
+        ln.plan_version: f" ({ln.source['service_from']} to {ln.source['service_to']})"
+        for ln in invoice.lines
+        if ln.source and "service_from" in ln.source
+    }
+    return ", ".join(f"{v}{days.get(v, '')}" for v in versions)
+
+
+def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()) -> bytes:
+    fallbacks = tuple(Path(p) for p in fallback_fonts)
+    _t = _printable(_covered(fallbacks))
     pdf = FPDF(format="A4")
     pdf.set_compression(False)  # plain text streams: searchable, and a few KB larger only
     pdf.set_auto_page_break(auto=True, margin=15)
+    for style, name in _STYLES.items():
+        pdf.add_font(FAMILY, style, FONTS / name)
+    for number, path in enumerate(fallbacks):
+        pdf.add_font(f"Fallback{number}", "", path)
+    if fallbacks:  # regular glyphs stand in for bold ones the fallback lacks
+        pdf.set_fallback_fonts([f"Fallback{n}" for n in range(len(fallbacks))], exact_match=False)
     pdf.set_title(_t(invoice.number or "Draft invoice"))
     pdf.add_page()
     cur = invoice.currency
 
-    pdf.set_font("Helvetica", "B", 18)
+    pdf.set_font(FAMILY, "B", 18)
     title = f"INVOICE {invoice.number}" if invoice.number else "DRAFT INVOICE (not issued)"
     if invoice.status.value == "void":
-        title += " - VOID"
+        title += " — VOID"
     pdf.cell(0, 10, _t(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(FAMILY, "", 9)
 
     def party(label: str, data: dict[str, Any], x: float) -> None:
         pdf.set_xy(x, 28)
-        pdf.set_font("Helvetica", "B", 10)
+        pdf.set_font(FAMILY, "B", 10)
         pdf.cell(90, 5, _t(label), new_x="LEFT", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
+        pdf.set_font(FAMILY, "", 9)
         for text in (
             data.get("legal_name"),
             f"Tax id: {data.get('tax_id') or '-'}",
@@ -93,33 +134,33 @@ def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
         ("Payment terms", f"Net {invoice.payment_terms_days} days"),
         ("Contract", invoice.contract_number or invoice.contract_id),
         ("Service period", f"{invoice.service_from} to {invoice.service_to} ({invoice.period})"),
-        ("Price plan version", invoice.plan_version),
+        ("Price plan version", _versions(invoice)),
         ("SLA report", invoice.sla_report_id or "-"),
     ]
     for label, value in facts:
-        pdf.set_font("Helvetica", "B", 9)
+        pdf.set_font(FAMILY, "B", 9)
         pdf.cell(40, 5, _t(label))
-        pdf.set_font("Helvetica", "", 9)
+        pdf.set_font(FAMILY, "", 9)
         pdf.cell(0, 5, _t(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     widths = (92, 28, 30, 40)
     for title, group in _group(invoice.lines).items():
-        pdf.set_font("Helvetica", "B", 10)
+        pdf.set_font(FAMILY, "B", 10)
         pdf.cell(0, 7, _t(title), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "B", 8)
+        pdf.set_font(FAMILY, "B", 8)
         for width, head in zip(
             widths, ("Description", "Quantity", "Unit price", "Amount"), strict=True
         ):
             pdf.cell(width, 5, head, border="B", align="L" if head == "Description" else "R")
         pdf.ln()
-        pdf.set_font("Helvetica", "", 8)
+        pdf.set_font(FAMILY, "", 8)
         for line in group:
             description = _t(line.description)
             if len(description) > 70:  # long credit citations: smaller type, not cut short
-                pdf.set_font("Helvetica", "", 6)
+                pdf.set_font(FAMILY, "", 6)
             pdf.cell(widths[0], 5, description[:110])
-            pdf.set_font("Helvetica", "", 8)
+            pdf.set_font(FAMILY, "", 8)
             pdf.cell(widths[1], 5, _t(_plain(line.quantity)), align="R")
             unit = "" if line.unit_price is None else _plain(line.unit_price)
             pdf.cell(widths[2], 5, _t(unit), align="R")
@@ -127,7 +168,7 @@ def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
             pdf.ln()
         pdf.ln(2)
 
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FAMILY, "", 10)
     rate = f" ({_plain(invoice.tax_rate_percent)} %)" if invoice.tax_rate_percent else ""
     totals = [
         ("Net", invoice.subtotal),
@@ -141,11 +182,11 @@ def render_invoice_pdf(invoice: InvoiceRead) -> bytes:
     if invoice.amount_credited or invoice.amount_paid:
         totals.append(("Balance due", invoice.balance))
     for label, amount in totals:
-        pdf.set_font("Helvetica", "B" if label in ("Total", "Balance due") else "", 10)
+        pdf.set_font(FAMILY, "B" if label in ("Total", "Balance due") else "", 10)
         pdf.cell(150, 6, _t(label), align="R")
         pdf.cell(40, 6, _t(_money(amount, cur)), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    pdf.set_font("Helvetica", "", 8)
+    pdf.set_font(FAMILY, "", 8)
     pdf.multi_cell(
         0,
         4,

@@ -1,7 +1,8 @@
+import asyncio
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from billing.base import idempotency
 from billing.dependencies import BILLERS, READERS, UpstreamDep
@@ -121,12 +122,15 @@ async def get_invoice(invoice_id: uuid.UUID, service: ServiceDep, principal: Rea
     responses={**_404, 200: {"content": {"application/pdf": {}}}},
 )
 async def get_invoice_pdf(
-    invoice_id: uuid.UUID, service: ServiceDep, principal: Reader
+    invoice_id: uuid.UUID, service: ServiceDep, principal: Reader, request: Request
 ) -> Response:
     invoice = await service.get(principal, invoice_id)
     name = invoice.number or f"draft-{invoice.id}"
+    fonts = getattr(request.app.state, "pdf_fallback_fonts", ())
+    # Laying out and subsetting fonts is CPU work: off the event loop.
+    content = await asyncio.to_thread(render_invoice_pdf, invoice, fonts)
     return Response(
-        render_invoice_pdf(invoice),
+        content,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
     )

@@ -5,14 +5,25 @@ terms) to invoice lines and totals. No database, no HTTP: invoices, runs and quo
 Rounding: every line is computed at full precision and rounded half away from zero to the
 currency's minor unit (ISO 4217); the net is the sum of rounded lines; tax is computed on the
 net and rounded once.
+
+A price change inside the period (a plan version taking effect after the first day in service)
+splits the days in service into segments, one per version. Each segment is priced by its own
+version: fixed charges prorated by its days, usage charges on the usage of its days with tier
+bounds, tier flat fees and free units scaled by its share of the days in service. Lines of a
+split charge carry the version in their key (``charge:<key>:v<n>[:tier<t>]``). The minimum
+commitment is the sum of each version's minimum prorated by its days and is compared with the
+recurring charges of the whole period, which with the true-up are the credit base; tax is at
+the rate of the version in effect on the last day in service. Without a change, one segment:
+exactly the lines of an unsplit period.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from itertools import pairwise
 from typing import Any
 
 from billing.pricing import rating
@@ -77,13 +88,44 @@ class Priced:
 
 
 @dataclass(frozen=True)
+class PriceChange:
+    """A plan version taking effect inside the period's days in service."""
+
+    effective_from: date
+    terms: PlanTerms
+    plan_source: Mapping[str, Any]  # {"price_plan_id", "plan_version"} of this version
+    usage: Mapping[UsageQuery, Mapping[str, Any]]  # usage of this version's days
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The days in service one plan version priced."""
+
+    number: int  # 1-based
+    window: ServiceWindow
+    terms: PlanTerms
+    plan_source: Mapping[str, Any]
+    usage: Mapping[UsageQuery, Mapping[str, Any]]
+    share: Decimal  # its days / all days in service (scales tiers and free units)
+    split: bool  # the period has more than one segment
+
+    @property
+    def label(self) -> str:
+        return f"v{self.plan_source.get('plan_version') or self.number}"
+
+    def key(self, key: str) -> str:
+        """A line key, with the version when the period is split (keys stay unique)."""
+        return f"{key}:{self.label}" if self.split else key
+
+
+@dataclass(frozen=True)
 class PricingInput:
     """Everything one period's price depends on, as plain values."""
 
     currency: str
     period: Period
     window: ServiceWindow  # days in service within the period
-    terms: PlanTerms
+    terms: PlanTerms  # the version in effect on the first day in service
     plan_source: Mapping[str, Any]  # {"price_plan_id", "version"} cited on every charge line
     usage: Mapping[UsageQuery, Mapping[str, Any]]  # metrics' usage answers by query
     report: Mapping[str, Any] | None = None  # the period's SLA report
@@ -91,6 +133,27 @@ class PricingInput:
     billed_one_time: frozenset[str] = frozenset()  # one-time charges already invoiced
     termination_fee: Decimal | None = None
     termination_date: date | None = None
+    # Later versions taking effect inside ``window``, oldest first (``usage`` is then the usage
+    # of the first version's days only).
+    changes: tuple[PriceChange, ...] = ()
+
+    def segments(self) -> list[Segment]:
+        starts = [self.window.start] + [c.effective_from for c in self.changes]
+        if any(not a < b for a, b in pairwise(starts)) or (starts[-1] > self.window.end):
+            raise ValueError("price changes must be ordered and inside the days in service")
+        parts = [(self.terms, self.plan_source, self.usage)] + [
+            (c.terms, c.plan_source, c.usage) for c in self.changes
+        ]
+        ends = [d - timedelta(days=1) for d in starts[1:]] + [self.window.end]
+        split = len(parts) > 1
+        out = []
+        for number, ((terms, source, usage), first, last) in enumerate(
+            zip(parts, starts, ends, strict=True), start=1
+        ):
+            window = ServiceWindow(first, last)
+            share = Decimal(window.days) / Decimal(self.window.days) if split else Decimal(1)
+            out.append(Segment(number, window, terms, source, usage, share, split))
+        return out
 
 
 def price_period(data: PricingInput) -> Priced:
@@ -101,22 +164,56 @@ def price_period(data: PricingInput) -> Priced:
 
 def _price(data: PricingInput) -> Priced:
     cur = data.currency
+    segments = data.segments()
     lines: list[Line] = []
     recurring = ZERO
-    for charge in data.terms.charges:
-        charge_lines = _charge_lines(data, charge)
-        for line in charge_lines:
-            line.amount = round_money(line.amount, cur)
-            if charge.model in RECURRING_MODELS:
-                recurring += line.amount
-        lines += charge_lines
+    one_time_done = set(data.billed_one_time)
+    for segment in segments:
+        for charge in segment.terms.charges:
+            if charge.model is ChargeModel.one_time and charge.key in one_time_done:
+                continue  # billed before, or by an earlier version of this period
+            charge_lines = _charge_lines(data, segment, charge)
+            for line in charge_lines:
+                line.amount = round_money(line.amount, cur)
+                if charge.model in RECURRING_MODELS:
+                    recurring += line.amount
+                if line.kind == "one_time":
+                    one_time_done.add(charge.key)
+            lines += charge_lines
 
     true_up = ZERO
-    minimum = data.terms.minimum_commitment
-    if minimum is not None:
-        prorated = rating.rate_fixed(minimum, data.window.days, data.period.days).amount
+    minimums = [
+        (s, s.terms.minimum_commitment) for s in segments if s.terms.minimum_commitment is not None
+    ]
+    if minimums:
+        pieces = [
+            (s, m, rating.rate_fixed(m, s.window.days, data.period.days).amount)
+            for s, m in minimums
+        ]
+        prorated = sum((p for _, _, p in pieces), ZERO)
         true_up = round_money(max(ZERO, prorated - recurring), cur)
         if true_up > 0:
+            last = segments[-1]
+            source: dict[str, Any] = {
+                **last.plan_source,
+                "minimum_commitment": str(pieces[-1][1]),
+                "prorated_minimum": str(prorated),
+                "recurring_charges": str(recurring),
+                "days_in_service": data.window.days,
+                "days_in_period": data.period.days,
+            }
+            if last.split:
+                source["minimum_by_version"] = [
+                    {
+                        "plan_version": s.plan_source.get("plan_version"),
+                        "minimum_commitment": str(m),
+                        "service_from": str(s.window.start),
+                        "service_to": str(s.window.end),
+                        "days_in_service": s.window.days,
+                        "prorated_minimum": str(p),
+                    }
+                    for s, m, p in pieces
+                ]
             lines.append(
                 Line(
                     key="true_up",
@@ -125,14 +222,7 @@ def _price(data: PricingInput) -> Priced:
                     amount=true_up,
                     quantity=Decimal(1),
                     unit_price=true_up,
-                    source={
-                        **data.plan_source,
-                        "minimum_commitment": str(minimum),
-                        "prorated_minimum": str(prorated),
-                        "recurring_charges": str(recurring),
-                        "days_in_service": data.window.days,
-                        "days_in_period": data.period.days,
-                    },
+                    source=source,
                 )
             )
 
@@ -153,7 +243,7 @@ def _price(data: PricingInput) -> Priced:
         )
 
     subtotal = sum((line.amount for line in lines), ZERO)
-    rate = data.terms.tax_rate_percent
+    rate = segments[-1].terms.tax_rate_percent
     tax = round_money(subtotal * rate / HUNDRED, cur) if rate else round_money(ZERO, cur)
     return Priced(
         currency=cur,
@@ -171,30 +261,33 @@ def _price(data: PricingInput) -> Priced:
     )
 
 
-def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
-    plan = dict(data.plan_source)
+def _charge_lines(data: PricingInput, segment: Segment, charge: Charge) -> list[Line]:
+    plan = dict(segment.plan_source)
+    window = segment.window
+    # " (v2, 2026-01-16 to 2026-01-31)" on the lines of a split period
+    when = f" ({segment.label}, {window.start} to {window.end})" if segment.split else ""
     match charge.model:
         case ChargeModel.fixed:
             assert charge.amount is not None
-            rated = rating.rate_fixed(charge.amount, data.window.days, data.period.days)
+            rated = rating.rate_fixed(charge.amount, window.days, data.period.days)
             note = (
                 ""
-                if data.window.days == data.period.days
-                else f" ({data.window.days}/{data.period.days} days)"
+                if window.days == data.period.days
+                else f" ({window.days}/{data.period.days} days)"
             )
             return [
                 Line(
-                    key=f"charge:{charge.key}",
+                    key=segment.key(f"charge:{charge.key}"),
                     kind="charge",
-                    description=charge.name + note,
+                    description=charge.name + note + when,
                     amount=rated.amount,
                     quantity=rated.quantity,
                     unit_price=rated.unit_price,
                     source={
                         **plan,
-                        "service_from": str(data.window.start),
-                        "service_to": str(data.window.end),
-                        "days_in_service": data.window.days,
+                        "service_from": str(window.start),
+                        "service_to": str(window.end),
+                        "days_in_service": window.days,
                         "days_in_period": data.period.days,
                     },
                     charge_key=charge.key,
@@ -205,7 +298,7 @@ def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
             assert charge.amount is not None
             bill_on = charge.bill_on
             due = bill_on is None or bill_on <= data.period.end
-            if not due or charge.key in data.billed_one_time:
+            if not due:
                 return []
             return [
                 Line(
@@ -222,7 +315,7 @@ def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
     # usage charges
     assert charge.metric is not None
     query = usage_query(charge)
-    answer = data.usage.get(query)
+    answer = segment.usage.get(query)
     if answer is None or answer.get(charge.metric.value) is None:
         raise UsageMissing(f"no {charge.metric.value} usage for charge {charge.key}")
     units = Decimal(str(answer[charge.metric.value]))
@@ -233,49 +326,50 @@ def _charge_lines(data: PricingInput, charge: Charge) -> list[Line]:
         "usage_query": query.params(),
         "usage_total": str(units),
     }
+    share = segment.share
+    if segment.split:
+        source |= {
+            "usage_from": str(answer.get("from")),
+            "usage_to": str(answer.get("to")),
+            "tier_scale": f"{window.days}/{data.window.days}",
+        }
+    key = segment.key(f"charge:{charge.key}")
     if charge.model is ChargeModel.per_unit:
         assert charge.unit_price is not None
         rated = rating.rate_per_unit(units, charge.unit_price)
-        return [_usage_line(charge, f"charge:{charge.key}", charge.name, rated, source)]
+        return [_usage_line(charge, key, charge.name + when, rated, source)]
     if charge.model is ChargeModel.package:
         assert charge.package_size is not None and charge.package_price is not None
-        rated = rating.rate_package(
-            units, charge.package_size, charge.package_price, charge.free_units
-        )
-        source |= {"package_size": str(charge.package_size), "free_units": str(charge.free_units)}
-        name = f"{charge.name} ({rated.quantity} x {charge.package_size})"
-        return [_usage_line(charge, f"charge:{charge.key}", name, rated, source)]
-    tiers = charge.tiers or []
+        free = charge.free_units * share if segment.split else charge.free_units
+        rated = rating.rate_package(units, charge.package_size, charge.package_price, free)
+        source |= {"package_size": str(charge.package_size), "free_units": str(free)}
+        name = f"{charge.name} ({rated.quantity} x {charge.package_size}){when}"
+        return [_usage_line(charge, key, name, rated, source)]
+    tiers: list[rating.TierLike] = list(charge.tiers or [])
+    if segment.split:
+        tiers = [
+            rating.Tier(
+                None if t.up_to is None else t.up_to * share, t.unit_price, t.flat_fee * share
+            )
+            for t in tiers
+        ]
     if charge.model is ChargeModel.volume:
         volume = rating.rate_volume(units, tiers)
         if volume is None:
-            return [
-                _usage_line(
-                    charge,
-                    f"charge:{charge.key}",
-                    charge.name,
-                    rating.Rated(ZERO, tiers[0].unit_price, ZERO, None),
-                    source,
-                )
-            ]
+            zero = rating.Rated(ZERO, tiers[0].unit_price, ZERO, None)
+            return [_usage_line(charge, key, charge.name + when, zero, source)]
         return [
-            _usage_line(
-                charge,
-                f"charge:{charge.key}",
-                f"{charge.name} — {_tier_text(volume)}",
-                volume,
-                source,
-            )
+            _usage_line(charge, key, f"{charge.name} — {_tier_text(volume)}{when}", volume, source)
         ]
     pieces = rating.rate_graduated(units, tiers)
     if not pieces:
         zero = rating.Rated(ZERO, tiers[0].unit_price, ZERO, None)
-        return [_usage_line(charge, f"charge:{charge.key}", charge.name, zero, source)]
+        return [_usage_line(charge, key, charge.name + when, zero, source)]
     return [
         _usage_line(
             charge,
-            f"charge:{charge.key}:tier{piece.tier}",
-            f"{charge.name} — {_tier_text(piece)}",
+            f"{key}:tier{piece.tier}",
+            f"{charge.name} — {_tier_text(piece)}{when}",
             piece,
             source,
         )

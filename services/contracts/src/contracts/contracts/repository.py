@@ -30,6 +30,7 @@ class ContractFilter:
     status: Status | None = None
     parent_id: uuid.UUID | None = None
     in_force_on: date | None = None
+    in_service_between: tuple[date, date] | None = None  # any day in force in the range
     due_between: tuple[date, date] | None = None  # notice deadline or end within
     q: str | None = None
     matches_nothing: bool = False
@@ -118,6 +119,15 @@ class ContractRepository:
                 Contract.start_date <= day,
                 or_(Contract.final_end.is_(None), Contract.final_end >= day),
                 or_(Contract.superseded_on.is_(None), Contract.superseded_on > day),
+            )
+        if filters.in_service_between is not None:
+            # final_end is the last day in force (termination and hand-over included)
+            low, high = filters.in_service_between
+            stmt = stmt.where(
+                Contract.stage == Stage.signed,
+                Contract.start_date <= high,
+                or_(Contract.final_end.is_(None), Contract.final_end >= low),
+                or_(Contract.superseded_on.is_(None), Contract.superseded_on > low),
             )
         if filters.due_between is not None:
             low, high = filters.due_between

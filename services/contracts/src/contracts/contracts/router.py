@@ -124,6 +124,13 @@ async def list_contracts(
     ] = None,
     parent_id: uuid.UUID | None = None,
     active_on: Annotated[IsoDate | None, Query(description="In force on this day")] = None,
+    in_service_from: Annotated[
+        IsoDate | None,
+        Query(description="With in_service_to: in force on any day of the range (any status)"),
+    ] = None,
+    in_service_to: Annotated[
+        IsoDate | None, Query(description="Last day of the in_service_from range (inclusive)")
+    ] = None,
     expiring_within_days: Annotated[
         int | None, Query(ge=0, le=3650, description="Notice deadline or end within N days")
     ] = None,
@@ -135,6 +142,7 @@ async def list_contracts(
         if status not in IN_FORCE:
             raise ValidationFailed.on("status", "with active_on, only an in-force status")
         status = None  # "in force on that day" is the filter
+    in_service = _in_service_range(in_service_from, in_service_to)
     due = None
     if expiring_within_days is not None:
         today = datetime.now(UTC).date()
@@ -146,6 +154,7 @@ async def list_contracts(
         status=status,
         parent_id=parent_id,
         in_force_on=active_on,
+        in_service_between=in_service,
         due_between=due,
         q=q,
     )
@@ -155,6 +164,18 @@ async def list_contracts(
         next_cursor=cursor,
         limit=page.limit,
     )
+
+
+def _in_service_range(low: date | None, high: date | None) -> tuple[date, date] | None:
+    if low is None and high is None:
+        return None
+    if low is None:
+        raise ValidationFailed.on("in_service_from", "required with in_service_to")
+    if high is None:
+        raise ValidationFailed.on("in_service_to", "required with in_service_from")
+    if high < low:
+        raise ValidationFailed.on("in_service_to", "must be on or after in_service_from")
+    return low, high
 
 
 @router.get("/reminders", summary="Contracts whose notice deadline or end is near")

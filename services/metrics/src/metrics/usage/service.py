@@ -5,6 +5,7 @@ of 6 s and of started minutes) and agent activity."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 from metrics.activity.models import PRODUCTIVE_STATES
 from metrics.activity.occupancy import occupancy_seconds
 from metrics.kpis.repository import KpiRepository, Scope
-from metrics.timeutil import month_bounds
+from metrics.timeutil import local_midnight, month_bounds
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -36,8 +37,14 @@ class UsageService:
         *,
         channels: tuple[str, ...] = (),
         queues: tuple[str, ...] = (),
+        days: tuple[date, date] | None = None,
     ) -> dict[str, Any]:
+        """The period's usage, or only that of ``days`` (first and last day, inclusive, in the
+        contract's time zone) when given."""
         first, last, start, end = month_bounds(period, tz)
+        low, high = days or (first, last)
+        if days is not None:
+            start, end = local_midnight(low, tz), local_midnight(high + timedelta(days=1), tz)
         rows = await self.kpis.sums(
             Scope(contract_id=contract_id, queues=queues, channels=channels, direction=None),
             start,
@@ -79,6 +86,8 @@ class UsageService:
             "period": period,
             "period_start": first,
             "period_end": last,
+            "from": low,
+            "to": high,
             "time_zone": tz.key,
             "increment_seconds": increment,
             "handled_contacts": totals[0],
