@@ -64,7 +64,8 @@ class InvoiceRunItem(Base):
     __tablename__ = "invoice_run_item"
     __table_args__ = (
         PrimaryKeyConstraint("run_id", "contract_id"),
-        Index("ix_invoice_run_item_run_id_status", "run_id", "status"),
+        # Claims take the first item of a status in contract order: an index walk, not a sort.
+        Index("ix_invoice_run_item_run_id_status_contract_id", "run_id", "status", "contract_id"),
     )
 
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_run.id"))

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,18 +64,25 @@ class InvoiceRunRepository:
     async def claim(self, run_id: uuid.UUID, worker: str, lease_seconds: float) -> uuid.UUID | None:
         """Take one pending item, or one whose claim outlived its lease (a killed worker's)."""
         stale = datetime.now(UTC) - timedelta(seconds=lease_seconds)
+        pending = InvoiceRunItem.status == ItemStatus.pending.value
+        stale_claim = (InvoiceRunItem.status == ItemStatus.claimed.value) & (
+            InvoiceRunItem.claimed_at <= stale
+        )
+        # Pending work first; a stale claim only when none is left. Two queries, each the
+        # first row of one status in the index, rather than one that sorts the whole run.
+        for which in (pending, stale_claim):
+            claimed = await self._claim_first(run_id, worker, which)
+            if claimed is not None:
+                return claimed
+        return None
+
+    async def _claim_first(
+        self, run_id: uuid.UUID, worker: str, which: ColumnElement[bool]
+    ) -> uuid.UUID | None:
         candidate = (
             select(InvoiceRunItem.contract_id)
-            .where(
-                InvoiceRunItem.run_id == run_id,
-                (InvoiceRunItem.status == ItemStatus.pending.value)
-                | (
-                    (InvoiceRunItem.status == ItemStatus.claimed.value)
-                    & (InvoiceRunItem.claimed_at <= stale)
-                ),
-            )
-            # Pending work first; a stale claim (a killed worker's) only when none is left.
-            .order_by(InvoiceRunItem.status != ItemStatus.pending.value, InvoiceRunItem.contract_id)
+            .where(InvoiceRunItem.run_id == run_id, which)
+            .order_by(InvoiceRunItem.contract_id)
             .limit(1)
             .with_for_update(skip_locked=True)
             .scalar_subquery()
