@@ -200,7 +200,9 @@ def contact_records(
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for queue in traffic.queues:
-            rng = random.Random(f"{seed}:{traffic.contract_id}:{queue.name}:{day.isoformat()}")
+            # Keyed by the queue (unique across contracts), not the contract's id, which is new
+            # on every install: the same seed gives the same traffic everywhere.
+            rng = random.Random(f"{seed}:{queue.name}:{day.isoformat()}")
             for number, record in enumerate(simulate_queue_day(traffic, queue, day, rng)):
                 record["external_id"] = f"{queue.name}-{day:%Y%m%d}-{number:05d}"
                 record["contract_id"] = traffic.contract_id
