@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from billing.invoices.schemas import InvoiceRead, LineRead
+from shared.money import minor_units
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
@@ -54,6 +55,13 @@ def _printable(covered: frozenset[int]) -> Callable[[Any], str]:
 def _plain(value: Decimal) -> str:
     """A quantity or unit price as people write it: 150,000 and 0.62, never 1.5E+5."""
     return f"{value.normalize():,f}"
+
+
+def _unit_price(value: Decimal, currency: str) -> str:
+    """A unit price with at least the currency's minor digits (45,000.00, 0.62, 0.0055)."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(minor_units(currency), -exponent if isinstance(exponent, int) else 0)
+    return f"{value:,.{places}f}"
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -156,16 +164,26 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
         pdf.ln()
         pdf.set_font(FAMILY, "", 8)
         for line in group:
+            # Long descriptions (credits citing their report) wrap inside their column; the
+            # figures sit on the row's first line.
             description = _t(line.description)
-            if len(description) > 70:  # long credit citations: smaller type, not cut short
-                pdf.set_font(FAMILY, "", 6)
-            pdf.cell(widths[0], 5, description[:110])
-            pdf.set_font(FAMILY, "", 8)
-            pdf.cell(widths[1], 5, _t(_plain(line.quantity)), align="R")
-            unit = "" if line.unit_price is None else _plain(line.unit_price)
-            pdf.cell(widths[2], 5, _t(unit), align="R")
-            pdf.cell(widths[3], 5, _t(_money(line.amount, cur)), align="R")
-            pdf.ln()
+            wrapped = cast(
+                list[str],
+                pdf.multi_cell(
+                    widths[0] - 2, 4, description, align="L", dry_run=True, output="LINES"
+                ),
+            )
+            height = 4 * max(1, len(wrapped)) + 1
+            if pdf.will_page_break(height):
+                pdf.add_page()
+            top = pdf.get_y()
+            pdf.multi_cell(widths[0] - 2, 4, description, align="L", new_x="RIGHT", new_y="TOP")
+            pdf.set_xy(pdf.l_margin + widths[0], top)
+            pdf.cell(widths[1], 4, _t(_plain(line.quantity)), align="R")
+            unit = "" if line.unit_price is None else _unit_price(line.unit_price, cur)
+            pdf.cell(widths[2], 4, _t(unit), align="R")
+            pdf.cell(widths[3], 4, _t(_money(line.amount, cur)), align="R")
+            pdf.set_xy(pdf.l_margin, top + height)
         pdf.ln(2)
 
     pdf.set_font(FAMILY, "", 10)

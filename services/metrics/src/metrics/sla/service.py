@@ -55,11 +55,15 @@ class SlaService:
         self, principal: Principal, contract_id: uuid.UUID, period: str, *, recompute: bool
     ) -> tuple[SlaReport, bool]:
         """The stored report (created=False) or a new revision (created=True)."""
-        if not recompute and (held := await self.reports.latest(contract_id, period)):
-            # A stored report names its client: a caller who may see that client needs no
-            # round trip to the contracts service (invoice runs ask for every contract).
-            if held.client_id is not None and principal.can_see_client(held.client_id):
-                return held, False
+        # A stored report names its client: a caller who may see that client needs no round
+        # trip to the contracts service (invoice runs ask for every contract's report).
+        held = None if recompute else await self.reports.latest(contract_id, period)
+        if (
+            held is not None
+            and held.client_id is not None
+            and principal.can_see_client(held.client_id)
+        ):
+            return held, False
         # Asking the contracts service with the caller's token also checks the caller may see
         # the contract (another tenant's contract answers 404).
         probe_tz = ZoneInfo("UTC")
