@@ -241,7 +241,7 @@ class TestMidMonthPriceChange:
         assert (v2_minutes["usage_from"], v2_minutes["usage_to"]) == ("2026-01-21", "2026-01-31")
 
         pdf = await finance.get(f"/v1/invoices/{invoice['id']}/pdf")
-        printed = pdf_text(pdf.content)
+        printed = " ".join(pdf_text(pdf.content).split())  # descriptions wrap in their column
         assert "1 (2026-01-01 to 2026-01-20), 2 (2026-01-21 to 2026-01-31)" in printed
         assert "Management fee (11/31 days) (v2, 2026-01-21 to 2026-01-31)" in printed
 
