@@ -12,7 +12,6 @@ a failure is recorded and retried on the next call. Run it periodically (a loop,
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 
 import httpx
@@ -20,8 +19,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing.events.repository import EventRepository
-from billing.events.schemas import EventRead
-from billing.events.webhooks.delivery import DeliveryOptions, dispatch_endpoints
+from billing.events.webhooks.delivery import DeliveryOptions, body_of, dispatch_endpoints
 from billing.events.webhooks.secrets import SecretBox, signature
 
 __all__ = ["dispatch_webhooks", "signature", "webhook_loop"]
@@ -68,9 +66,7 @@ async def dispatch_webhooks(
         async with sessions() as session, session.begin():
             events = await EventRepository(session).undelivered(url, batch)
         for event in events:
-            body = json.dumps(
-                EventRead.model_validate(event).model_dump(mode="json"), separators=(",", ":")
-            ).encode()
+            body = body_of(event)
             headers = {"content-type": "application/json", "Contrato-Event-Id": str(event.id)}
             if secret:
                 headers["Contrato-Signature"] = signature(secret, body)
