@@ -171,3 +171,56 @@ class TestListing:
             other = await client.get("/v1/contact-records", params={"contract_id": str(theirs)})
             assert other.status_code == 404
             assert (await client.get("/v1/contact-records")).json()["items"] == []
+
+
+async def test_a_batch_mixing_new_known_and_moved_records_stores_each_once(
+    metrics: httpx.AsyncClient, world: World
+) -> None:
+    """The first try stores a batch as if every key were new; one known key sends the whole
+    batch the careful way, which must still keep the new rows, skip the resent one, and move
+    an updated record to its new month without leaving the old version (or its rollups)."""
+    from tests.metrics import brute
+
+    contract_id, _ = await world.ids()
+    await make_source(metrics)
+    october = [
+        contact(f"m{i}", T0 + timedelta(minutes=9 * i), contract_id=contract_id, wait=4 * i)
+        for i in range(6)
+    ]
+    assert (await push(metrics, october))["inserted"] == 6
+    moved = contact(
+        "m1",
+        datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+        contract_id=contract_id,
+        outcome="abandoned",
+        wait=33,
+        updated_at=datetime(2026, 11, 2, 9, 5, tzinfo=UTC),
+    )
+    fresh = contact("m9", T0 + timedelta(hours=3), contract_id=contract_id, wait=50)
+    result = await push(metrics, [october[0], moved, fresh])
+    assert (result["inserted"], result["updated"], result["unchanged"]) == (1, 1, 1)
+
+    listed = await metrics.get("/v1/contact-records", params={"contract_id": str(contract_id)})
+    stored = sorted((r["external_id"], r["enqueued_at"][:10]) for r in listed.json()["items"])
+    assert stored == sorted(
+        [(f"m{i}", "2026-10-01") for i in (0, 2, 3, 4, 5, 9)] + [("m1", "2026-11-02")]
+    )
+    for month_from, month_to, expected in (
+        ("2026-10-01", "2026-11-01", [r for r in october if r["external_id"] != "m1"] + [fresh]),
+        ("2026-11-01", "2026-12-01", [moved]),
+    ):
+        kpis = await metrics.get(
+            "/v1/kpis",
+            params={
+                "contract_id": str(contract_id),
+                "from": month_from,
+                "to": month_to,
+                "granularity": "total",
+                "time_zone": "UTC",
+            },
+        )
+        assert kpis.status_code == 200, kpis.text
+        (bucket,) = kpis.json()["buckets"]
+        assert bucket["counts"]["offered"] == len(expected)
+        metrics_now = {k: v for k, v in bucket["metrics"].items() if k != "occupancy"}
+        assert metrics_now == brute.metrics(expected)

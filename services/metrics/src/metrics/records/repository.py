@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +94,71 @@ ON CONFLICT ({_KEY}) DO UPDATE SET
 """  # noqa: S608
 
 
+# The batch's rows, as contact_record has them; emptied at commit (and before each use, for a
+# transaction that stores two batches).
+CREATE_BATCH_TEMP = (
+    "CREATE TEMP TABLE IF NOT EXISTS _ingest_record "
+    "(LIKE contact_record INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_COLUMNS = ", ".join(CONTACT_COLUMNS)
+# The usual batch: every key new. A plain insert of the keys costs a third of the claim below
+# (no speculative insertion), and it fails on the first key that is stored already; the caller
+# runs it in a savepoint and falls back to the claim. Keys go in order, as in the claim, so that
+# two batches with common new keys wait for each other instead of deadlocking.
+INSERT_ALL_NEW = f"""
+WITH keys AS (
+    INSERT INTO contact_key (source_id, external_id, record_id, enqueued_at, updated_at)
+    SELECT source_id, external_id, id, enqueued_at, updated_at
+    FROM _ingest_record ORDER BY external_id
+)
+INSERT INTO contact_record ({_COLUMNS}) SELECT {_COLUMNS} FROM _ingest_record
+"""  # noqa: S608
+# Claims each key for the batch's row unless the stored version is as new (an erased key's
+# version is 'infinity', so it is never claimed again), inserts the rows that claimed theirs,
+# and answers the rows that were not plain inserts: claimed = true for an update (its older
+# version is deleted next), false for a row that lost to an equal or newer stored version.
+# Data-modifying CTEs share one snapshot, so the insert sees the claim's RETURNING, not its
+# effects; keys are claimed in order so that two batches lock them in the same order.
+CLAIM_AND_INSERT = f"""
+WITH claimed AS (
+    INSERT INTO contact_key AS k (source_id, external_id, record_id, enqueued_at, updated_at)
+    SELECT source_id, external_id, id, enqueued_at, updated_at
+    FROM _ingest_record ORDER BY external_id
+    ON CONFLICT (source_id, external_id) DO UPDATE SET
+        record_id = excluded.record_id,
+        enqueued_at = excluded.enqueued_at,
+        updated_at = excluded.updated_at
+    WHERE k.updated_at < excluded.updated_at
+    RETURNING k.record_id, (xmax = 0) AS inserted
+), stored AS (
+    INSERT INTO contact_record ({_COLUMNS})
+    SELECT {", ".join(f"b.{c}" for c in CONTACT_COLUMNS)}
+    FROM _ingest_record b JOIN claimed c ON c.record_id = b.id
+)
+SELECT b.id, c.record_id IS NOT NULL AS claimed
+FROM _ingest_record b LEFT JOIN claimed c ON c.record_id = b.id
+WHERE c.record_id IS NULL OR NOT c.inserted
+"""  # noqa: S608
+# The versions the batch's updated rows replaced: same key, another id.
+DELETE_REPLACED = f"""
+DELETE FROM contact_record r
+USING _ingest_record b JOIN unnest($1::uuid[]) AS u(id) ON u.id = b.id
+WHERE r.source_id = b.source_id AND r.external_id = b.external_id AND r.id <> b.id
+RETURNING {_FACTS}
+"""  # noqa: S608
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContacts:
+    """What storing a batch did: counts, the rows a stored version beat, and the facts of
+    the versions that updated rows replaced (to take out of the rollups)."""
+
+    inserted: int
+    updated: int
+    unchanged_ids: set[uuid.UUID]
+    replaced: list[asyncpg.Record]
+
+
 async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under the session's transaction (for COPY)."""
     connection = await session.connection()
@@ -129,93 +195,73 @@ class RecordRepository:
             except asyncpg.DuplicateTableError:
                 continue
 
-    async def store_contacts(
+    async def stage_contacts(
         self, source_id: uuid.UUID, records: Sequence[NormalizedRecord]
-    ) -> tuple[dict[uuid.UUID, bool], list[asyncpg.Record]]:
-        """Store the latest version of each record. Answers {record id: inserted?} for the rows
-        written (absent = unchanged) and the facts of the rows they replaced.
-
-        Only the narrow keys go through a temporary table; the records that won their key are
-        then COPYed straight into the partitioned table."""
+    ) -> None:
+        """COPY the batch into the session's temporary table, the only time its rows cross
+        the wire; ``store_staged`` then does the rest inside PostgreSQL."""
         conn = await self._conn()
-        await conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS _ingest_key (source_id uuid, external_id text, "
-            "record_id uuid, enqueued_at timestamptz, updated_at timestamptz) "
-            "ON COMMIT DELETE ROWS"
-        )
-        await conn.execute("TRUNCATE _ingest_key")
+        await conn.execute(CREATE_BATCH_TEMP)
+        await conn.execute("TRUNCATE _ingest_record")
         await conn.copy_records_to_table(
-            "_ingest_key",
-            columns=("source_id", "external_id", "record_id", "enqueued_at", "updated_at"),
+            "_ingest_record",
+            columns=CONTACT_COLUMNS,
             records=[
-                (source_id, r.external_id, r.id, r.enqueued_at, r.updated_at) for r in records
+                (
+                    r.id,
+                    r.enqueued_at,
+                    source_id,
+                    r.external_id,
+                    r.contract_id,
+                    r.client_id,
+                    r.queue,
+                    r.channel,
+                    r.direction,
+                    r.initiation,
+                    r.agent,
+                    r.answered_at,
+                    r.ended_at,
+                    r.wait_seconds,
+                    r.talk_seconds,
+                    r.hold_seconds,
+                    r.acw_seconds,
+                    r.outcome,
+                    r.transferred,
+                    r.resolved,
+                    r.csat,
+                    r.nps,
+                    r.customer_key,
+                    None if r.attributes is None else json.dumps(r.attributes),
+                    r.updated_at,
+                )
+                for r in records
             ],
         )
-        written = await conn.fetch(
-            """
-            INSERT INTO contact_key AS k
-                (source_id, external_id, record_id, enqueued_at, updated_at)
-            SELECT source_id, external_id, record_id, enqueued_at, updated_at
-            FROM _ingest_key ORDER BY external_id
-            ON CONFLICT (source_id, external_id) DO UPDATE SET
-                record_id = excluded.record_id,
-                enqueued_at = excluded.enqueued_at,
-                updated_at = excluded.updated_at
-            WHERE k.updated_at < excluded.updated_at
-            RETURNING record_id, (xmax = 0) AS inserted
-            """
-        )
-        status = {row["record_id"]: row["inserted"] for row in written}
-        updated = [rid for rid, inserted in status.items() if not inserted]
+
+    async def store_staged(self, count: int) -> StoredContacts:
+        """Store each staged record (``count`` of them) unless an equal or newer version of it
+        is stored already. First as if every key were new (the usual batch); when one is not,
+        one statement claims the keys and inserts the rows that won theirs, and answers only
+        the rows that did not simply insert."""
+        conn = await self._conn()
+        try:
+            async with conn.transaction():  # a savepoint: a failed try leaves nothing behind
+                await conn.execute(INSERT_ALL_NEW)
+            return StoredContacts(inserted=count, updated=0, unchanged_ids=set(), replaced=[])
+        except asyncpg.UniqueViolationError:
+            pass  # some key is stored already (a resent or updated record)
+        exceptions = await conn.fetch(CLAIM_AND_INSERT)
+        unchanged = {row["id"] for row in exceptions if not row["claimed"]}
+        updated = [row["id"] for row in exceptions if row["claimed"]]
         replaced: list[asyncpg.Record] = []
         if updated:
-            replaced = await conn.fetch(
-                f"""
-                DELETE FROM contact_record r
-                USING _ingest_key i JOIN unnest($1::uuid[]) AS u(id) ON u.id = i.record_id
-                WHERE r.source_id = i.source_id
-                  AND r.external_id = i.external_id AND r.id <> i.record_id
-                RETURNING {_FACTS}
-                """,  # noqa: S608
-                updated,
-            )
-        if status:
-            await conn.copy_records_to_table(
-                "contact_record",
-                columns=CONTACT_COLUMNS,
-                records=[
-                    (
-                        r.id,
-                        r.enqueued_at,
-                        source_id,
-                        r.external_id,
-                        r.contract_id,
-                        r.client_id,
-                        r.queue,
-                        r.channel,
-                        r.direction,
-                        r.initiation,
-                        r.agent,
-                        r.answered_at,
-                        r.ended_at,
-                        r.wait_seconds,
-                        r.talk_seconds,
-                        r.hold_seconds,
-                        r.acw_seconds,
-                        r.outcome,
-                        r.transferred,
-                        r.resolved,
-                        r.csat,
-                        r.nps,
-                        r.customer_key,
-                        None if r.attributes is None else json.dumps(r.attributes),
-                        r.updated_at,
-                    )
-                    for r in records
-                    if r.id in status
-                ],
-            )
-        return status, replaced
+            replaced = await conn.fetch(DELETE_REPLACED, updated)
+        return StoredContacts(
+            inserted=count - len(unchanged) - len(updated),
+            updated=len(updated),
+            unchanged_ids=unchanged,
+            replaced=replaced,
+        )
 
     async def add_to_rollups(self, change: RollupChange) -> None:
         """Add a change to the 15-minute rollups and to the hourly ones."""

@@ -152,17 +152,18 @@ class IngestService:
         inserted = updated = 0
         if kept:
             await self.records.ensure_partitions(month_starts(kept))
-            # Storing mostly waits on PostgreSQL; meanwhile a thread works out the batch's
-            # rollup change as if every record were new (the usual case), so the two overlap.
-            (status, replaced), change = await asyncio.gather(
-                self.records.store_contacts(source_id, kept),
+            await self.records.stage_contacts(source_id, kept)
+            # Storing the staged rows is PostgreSQL's work alone; meanwhile a thread works out
+            # the batch's rollup change as if every record were new (the usual case). Started
+            # only now, the thread never competes with the COPY above for the interpreter.
+            stored, change = await asyncio.gather(
+                self.records.store_staged(len(kept)),
                 asyncio.to_thread(RollupChange.of, kept, ()),
             )
-            inserted = sum(1 for v in status.values() if v)
-            updated = len(status) - inserted
+            inserted, updated = stored.inserted, stored.updated
             if inserted != len(kept):  # some replaced older versions, or were not newer
-                written = [r for r in kept if r.id in status]
-                change = RollupChange.of(written, as_facts(replaced))
+                written = [r for r in kept if r.id not in stored.unchanged_ids]
+                change = RollupChange.of(written, as_facts(stored.replaced))
             await self.records.add_to_rollups(change)
         rejected_rows = {r.index for r in rejections}
         rejections.sort(key=lambda r: r.index)
