@@ -3,10 +3,12 @@
     uv run python bench/bench_ingest.py [--records 100000] [--batch 10000]
                                         [--monthly-volume 1000000] [--concurrency 1]
 
-The service path is the whole request: JSON parsing, per-row validation, the customer-key
-hash, COPY into a temporary table, the key upsert, the partitioned insert and the exact rollup
-update. The baseline COPYs the same rows (already as tuples) into the same contact_record
-table (partitioned, same indexes), emptied first, in the same PostgreSQL.
+The service runs as it is deployed: its own uvicorn process (``contrato.platform``, as
+``contrato up`` starts it), on a fresh database migrated by its Alembic history. The service
+path is the whole request over HTTP: JSON parsing, per-row validation, the customer-key hash,
+the idempotent store (keys and partitioned records) and the exact rollup update, committed.
+The baseline COPYs the same rows (already as tuples) into the same contact_record table
+(partitioned, same indexes), emptied first, in the same PostgreSQL, from this process.
 Prints both rates and their ratio (goal: >= 0.4). The request bodies are encoded before the
 clock starts (encoding JSON is the client's work). With ``--concurrency N`` both sides keep N
 batches in flight: N requests to the service, N COPY connections.
@@ -21,15 +23,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import socket
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
-from _metrics_bench import START, connect, fresh_database, metrics_client, month_of_records
+import httpx
+from _metrics_bench import START, connect, fresh_database, month_of_records
 from _metrics_bench import server_url as get_server
 
+from contrato.platform import Processes, Service, wait_ready
 from metrics.records.ingest import normalize_contact
 from metrics.records.repository import CONTACT_COLUMNS
+from shared.auth import generate_key_pair, mint_token
 from shared.ids import uuid7
+
+ROOT = Path(__file__).resolve().parents[1]
+ISSUER, AUDIENCE = "contrato-bench", "contrato"
 
 
 async def in_flight(jobs: list, concurrency: int) -> None:
@@ -43,14 +55,50 @@ async def in_flight(jobs: list, concurrency: int) -> None:
     await asyncio.gather(*(one(job) for job in jobs))
 
 
-async def run(url: str, records: int, batch: int, monthly_volume: int, concurrency: int) -> None:
+def start_metrics(database_url: str, processes: Processes) -> tuple[str, str]:
+    """The metrics service in its own process; answers its URL and an operator token."""
+    keys = Path(tempfile.mkdtemp())
+    private, public = generate_key_pair(keys)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRATO_", "METRICS_"))}
+    env |= {
+        "CONTRATO_ENV": "development",
+        "CONTRATO_LOG_LEVEL": "WARNING",
+        "CONTRATO_JWT_PUBLIC_KEY_FILE": str(public),
+        "CONTRATO_JWT_ISSUER": ISSUER,
+        "CONTRATO_JWT_AUDIENCE": AUDIENCE,
+        "METRICS_DATABASE_URL": database_url,
+    }
+    service = Service("metrics", "metrics.main:create_app", ROOT / "services" / "metrics", 0)
+    processes.start(service, "127.0.0.1", port, env)
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url + "/readyz", processes)
+    token = mint_token(
+        private.read_text(), subject="bench", role="operator", issuer=ISSUER, audience=AUDIENCE
+    )
+    return url, token
+
+
+async def run(
+    database_url: str,
+    service_url: str,
+    token: str,
+    records: int,
+    batch: int,
+    monthly_volume: int,
+    concurrency: int,
+) -> None:
     contract_id = uuid.uuid4()
     rows = month_of_records(records, contract_id, start=START, monthly_volume=monthly_volume)
     bodies = [
         json.dumps({"source": "bench", "records": rows[i : i + batch]}).encode()
         for i in range(0, len(rows), batch)
     ]
-    async with metrics_client(url) as client:
+    async with httpx.AsyncClient(
+        base_url=service_url, headers={"authorization": f"Bearer {token}"}, timeout=600
+    ) as client:
         created = await client.post("/v1/sources", json={"name": "bench", "kind": "api"})
         assert created.status_code == 201, created.text
 
@@ -104,7 +152,7 @@ async def run(url: str, records: int, batch: int, monthly_volume: int, concurren
                 r.updated_at,
             )
         )
-    connections = [await connect(url) for _ in range(concurrency)]
+    connections = [await connect(database_url) for _ in range(concurrency)]
     idle = list(connections)
     try:
         # The same table (partitioned, same indexes), emptied of what the service wrote.
@@ -139,16 +187,21 @@ async def run(url: str, records: int, batch: int, monthly_volume: int, concurren
 
 def main(records: int, batch: int, monthly_volume: int = 1_000_000, concurrency: int = 1) -> None:
     server, embedded = get_server()
+    processes = Processes()
     try:
-        url = fresh_database(server, "bench_metrics_ingest")
-        asyncio.run(run(url, records, batch, monthly_volume, concurrency))
+        database_url = fresh_database(server, "bench_metrics_ingest")
+        service_url, token = start_metrics(database_url, processes)
+        asyncio.run(
+            run(database_url, service_url, token, records, batch, monthly_volume, concurrency)
+        )
     finally:
+        processes.stop()
         if embedded is not None:
             embedded.stop()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--monthly-volume", type=int, default=1_000_000)

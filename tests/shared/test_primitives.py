@@ -1,8 +1,11 @@
+import time
+import uuid
+
 import pytest
 
 from shared.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
 from shared.etag import check_if_match, etag
-from shared.ids import uuid7
+from shared.ids import uuid7, uuid7_batch
 from shared.observability import child_traceparent
 from shared.pagination import decode_cursor, encode_cursor
 
@@ -13,6 +16,20 @@ class TestUuid7:
         assert ids == sorted(ids)
         assert len(set(ids)) == len(ids)
         assert {i.version for i in ids} == {7}
+
+    def test_a_batch_is_what_single_calls_would_make(self) -> None:
+        before = uuid7()
+        batch = uuid7_batch(20_000)  # more than one millisecond's counter can hold
+        after = uuid7()
+        ids = [before, *batch, after]
+        assert ids == sorted(ids)
+        assert len(set(ids)) == len(ids)
+        assert {(i.version, i.variant) for i in batch} == {(7, uuid.RFC_4122)}
+        now_ms = time.time_ns() // 1_000_000
+        assert all(abs((i.int >> 80) - now_ms) < 60_000 for i in batch)
+        # 62 random bits: no two ids of a batch share them.
+        assert len({i.int & ((1 << 62) - 1) for i in batch}) == len(batch)
+        assert isinstance(batch[0], uuid.UUID) and str(batch[0]) == str(uuid.UUID(str(batch[0])))
 
 
 class TestCursor:

@@ -4,6 +4,7 @@ context, health, readiness and metrics endpoints. Each service's ``main.create_a
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,15 @@ from shared.openapi import document_problems
 from shared.settings import ServiceSettings
 
 Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything made so far (modules, the app, its pools) out of the cyclic garbage
+    collector's sight. It lives as long as the process, yet every full collection walked all
+    of it, and a bulk request that keeps ten thousand rows alive triggers several: in the
+    metrics service that was a fifth of an ingestion request's time."""
+    gc.collect()
+    gc.freeze()
 
 
 def build_service_app(
@@ -43,9 +53,11 @@ def build_service_app(
         app.state.token_verifier = settings.token_verifier()
         try:
             if extra_lifespan is None:
+                _freeze_startup_objects()
                 yield
             else:
                 async with extra_lifespan(app):
+                    _freeze_startup_objects()
                     yield
         finally:
             await database.dispose()

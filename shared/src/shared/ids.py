@@ -4,6 +4,7 @@ primary key index doubles as the pagination index."""
 from __future__ import annotations
 
 import os
+import struct
 import threading
 import time
 import uuid
@@ -11,6 +12,9 @@ import uuid
 from asyncpg.pgproto.pgproto import UUID as FastUUID
 
 _lock = threading.Lock()
+_HALVES = struct.Struct(">QQ")
+_LOW_62 = (1 << 62) - 1
+_VARIANT = 0b10 << 62
 _last_ms = 0
 _counter = 0
 
@@ -62,12 +66,11 @@ def uuid7_batch(count: int) -> list[uuid.UUID]:
         first = first_ms << 12 | first_counter
         last = first + count - 1
         _last_ms, _counter = last >> 12, last & 0xFFF
-    randomness = os.urandom(8 * count)
+    # Each id as two 64-bit halves: milliseconds, version and counter; then the variant bits
+    # over 62 random bits (the same layout as ``_value``), packed by C in one call per id.
+    randomness = struct.unpack(f">{count}Q", os.urandom(8 * count))
+    pack = _HALVES.pack
     return [
-        FastUUID(
-            _value(
-                stamp >> 12, stamp & 0xFFF, int.from_bytes(randomness[8 * i : 8 * i + 8])
-            ).to_bytes(16)
-        )
-        for i, stamp in enumerate(range(first, last + 1))
+        FastUUID(pack((stamp >> 12) << 16 | 0x7000 | stamp & 0xFFF, rand & _LOW_62 | _VARIANT))
+        for stamp, rand in zip(range(first, last + 1), randomness, strict=True)
     ]

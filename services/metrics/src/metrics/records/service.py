@@ -26,6 +26,10 @@ from shared.auth import Principal
 from shared.errors import NotFound
 from shared.ids import uuid7_batch
 
+# What a batch's row may be: decoded by msgspec, parsed by pydantic, or a raw object to
+# validate. A tuple, not a union, so the usual type is found by its first, cheapest check.
+_RECORD_TYPES = (FastContact, ContactRecordIn, Mapping)
+
 
 def month_starts(records: Sequence[NormalizedRecord]) -> list[datetime]:
     """The UTC months the records fall in (their ``enqueued_at`` is in UTC already)."""
@@ -129,7 +133,7 @@ class IngestService:
         now = datetime.now(UTC)
         next_id = iter(uuid7_batch(len(rows))).__next__
         for index, raw in enumerate(rows):
-            if not isinstance(raw, FastContact | ContactRecordIn | Mapping):
+            if not isinstance(raw, _RECORD_TYPES):
                 rejections.append(Rejection(index=index, field="record", message="not an object"))
                 continue
             outcome = normalize_contact(index, raw, secret=self.secret, new_id=next_id, now=now)
