@@ -78,19 +78,27 @@ _TEMP_TYPES = {
     "answered_le": "text",
     "abandoned_le": "text",
 }
+# Both grains' rows of a change (``grain``: 15 or 60 minutes), staged for one statement.
 CREATE_ROLLUP_TEMP = (
-    "CREATE TEMP TABLE IF NOT EXISTS _ingest_rollup ("
+    "CREATE TEMP TABLE IF NOT EXISTS _ingest_rollup (grain smallint, "
     + ", ".join(f"{c} {_TEMP_TYPES.get(c, 'bigint')}" for c in ROLLUP_COLUMNS)
     + ") ON COMMIT DELETE ROWS"
 )
-UPSERT_ROLLUPS = f"""
+_UPSERT_GRAIN = f"""
 INSERT INTO {{table}} AS r ({", ".join(ROLLUP_COLUMNS)})
-SELECT {_ROLLUP_SELECT} FROM _ingest_rollup ORDER BY {_KEY}
+SELECT {_ROLLUP_SELECT} FROM staged WHERE grain = {{grain}} ORDER BY {_KEY}
 ON CONFLICT ({_KEY}) DO UPDATE SET
     client_id = coalesce(r.client_id, excluded.client_id),
     {", ".join(f"{c} = r.{c} + excluded.{c}" for c in ROLLUP_SUMS)},
     answered_le = metrics_int_array_add(r.answered_le, excluded.answered_le),
     abandoned_le = metrics_int_array_add(r.abandoned_le, excluded.abandoned_le)
+"""  # noqa: S608
+# Takes the staged rows out (so a second change in the same transaction starts empty) and adds
+# them to both rollup tables, in one round trip.
+UPSERT_ROLLUPS = f"""
+WITH staged AS (DELETE FROM _ingest_rollup RETURNING *),
+quarter AS ({_UPSERT_GRAIN.format(table="contact_rollup", grain=15)})
+{_UPSERT_GRAIN.format(table="contact_rollup_hour", grain=60)}
 """  # noqa: S608
 
 
@@ -244,12 +252,13 @@ class RecordRepository:
         one statement claims the keys and inserts the rows that won theirs, and answers only
         the rows that did not simply insert."""
         conn = await self._conn()
+        # In a savepoint, so a failed try leaves nothing behind; sent as one simple-protocol
+        # query (three statements, one round trip), the usual batch's only one.
         try:
-            async with conn.transaction():  # a savepoint: a failed try leaves nothing behind
-                await conn.execute(INSERT_ALL_NEW)
+            await conn.execute(f"SAVEPOINT all_new; {INSERT_ALL_NEW}; RELEASE SAVEPOINT all_new")
             return StoredContacts(inserted=count, updated=0, unchanged_ids=set(), replaced=[])
-        except asyncpg.UniqueViolationError:
-            pass  # some key is stored already (a resent or updated record)
+        except asyncpg.UniqueViolationError:  # some key is stored already (resent or updated)
+            await conn.execute("ROLLBACK TO SAVEPOINT all_new; RELEASE SAVEPOINT all_new")
         exceptions = await conn.fetch(CLAIM_AND_INSERT)
         unchanged = {row["id"] for row in exceptions if not row["claimed"]}
         updated = [row["id"] for row in exceptions if row["claimed"]]
@@ -267,15 +276,14 @@ class RecordRepository:
         """Add a change to the 15-minute rollups and to the hourly ones."""
         if not change:
             return
-        await self._upsert_rollups("contact_rollup", change.quarter)
-        await self._upsert_rollups("contact_rollup_hour", change.hour)
-
-    async def _upsert_rollups(self, table: str, rows: list[tuple]) -> None:
         conn = await self._conn()
         await conn.execute(CREATE_ROLLUP_TEMP)
-        await conn.execute("TRUNCATE _ingest_rollup")
-        await conn.copy_records_to_table("_ingest_rollup", columns=ROLLUP_COLUMNS, records=rows)
-        await conn.execute(UPSERT_ROLLUPS.format(table=table))
+        await conn.copy_records_to_table(
+            "_ingest_rollup",
+            columns=("grain", *ROLLUP_COLUMNS),
+            records=[(15, *row) for row in change.quarter] + [(60, *row) for row in change.hour],
+        )
+        await conn.execute(UPSERT_ROLLUPS)
 
     async def erase_customer(self, key: str, client_id: uuid.UUID | None) -> list[asyncpg.Record]:
         """Delete a customer's records (keeping their keys as tombstones); answer their facts."""
