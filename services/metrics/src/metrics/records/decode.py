@@ -18,7 +18,7 @@ import msgspec
 from metrics.records.schemas import CHANNEL_PATTERN
 
 # Python's "$" also matches before a final newline; the per-row schema (Rust regex) does not.
-_CHANNEL = CHANNEL_PATTERN.removesuffix("$") + r"\Z"
+_CHANNEL_MATCH = re.compile(CHANNEL_PATTERN.removesuffix("$") + r"\Z").match
 
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Seconds = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
@@ -37,7 +37,7 @@ class FastContact(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     enqueued_at: Timestamp
     outcome: Literal["answered", "abandoned", "flow_out"]
     contract_id: uuid.UUID | None = None
-    channel: Annotated[str, msgspec.Meta(max_length=30, pattern=_CHANNEL)] = "voice"
+    channel: Annotated[str, msgspec.Meta(max_length=30)] = "voice"  # pattern: decode_batch
     direction: Literal["inbound", "outbound"] = "inbound"
     initiation: Literal["inbound", "outbound", "transfer", "callback"] | None = None
     agent: Annotated[str, msgspec.Meta(max_length=200)] | None = None
@@ -72,6 +72,11 @@ def decode_batch(body: bytes) -> FastBatch | None:
     if _LONG_FRACTION.search(body):
         return None
     try:
-        return _DECODER.decode(body)
+        batch = _DECODER.decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
+    # The channel's pattern is checked once per distinct value, not per row by msgspec (which
+    # calls the regex engine for each: a third of the decoding time).
+    if not all(map(_CHANNEL_MATCH, {record.channel for record in batch.records})):
+        return None
+    return batch
