@@ -2,6 +2,7 @@
 
     uv run python bench/bench_ingest.py [--records 100000] [--batch 10000]
                                         [--monthly-volume 1000000] [--concurrency 1]
+                                        [--workers 1]
 
 The service runs as it is deployed: its own uvicorn process (``contrato.platform``, as
 ``contrato up`` starts it), on a fresh database migrated by its Alembic history. The service
@@ -11,7 +12,10 @@ The baseline COPYs the same rows (already as tuples) into the same contact_recor
 (partitioned, same indexes), emptied first, in the same PostgreSQL, from this process.
 Prints both rates and their ratio (goal: >= 0.4). The request bodies are encoded before the
 clock starts (encoding JSON is the client's work). With ``--concurrency N`` both sides keep N
-batches in flight: N requests to the service, N COPY connections.
+batches in flight: N requests to the service, N COPY connections (from this one process).
+``--workers N`` runs the service as N uvicorn worker processes (``WEB_CONCURRENCY``, as a
+container does), which is how a deployment uses more than one core: one Python process
+computes one request at a time.
 
 Records arrive in time order at the density of a contract with ``--monthly-volume`` contacts
 a month (a 10,000-record batch then spans a few hours, as a platform's pushes do), so each
@@ -55,7 +59,7 @@ async def in_flight(jobs: list, concurrency: int) -> None:
     await asyncio.gather(*(one(job) for job in jobs))
 
 
-def start_metrics(database_url: str, processes: Processes) -> tuple[str, str]:
+def start_metrics(database_url: str, processes: Processes, workers: int) -> tuple[str, str]:
     """The metrics service in its own process; answers its URL and an operator token."""
     keys = Path(tempfile.mkdtemp())
     private, public = generate_key_pair(keys)
@@ -70,6 +74,7 @@ def start_metrics(database_url: str, processes: Processes) -> tuple[str, str]:
         "CONTRATO_JWT_ISSUER": ISSUER,
         "CONTRATO_JWT_AUDIENCE": AUDIENCE,
         "METRICS_DATABASE_URL": database_url,
+        "WEB_CONCURRENCY": str(workers),
     }
     service = Service("metrics", "metrics.main:create_app", ROOT / "services" / "metrics", 0)
     processes.start(service, "127.0.0.1", port, env)
@@ -89,6 +94,7 @@ async def run(
     batch: int,
     monthly_volume: int,
     concurrency: int,
+    workers: int,
 ) -> None:
     contract_id = uuid.uuid4()
     rows = month_of_records(records, contract_id, start=START, monthly_volume=monthly_volume)
@@ -180,19 +186,35 @@ async def run(
             await conn.close()
     service_rate, copy_rate = records / service_seconds, records / copy_seconds
     print(f"records:                 {records:,} in batches of {batch:,}, {concurrency} in flight")
+    print(f"service worker processes: {workers}")
     print(f"service ingestion:       {service_rate:,.0f} records/s ({service_seconds:.2f} s)")
     print(f"raw COPY (baseline):     {copy_rate:,.0f} records/s ({copy_seconds:.2f} s)")
     print(f"ratio service / COPY:    {service_rate / copy_rate:.2f}  (goal >= 0.40)")
 
 
-def main(records: int, batch: int, monthly_volume: int = 1_000_000, concurrency: int = 1) -> None:
+def main(
+    records: int,
+    batch: int,
+    monthly_volume: int = 1_000_000,
+    concurrency: int = 1,
+    workers: int = 1,
+) -> None:
     server, embedded = get_server()
     processes = Processes()
     try:
         database_url = fresh_database(server, "bench_metrics_ingest")
-        service_url, token = start_metrics(database_url, processes)
+        service_url, token = start_metrics(database_url, processes, workers)
         asyncio.run(
-            run(database_url, service_url, token, records, batch, monthly_volume, concurrency)
+            run(
+                database_url,
+                service_url,
+                token,
+                records,
+                batch,
+                monthly_volume,
+                concurrency,
+                workers,
+            )
         )
     finally:
         processes.stop()
@@ -206,5 +228,6 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--monthly-volume", type=int, default=1_000_000)
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="service worker processes")
     args = parser.parse_args()
-    main(args.records, args.batch, args.monthly_volume, args.concurrency)
+    main(args.records, args.batch, args.monthly_volume, args.concurrency, args.workers)

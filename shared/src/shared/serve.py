@@ -23,6 +23,9 @@ def migrate_and_serve(service_dir: Path, settings: ServiceSettings, app: str) ->
         factory=True,
         host=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104 (inside a container)
         port=int(os.environ.get("PORT", "8000")),
+        # Worker processes in this container (uvicorn's own variable). One by default: scale
+        # with replicas; more when a container has the cores (background jobs are replica-safe).
+        workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
         proxy_headers=True,
         forwarded_allow_ips="*",
         access_log=False,
