@@ -88,9 +88,11 @@ def month_of_records(
     start: datetime,
     seed: int = 1,
     monthly_volume: int | None = None,
+    prefix: str = "b",
 ) -> list[dict[str, Any]]:
     """``count`` records in time order at the density of ``monthly_volume`` contacts a month
-    (default: ``count`` spread over 30 days), as a platform pushes them."""
+    (default: ``count`` spread over 30 days), as a platform pushes them; external ids are
+    ``prefix`` and a number."""
     rng = random.Random(seed)
     step = 30 * 86400 / (monthly_volume or count)
     out = []
@@ -99,7 +101,7 @@ def month_of_records(
         outcome = rng.choices(("answered", "abandoned", "flow_out"), (85, 12, 3))[0]
         answered = outcome == "answered"
         record = {
-            "external_id": f"b{i}",
+            "external_id": f"{prefix}{i}",
             "contract_id": str(contract_id),
             "queue": rng.choice(("support", "sales", "billing")),
             "channel": rng.choice(("voice", "voice", "chat")),
