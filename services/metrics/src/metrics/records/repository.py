@@ -1,6 +1,7 @@
-"""SQL of ingestion, set-based: COPY the batch into a temporary table, claim the keys with one
-INSERT ... ON CONFLICT ... WHERE newer, replace the superseded rows, then add the rollup deltas
-with one more INSERT ... ON CONFLICT. All inside the request's transaction."""
+"""SQL of ingestion, set-based: COPY the batch into a temporary table; store it with one
+statement (a plain insert of its keys when all are new, else one INSERT ... ON CONFLICT ...
+WHERE newer that claims them), delete the versions it replaced, then add the rollup deltas with
+one more INSERT ... ON CONFLICT. All inside the request's transaction."""
 
 from __future__ import annotations
 
