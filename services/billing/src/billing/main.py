@@ -81,6 +81,7 @@ def create_app(
                     box=box,
                     options=DeliveryOptions.from_settings(settings),
                     request_timeout=settings.webhook_timeout_seconds,
+                    allowed_networks=settings.webhook_allowed_networks(),
                 )
             )
         try:

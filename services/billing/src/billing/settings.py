@@ -1,10 +1,11 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from billing.events.webhooks.egress import LOOPBACK, Network, parse_networks
+from shared.settings import Environment, ServiceSettings
 
 
 class BillingSettings(ServiceSettings):
@@ -41,6 +42,21 @@ class BillingSettings(ServiceSettings):
     # An endpoint failing without a single success for this long is disabled (0: never).
     webhook_disable_after_days: float = Field(3.0, ge=0)
     webhook_lease_seconds: float = Field(120.0, gt=0)
+    # Networks endpoints may reach although they are not public (JSON list of CIDR blocks, e.g.
+    # an ERP on the company network). Unset: loopback outside production, none in production.
+    webhook_private_networks: list[str] | None = None
+
+    @field_validator("webhook_private_networks")
+    @classmethod
+    def _networks_parse(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            parse_networks(value)  # a typo fails at startup, naming the variable
+        return value
+
+    def webhook_allowed_networks(self) -> tuple[Network, ...]:
+        if self.webhook_private_networks is not None:
+            return parse_networks(self.webhook_private_networks)
+        return () if self.environment is Environment.production else LOOPBACK
 
     # PDF: TrueType/OpenType files drawing what the bundled DejaVu Sans lacks (e.g. Noto Sans
     # CJK for Chinese, Japanese, Korean names), tried in order. JSON list of paths.

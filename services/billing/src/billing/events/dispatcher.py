@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing.events.repository import EventRepository
 from billing.events.webhooks.delivery import DeliveryOptions, body_of, dispatch_endpoints
+from billing.events.webhooks.egress import GuardedTransport, Network
 from billing.events.webhooks.secrets import SecretBox, signature
 
 __all__ = ["dispatch_webhooks", "signature", "webhook_loop"]
@@ -36,10 +37,14 @@ async def webhook_loop(
     box: SecretBox | None = None,
     options: DeliveryOptions | None = None,
     request_timeout: float = 10.0,
+    allowed_networks: Sequence[Network] = (),
 ) -> None:
     """Deliver pending events every ``interval`` seconds until cancelled (the app's lifespan
-    runs it): to the registered endpoints when ``box`` is given, and to ``urls``."""
-    async with httpx.AsyncClient(timeout=httpx.Timeout(request_timeout)) as http:
+    runs it): to the registered endpoints when ``box`` is given, and to ``urls``. Connections
+    go to public addresses only, or to ``allowed_networks`` (``webhooks.egress``)."""
+    async with httpx.AsyncClient(
+        transport=GuardedTransport(allowed_networks), timeout=httpx.Timeout(request_timeout)
+    ) as http:
         while True:
             try:
                 if box is not None:

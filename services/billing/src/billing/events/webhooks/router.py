@@ -37,7 +37,12 @@ Manager = Annotated[Principal, Depends(require(*MANAGERS))]
 
 def get_service(session: SessionDep, upstream: UpstreamDep, request: Request) -> WebhookService:
     box: SecretBox = request.app.state.webhook_secrets
-    return WebhookService(WebhookRepository(session), box, upstream.contracts)
+    return WebhookService(
+        WebhookRepository(session),
+        box,
+        upstream.contracts,
+        allowed_networks=request.app.state.settings.webhook_allowed_networks(),
+    )
 
 
 ServiceDep = Annotated[WebhookService, Depends(get_service)]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from billing.events.webhooks.egress import Network, check_destination
 from billing.events.webhooks.models import WebhookEndpoint
 from billing.events.webhooks.repository import WebhookRepository
 from billing.events.webhooks.schemas import (
@@ -31,15 +33,26 @@ class WebhookEndpointNotFound(NotFound):
 
 class WebhookService:
     def __init__(
-        self, repository: WebhookRepository, box: SecretBox, contracts: ContractsClient
+        self,
+        repository: WebhookRepository,
+        box: SecretBox,
+        contracts: ContractsClient,
+        *,
+        allowed_networks: Sequence[Network] = (),
     ) -> None:
         self.repository = repository
         self.box = box
         self.contracts = contracts
+        self.allowed_networks = allowed_networks
+
+    def _check_destination(self, url: str) -> None:
+        if reason := check_destination(url, self.allowed_networks):
+            raise ValidationFailed.on("url", reason)
 
     async def create(
         self, principal: Principal, data: WebhookEndpointCreate
     ) -> WebhookEndpointWithSecret:
+        self._check_destination(data.url)
         client_id = await self._client_of_new_endpoint(principal, data.client_id)
         secret = new_secret()
         endpoint = WebhookEndpoint(
@@ -115,6 +128,8 @@ class WebhookService:
             if field in changes and changes[field] is None:
                 raise ValidationFailed.on(field, "may not be null")
         retry_now = False
+        if "url" in changes:
+            self._check_destination(changes["url"])
         if "url" in changes and changes["url"] != endpoint.url:
             retry_now = True  # a new address deserves a try at once
         if changes.get("enabled") is True and not endpoint.enabled:
