@@ -8,6 +8,7 @@ import struct
 import threading
 import time
 import uuid
+from datetime import datetime
 
 from asyncpg.pgproto.pgproto import UUID as FastUUID
 
@@ -50,6 +51,13 @@ def uuid7() -> uuid.UUID:
     with _lock:
         now_ms, counter = _next_stamp()
     return uuid.UUID(int=_value(now_ms, counter, int.from_bytes(os.urandom(8), "big")))
+
+
+def uuid7_floor(moment: datetime) -> uuid.UUID:
+    """The smallest version-7 id of ``moment``'s millisecond: every id made before it sorts
+    below, so ``id < uuid7_floor(t)`` finds the rows made before ``t`` by the primary key."""
+    milliseconds = int(moment.timestamp() * 1000)
+    return uuid.UUID(int=_value(milliseconds, 0, 0))
 
 
 def uuid7_batch(count: int) -> list[uuid.UUID]:

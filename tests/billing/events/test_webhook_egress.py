@@ -1,9 +1,13 @@
-"""Webhooks go to public addresses only (unless a network is allowed): at registration for
-literal addresses, and at every connection for names, through a real socket."""
+"""Webhook delivery's guards: public addresses only (unless a network is allowed), at
+registration for literal addresses and at every connection for names, through a real socket;
+and old delivery attempts pruned."""
 
 import asyncio
 import ipaddress
+import secrets
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpcore
@@ -12,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from billing.events.webhooks.delivery import prune_attempts
 from billing.events.webhooks.egress import (
     LOOPBACK,
     GuardedTransport,
@@ -20,7 +25,9 @@ from billing.events.webhooks.egress import (
     parse_networks,
     refusal,
 )
+from billing.events.webhooks.models import WebhookAttempt
 from billing.settings import BillingSettings
+from shared.ids import uuid7, uuid7_floor
 from tests.billing.events.test_webhook_endpoints import app, field_errors  # noqa: F401
 from tests.conftest import TokenFactory, api_client
 
@@ -142,3 +149,47 @@ async def test_registering_or_moving_an_endpoint_to_a_private_address_names_the_
         assert field_errors(moved) == {"url"}
         kept = await operator.get(f"/v1/webhook-endpoints/{made.json()['id']}")
         assert kept.json()["url"] == "https://erp.acme.example/hook"
+
+
+async def test_old_delivery_attempts_are_pruned_in_chunks(
+    app: FastAPI,  # noqa: F811
+    token: TokenFactory,
+) -> None:
+    async with api_client(app, token("operator")) as operator:
+        made = await operator.post(
+            "/v1/webhook-endpoints", json={"url": "https://erp.acme.example/hook"}
+        )
+        endpoint_id = uuid.UUID(made.json()["id"])
+        now = datetime.now(UTC)
+        ages = [timedelta(days=d) for d in (90, 45, 31, 29, 1)] + [timedelta(0)] * 2
+        sessions = app.state.database.sessionmaker
+        async with sessions() as session, session.begin():
+            for age in ages:
+                # An attempt made ``age`` ago: its time-ordered id says when.
+                made_at = now - age
+                session.add(
+                    WebhookAttempt(
+                        id=uuid.UUID(int=uuid7_floor(made_at).int | secrets.randbits(62)),
+                        endpoint_id=endpoint_id,
+                        event_id=uuid.uuid4(),
+                        event_type="invoice.issued",
+                        attempted_at=made_at,
+                        status_code=200,
+                        duration_ms=5,
+                    )
+                )
+        assert await prune_attempts(sessions, timedelta(days=30), chunk=2) == 3
+        listed = await operator.get(f"/v1/webhook-endpoints/{endpoint_id}/attempts")
+        kept = sorted(
+            now - datetime.fromisoformat(a["attempted_at"]) for a in listed.json()["items"]
+        )
+        assert len(kept) == 4 and all(age < timedelta(days=30) for age in kept)
+        assert await prune_attempts(sessions, timedelta(days=30)) == 0
+
+
+def test_the_floor_id_of_a_moment_sorts_between_earlier_and_later_ids() -> None:
+    before = uuid7()
+    floor = uuid7_floor(datetime.now(UTC) + timedelta(milliseconds=5))
+    later = uuid7_floor(datetime.now(UTC) + timedelta(seconds=1))
+    assert before < floor < later
+    assert floor.version == 7

@@ -42,6 +42,9 @@ class BillingSettings(ServiceSettings):
     # An endpoint failing without a single success for this long is disabled (0: never).
     webhook_disable_after_days: float = Field(3.0, ge=0)
     webhook_lease_seconds: float = Field(120.0, gt=0)
+    # Delivery attempts (GET /v1/webhook-endpoints/{id}/attempts) older than this are deleted
+    # (0: kept for ever).
+    webhook_attempts_retention_days: float = Field(30.0, ge=0)
     # Networks endpoints may reach although they are not public (JSON list of CIDR blocks, e.g.
     # an ERP on the company network). Unset: loopback outside production, none in production.
     webhook_private_networks: list[str] | None = None

@@ -12,6 +12,7 @@ a failure is recorded and retried on the next call. Run it periodically (a loop,
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 import httpx
@@ -19,13 +20,19 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing.events.repository import EventRepository
-from billing.events.webhooks.delivery import DeliveryOptions, body_of, dispatch_endpoints
+from billing.events.webhooks.delivery import (
+    DeliveryOptions,
+    body_of,
+    dispatch_endpoints,
+    prune_attempts,
+)
 from billing.events.webhooks.egress import GuardedTransport, Network
 from billing.events.webhooks.secrets import SecretBox, signature
 
 __all__ = ["dispatch_webhooks", "signature", "webhook_loop"]
 
 log = structlog.get_logger("billing.webhooks")
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 async def webhook_loop(
@@ -42,6 +49,8 @@ async def webhook_loop(
     """Deliver pending events every ``interval`` seconds until cancelled (the app's lifespan
     runs it): to the registered endpoints when ``box`` is given, and to ``urls``. Connections
     go to public addresses only, or to ``allowed_networks`` (``webhooks.egress``)."""
+    options = options or DeliveryOptions()
+    next_prune = 0.0  # monotonic time of the next pruning of old delivery attempts
     async with httpx.AsyncClient(
         transport=GuardedTransport(allowed_networks), timeout=httpx.Timeout(request_timeout)
     ) as http:
@@ -49,6 +58,10 @@ async def webhook_loop(
             try:
                 if box is not None:
                     await dispatch_endpoints(sessions, http, box, options)
+                    if options.keep_attempts is not None and time.monotonic() >= next_prune:
+                        next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                        if pruned := await prune_attempts(sessions, options.keep_attempts):
+                            log.info("webhooks.attempts_pruned", count=pruned)
                 if urls:
                     await dispatch_webhooks(sessions, http, urls, secret=secret)
             except Exception:  # a database hiccup must not end delivery for good

@@ -45,15 +45,19 @@ class DeliveryOptions:
     # the whole pass (and so every other endpoint's next turn) for batch x timeout.
     pass_budget_seconds: float = 30.0
     endpoints_per_pass: int = 200
+    # How long delivery attempts are kept (None: for ever); pruned at most once an hour.
+    keep_attempts: timedelta | None = timedelta(days=30)
 
     @classmethod
     def from_settings(cls, settings: BillingSettings) -> DeliveryOptions:
         days = settings.webhook_disable_after_days
+        keep = settings.webhook_attempts_retention_days
         return cls(
             lease=timedelta(seconds=settings.webhook_lease_seconds),
             backoff_base=settings.webhook_backoff_base_seconds,
             backoff_max=settings.webhook_backoff_max_seconds,
             disable_after=timedelta(days=days) if days > 0 else None,
+            keep_attempts=timedelta(days=keep) if keep > 0 else None,
         )
 
     def backoff(self, failures: int) -> timedelta:
@@ -75,6 +79,21 @@ def signing_secrets(box: SecretBox, endpoint: WebhookEndpoint) -> list[str]:
     if endpoint.previous_secret_encrypted and expires and expires > datetime.now(UTC):
         secrets.append(box.decrypt(endpoint.previous_secret_encrypted))
     return secrets
+
+
+async def prune_attempts(
+    sessions: async_sessionmaker[AsyncSession], keep: timedelta, *, chunk: int = 10_000
+) -> int:
+    """Delete the delivery attempts older than ``keep``, ``chunk`` per transaction, so no
+    transaction holds many locks or a long snapshot; answers how many went."""
+    cutoff = datetime.now(UTC) - keep
+    total = 0
+    while True:
+        async with sessions() as session, session.begin():
+            removed = await WebhookRepository(session).prune_attempts(cutoff, chunk)
+        total += removed
+        if removed < chunk:
+            return total
 
 
 async def dispatch_endpoints(

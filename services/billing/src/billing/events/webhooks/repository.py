@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, true, tuple_, update
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.events.models import OutboxEvent
 from billing.events.repository import _COMMITTED
 from billing.events.webhooks.models import WebhookAttempt, WebhookEndpoint
+from shared.ids import uuid7_floor
 from shared.pagination import PageParams, keyset, page_from_rows
 
 MAX_EVENT_ID = uuid.UUID(int=(1 << 128) - 1)
@@ -62,6 +63,20 @@ class WebhookRepository:
 
     async def delete(self, endpoint: WebhookEndpoint) -> None:
         await self.session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id))
+
+    async def prune_attempts(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` attempts made before ``before`` (oldest first, by their
+        time-ordered ids, so the primary key finds them); answers how many went."""
+        oldest = (
+            select(WebhookAttempt.id)
+            .where(WebhookAttempt.id < uuid7_floor(before))
+            .order_by(WebhookAttempt.id)
+            .limit(limit)
+        )
+        result = await self.session.execute(
+            delete(WebhookAttempt).where(WebhookAttempt.id.in_(oldest.scalar_subquery()))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def attempts(
         self, endpoint_id: uuid.UUID, params: PageParams
