@@ -89,10 +89,11 @@ def month_of_records(
     seed: int = 1,
     monthly_volume: int | None = None,
     prefix: str = "b",
+    customer_share: float = 0.0,
 ) -> list[dict[str, Any]]:
     """``count`` records in time order at the density of ``monthly_volume`` contacts a month
     (default: ``count`` spread over 30 days), as a platform pushes them; external ids are
-    ``prefix`` and a number."""
+    ``prefix`` and a number; ``customer_share`` of them name the caller's phone number."""
     rng = random.Random(seed)
     step = 30 * 86400 / (monthly_volume or count)
     out = []
@@ -116,6 +117,8 @@ def month_of_records(
         }
         if answered and rng.random() < 0.2:
             record["csat"] = rng.randrange(1, 6)
+        if rng.random() < customer_share:  # phone numbers
+            record["customer"] = f"+55 11 9{rng.randrange(200_000):04d}-{rng.randrange(10_000):04d}"
         out.append(record)
     return out
 

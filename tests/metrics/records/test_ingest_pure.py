@@ -1,5 +1,7 @@
 """Pure ingestion logic: validation, customer keys, versions inside a batch, rollup deltas."""
 
+import hashlib
+import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -32,6 +34,19 @@ class TestCustomerKey:
         key = customer_key("+5511990000001", SECRET)
         assert key != customer_key("+5511990000001", "t" * 32)
         assert "5511990000001" not in key and len(key) == 64
+
+    def test_keys_are_plain_hmac_sha256_of_the_normalized_identifier(self) -> None:
+        """Stored keys must keep matching: however it is computed, a key is exactly
+        HMAC-SHA256(secret, normalized identifier), for every secret in use."""
+        for secret in (SECRET, "t" * 32, SECRET):
+            for raw, normalized in (
+                ("+55 (11) 99000-0001", "+5511990000001"),
+                ("11 99000-0001", "11990000001"),
+                (" Ana@Example.COM ", "ana@example.com"),
+                ("Walk-In", "walk-in"),
+            ):
+                expected = hmac.new(secret.encode(), normalized.encode(), hashlib.sha256)
+                assert customer_key(raw, secret) == expected.hexdigest()
 
 
 class TestNormalize:

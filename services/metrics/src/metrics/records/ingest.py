@@ -4,6 +4,7 @@ or erased)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -25,6 +26,16 @@ FUTURE_SLACK = timedelta(days=1)  # clocks of platforms drift
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+_NON_DIGITS = re.compile(r"[^0-9]")
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed_hmac(secret: str) -> hmac.HMAC:
+    """The HMAC state after the key (one per configured secret): copying it skips keying the
+    hash again for each of a batch's ten thousand customers."""
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
 def customer_key(raw: str, secret: str) -> str:
     """HMAC-SHA256 of the normalized identifier: e-mails lower-cased, phone numbers reduced to
     digits (with a leading + kept), so the same person matches however the platform wrote it."""
@@ -32,9 +43,11 @@ def customer_key(raw: str, secret: str) -> str:
     if "@" in text:
         normalized = text.lower()
     else:
-        digits = re.sub(r"[^0-9]", "", text)
+        digits = _NON_DIGITS.sub("", text)
         normalized = ("+" if text.startswith("+") else "") + digits if digits else text.lower()
-    return hmac.new(secret.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+    keyed = _keyed_hmac(secret).copy()
+    keyed.update(normalized.encode())
+    return keyed.hexdigest()
 
 
 QUARTER_HOUR = timedelta(minutes=15)
