@@ -46,7 +46,7 @@ from _metrics_bench import server_url as get_server
 
 from contrato.platform import Processes, Service, wait_ready
 from metrics.records.ingest import normalize_contact
-from metrics.records.repository import CONTACT_COLUMNS
+from metrics.records.repository import CONTACT_COLUMNS, contact_row
 from shared.auth import generate_key_pair, mint_token
 from shared.ids import uuid7
 
@@ -92,43 +92,15 @@ def start_metrics(database_url: str, processes: Processes, workers: int) -> tupl
     return url, token
 
 
-def copy_rows(rows: list[dict], contract_id: uuid.UUID) -> list[tuple]:
+def copy_rows(rows: list[dict]) -> list[tuple]:
     """The rows as the baseline COPYs them: normalized as the service would (ids, customer
-    key, derived fields), so both sides write the same values."""
+    key, derived fields; the contract the rows name), so both sides write the same values."""
     source_id = uuid.uuid4()
     tuples = []
     for index, raw in enumerate(rows):
-        r = normalize_contact(index, raw, secret="x" * 16, new_id=uuid7)
-        assert not isinstance(r, list)
-        tuples.append(
-            (
-                r.id,
-                r.enqueued_at,
-                source_id,
-                r.external_id,
-                contract_id,
-                None,
-                r.queue,
-                r.channel,
-                r.direction,
-                r.initiation,
-                r.agent,
-                r.answered_at,
-                r.ended_at,
-                r.wait_seconds,
-                r.talk_seconds,
-                r.hold_seconds,
-                r.acw_seconds,
-                r.outcome,
-                r.transferred,
-                r.resolved,
-                r.csat,
-                r.nps,
-                r.customer_key,
-                None,
-                r.updated_at,
-            )
-        )
+        record = normalize_contact(index, raw, secret="x" * 16, new_id=uuid7)
+        assert not isinstance(record, list)
+        tuples.append(contact_row(source_id, record))
     return tuples
 
 
@@ -156,7 +128,7 @@ async def run(
             json.dumps({"source": "bench", "records": rows[i : i + batch]}).encode()
             for i in range(0, len(rows), batch)
         ]
-        rounds.append((bodies, copy_rows(rows, contract_id)))
+        rounds.append((bodies, copy_rows(rows)))
 
     connections = [await connect(database_url) for _ in range(concurrency)]
     idle = list(connections)

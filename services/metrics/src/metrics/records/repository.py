@@ -215,36 +215,7 @@ class RecordRepository:
         await conn.copy_records_to_table(
             "_ingest_record",
             columns=CONTACT_COLUMNS,
-            records=[
-                (
-                    r.id,
-                    r.enqueued_at,
-                    source_id,
-                    r.external_id,
-                    r.contract_id,
-                    r.client_id,
-                    r.queue,
-                    r.channel,
-                    r.direction,
-                    r.initiation,
-                    r.agent,
-                    r.answered_at,
-                    r.ended_at,
-                    r.wait_seconds,
-                    r.talk_seconds,
-                    r.hold_seconds,
-                    r.acw_seconds,
-                    r.outcome,
-                    r.transferred,
-                    r.resolved,
-                    r.csat,
-                    r.nps,
-                    r.customer_key,
-                    None if r.attributes is None else json.dumps(r.attributes),
-                    r.updated_at,
-                )
-                for r in records
-            ],
+            records=[contact_row(source_id, r) for r in records],
         )
 
     async def store_staged(self, count: int) -> StoredContacts:
@@ -334,6 +305,37 @@ class RecordRepository:
             .all()
         )
         return page_from_rows(rows, params, ("enqueued_at", "id"))
+
+
+def contact_row(source_id: uuid.UUID, r: NormalizedRecord) -> tuple:
+    """A normalized record as COPY writes it into ``contact_record`` (``CONTACT_COLUMNS``)."""
+    return (
+        r.id,
+        r.enqueued_at,
+        source_id,
+        r.external_id,
+        r.contract_id,
+        r.client_id,
+        r.queue,
+        r.channel,
+        r.direction,
+        r.initiation,
+        r.agent,
+        r.answered_at,
+        r.ended_at,
+        r.wait_seconds,
+        r.talk_seconds,
+        r.hold_seconds,
+        r.acw_seconds,
+        r.outcome,
+        r.transferred,
+        r.resolved,
+        r.csat,
+        r.nps,
+        r.customer_key,
+        None if r.attributes is None else json.dumps(r.attributes),
+        r.updated_at,
+    )
 
 
 def as_facts(rows: Sequence[Any]) -> list[Any]:
