@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help bootstrap up test lint format typecheck migrate token bench clean
+.PHONY: help bootstrap up test lint format typecheck migrate token bench route-roles clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ migrate: bootstrap ## Create and migrate every service database
 
 token: bootstrap ## Print an admin token for the local platform
 	@$(UV) run contrato token --role admin
+
+route-roles: bootstrap ## Regenerate the gateway's role table from the services' route declarations
+	$(UV) run python -m tests.gateway.test_route_roles
 
 bench: bootstrap ## Run the benchmarks in bench/ (not part of the tests)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(UV) run python $$b || exit 1; done

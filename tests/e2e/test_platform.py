@@ -48,6 +48,9 @@ def test_create_and_read_through_the_gateway(platform: Platform, token: TokenFac
         assert created.status_code == 201, created.text
         again = client.get(f"/v1/organizations/{created.json()['id']}")
         assert again.json()["display_name"] == "E2E Ops"
+        # the gateway's server sets these; the service's copies are not passed on as well
+        for name in ("date", "server", "x-request-id"):
+            assert len(again.headers.get_list(name)) == 1, (name, again.headers.raw)
     time.sleep(0.5)  # let the access log lines reach the file
     lines = [line for line in platform.log().splitlines() if "e2e-create-1" in line]
     services = {

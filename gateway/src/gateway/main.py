@@ -25,21 +25,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.access import check_coarse_access
 from gateway.api_clients.router import router as api_clients_router
 from gateway.api_clients.router import token_router
+from gateway.guard import Guard, RateLimitPolicy, check_path, guarded_principal
 from gateway.openapi import OpenAPICache
 from gateway.proxy import Router, forward, stream_back
 from gateway.resilience import BreakerState, CircuitBreaker, RateLimiter
 from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
-from shared.auth import Principal, TokenVerifier
+from shared.auth import current_principal
 from shared.db import Database
 from shared.errors import (
     AppError,
     MethodNotAllowed,
-    TooManyRequests,
-    Unauthorized,
     UpstreamError,
     UpstreamUnavailable,
     install_error_handlers,
@@ -86,14 +84,22 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def rate_limit_headers(limit: int, remaining: int, reset: int, window: int) -> dict[str, str]:
-    return {
-        "RateLimit-Limit": str(limit),
-        "RateLimit-Remaining": str(remaining),
-        "RateLimit-Reset": str(reset),
-        "RateLimit-Policy": f"{limit};w={window}",
-        "RateLimit": f"limit={limit}, remaining={remaining}, reset={reset}",
-    }
+class RefuseDotSegmentsMiddleware:
+    """Before routing and before any check: a path with '.' or '..' segments is refused, so
+    the path that is checked is the path that is served and forwarded."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                check_path(scope["path"])
+            except AppError as exc:
+                response = problem_response(exc.status, exc.problem(scope["path"]))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(
@@ -125,6 +131,7 @@ def create_app(
     }
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     window = max(1, round(settings.rate_limit_burst / settings.rate_limit_per_second))
+    token_limits = settings.token_rate_limits
     heads = head_revisions(GATEWAY_DIR)
 
     @asynccontextmanager
@@ -144,14 +151,24 @@ def create_app(
         database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         app.state.client = client
         app.state.database = database
-        app.state.revocations = Revocations(database)
+        revocations = Revocations(database)
+        app.state.revocations = revocations
         app.state.openapi_cache = OpenAPICache(
             client, settings.upstreams, settings.openapi_cache_seconds
         )
         app.state.token_verifier = settings.token_verifier()
+        app.state.guard = Guard(
+            app.state.token_verifier,
+            revocations,
+            RateLimitPolicy(limiter, window),
+            token_requests_per_client=RateLimiter(*token_limits["client"]),
+            token_requests_per_address=RateLimiter(*token_limits["address"]),
+        )
+        revocations.start()
         try:
             yield
         finally:
+            await revocations.stop()
             await client.aclose()
             await database.dispose()
 
@@ -166,6 +183,9 @@ def create_app(
     app.state.breakers = breakers
     app.state.limiter = limiter
     install_error_handlers(app)
+    # The gateway's own routes get their caller from the same guard as proxied routes.
+    app.dependency_overrides[current_principal] = guarded_principal
+    app.add_middleware(RefuseDotSegmentsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -239,31 +259,6 @@ def create_app(
 
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
 
-    async def authenticate(request: Request) -> Principal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("missing bearer token")
-        verifier: TokenVerifier = request.app.state.token_verifier
-        principal = await verifier.verify(token)
-        if principal.api_client_id and await request.app.state.revocations.is_revoked(
-            principal.api_client_id
-        ):
-            raise Unauthorized("this API client has been revoked")
-        return principal
-
-    def limit(key: str) -> dict[str, str]:
-        decision = limiter.hit(key)
-        headers = rate_limit_headers(
-            decision.limit, decision.remaining, decision.reset_seconds, window
-        )
-        if not decision.allowed:
-            headers["Retry-After"] = str(decision.retry_after)
-            raise TooManyRequests(
-                f"rate limit of {settings.rate_limit_burst} requests reached; slow down",
-                headers=headers,
-            )
-        return headers
-
     def local_methods(path: str) -> set[str]:
         """Methods the gateway's own routes (API clients) serve at ``path``."""
         methods: set[str] = set()
@@ -280,15 +275,9 @@ def create_app(
             )
         segment, upstream = router.resolve(request.url.path)
         request.state.upstream = upstream
-        try:
-            principal = await authenticate(request)
-        except AppError:
-            # Failed authentications count against the caller's address, so a flood of
-            # forged tokens is slowed down like any other flood.
-            limit(f"ip:{request.client.host if request.client else '?'}")
-            raise
-        headers = limit(f"sub:{principal.subject}")
-        check_coarse_access(principal, request.method, segment)
+        guard: Guard = request.app.state.guard
+        principal, headers = await guard.principal(request)
+        guard.check_route(principal, request.method, request.url.path)
         breaker = breakers[upstream]
         if not breaker.allow():
             raise UpstreamUnavailable(

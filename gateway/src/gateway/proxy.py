@@ -40,6 +40,11 @@ HOP_BY_HOP = frozenset(
 )
 
 
+# Set by the gateway itself (its server adds `date` and `server`): the upstream's copies would
+# make them appear twice.
+RESPONSE_HEADERS_WE_SET = frozenset({"x-request-id", "traceparent", "date", "server"})
+
+
 class Router:
     """Maps the first segment after /v1 to an upstream name and base URL."""
 
@@ -117,8 +122,10 @@ async def forward(
 ) -> httpx.Response:
     """Send the request upstream and return the upstream response, body still streaming.
 
-    Connection failures of idempotent requests are retried once (nothing reached the
-    upstream); timeouts and other failures raise errors naming the upstream."""
+    An idempotent request is sent once more when the first try could not connect, or when
+    a pooled keep-alive connection turned out to be closed by the upstream (a restart, or
+    a worker that closed it after an error) before any answer came; timeouts and other
+    failures raise errors naming the upstream. A write is never sent twice."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_body_bytes:
         raise PayloadTooLarge(f"request body over {max_body_bytes} bytes", limit=max_body_bytes)
@@ -159,6 +166,12 @@ async def forward(
             log.warning("upstream.unreachable", upstream=upstream, attempt=attempt)
             if attempt == attempts:
                 raise UpstreamUnavailable(upstream, f"{upstream} is unreachable") from exc
+        except httpx.RemoteProtocolError as exc:
+            # "Server disconnected without sending a response": the pooled connection was
+            # stale. Safe to send again only if idempotent and no body stream was consumed.
+            log.warning("upstream.disconnected", upstream=upstream, attempt=attempt)
+            if attempt == attempts or body is not None:
+                raise UpstreamError(upstream, f"{upstream} closed the connection") from exc
         except httpx.TimeoutException as exc:
             log.warning("upstream.timeout", upstream=upstream)
             raise UpstreamTimeout(upstream, f"{upstream} did not answer in time") from exc
@@ -173,7 +186,7 @@ def stream_back(upstream_response: httpx.Response, extra_headers: dict[str, str]
     headers = {
         name: value
         for name, value in upstream_response.headers.items()
-        if name not in HOP_BY_HOP and name not in ("x-request-id", "traceparent")
+        if name not in HOP_BY_HOP and name not in RESPONSE_HEADERS_WE_SET
     }
     headers.update(extra_headers)
     return StreamingResponse(

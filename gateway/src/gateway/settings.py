@@ -49,6 +49,12 @@ class GatewaySettings(ServiceSettings):
     # Token bucket per principal (or per IP for unauthenticated calls).
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
+    # /oauth/token, checked before any secret is hashed: per client id (a real client asks
+    # once per token lifetime) and per address (one integration server may hold many ids).
+    token_requests_per_client_burst: int = 10
+    token_requests_per_client_per_minute: float = 2.0
+    token_requests_per_address_burst: int = 60
+    token_requests_per_address_per_minute: float = 60.0
     # Request bodies: bulk ingestion gets a larger limit than everything else.
     max_body_bytes: int = 1_048_576
     max_bulk_body_bytes: int = 64 * 1_048_576
@@ -59,6 +65,20 @@ class GatewaySettings(ServiceSettings):
     breaker_failure_threshold: int = 5
     breaker_cooldown_seconds: float = 10.0
     cors_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def token_rate_limits(self) -> dict[str, tuple[float, int]]:
+        """(refill per second, burst) of the token endpoint's two buckets."""
+        return {
+            "client": (
+                self.token_requests_per_client_per_minute / 60,
+                self.token_requests_per_client_burst,
+            ),
+            "address": (
+                self.token_requests_per_address_per_minute / 60,
+                self.token_requests_per_address_burst,
+            ),
+        }
 
     @property
     def upstreams(self) -> dict[str, str]:

@@ -72,6 +72,11 @@ class TrustedIssuer:
     jwks_url: str | None = None
     role_claim: str = "role"
     client_claim: str = "client_id"
+    # An identity provider speaks its own names: groups for roles ("contrato-finance" ->
+    # "finance"; the claim may be a list, as Okta's and Entra's groups are) and its own ids
+    # for organizations ("0oa1b2c3..." -> the client's UUID here).
+    role_map: dict[str, str] = field(default_factory=dict)
+    client_map: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 class TokenVerifier:
@@ -171,39 +176,68 @@ class TokenVerifier:
             except jwt.InvalidTokenError as exc:
                 last_error = exc
                 continue
-            principal = principal_from_claims(
-                claims, token, role_claim=issuer.role_claim, client_claim=issuer.client_claim
-            )
-            return principal, float(claims["exp"])
+            return principal_from_claims(claims, token, issuer), float(claims["exp"])
         raise Unauthorized(f"invalid token: {last_error}")
 
 
-def principal_from_claims(
-    claims: dict[str, Any],
-    token: str | None = None,
-    *,
-    role_claim: str = "role",
-    client_claim: str = "client_id",
-) -> Principal:
+def _role_of(claims: dict[str, Any], issuer: TrustedIssuer) -> Role:
+    value = claims.get(issuer.role_claim)
+    names = value if isinstance(value, list) else [value]
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        mapped = issuer.role_map.get(name, name)
+        if mapped in Role.__members__:
+            return Role(mapped)
+    raise Unauthorized(f"token has no role Contrato knows in its {issuer.role_claim!r} claim")
+
+
+def _client_of(claims: dict[str, Any], issuer: TrustedIssuer) -> uuid.UUID | None:
+    value = claims.get(issuer.client_claim)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Unauthorized(f"token's {issuer.client_claim!r} client claim must be one string")
+    if value in issuer.client_map:
+        return issuer.client_map[value]
     try:
-        role = Role(claims.get(role_claim, ""))
-    except ValueError as exc:
-        raise Unauthorized("token has no valid role claim") from exc
-    client_id = None
-    if claims.get(client_claim):
-        try:
-            client_id = uuid.UUID(str(claims[client_claim]))
-        except ValueError as exc:
-            raise Unauthorized("token client_id is not a UUID") from exc
-    if role in (Role.client,) and client_id is None:
-        raise Unauthorized("a client token must name its client_id")
-    api_client = claims.get("cid")
+        return uuid.UUID(value)
+    except ValueError:
+        raise Unauthorized(
+            f"token names client {value[:64]!r}, which is not a client id here and not mapped "
+            "to one (CONTRATO_IDP_CLIENT_MAP)"
+        ) from None
+
+
+def _api_client_of(claims: dict[str, Any]) -> uuid.UUID | None:
+    """The gateway's API client that the token was issued to (client-credentials tokens)."""
+    value = claims.get("cid")
+    if value is None:
+        return None
+    refusal = Unauthorized("token's API client claim (cid) is not one of ours")
+    if not isinstance(value, str):
+        raise refusal
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise refusal from None
+
+
+def principal_from_claims(
+    claims: dict[str, Any], token: str | None = None, issuer: TrustedIssuer | None = None
+) -> Principal:
+    """Who the verified claims name; a 401 with the reason for anything we cannot map."""
+    issuer = issuer or TrustedIssuer(issuer="", audience="")
+    role = _role_of(claims, issuer)
+    client_id = _client_of(claims, issuer)
+    if role is Role.client and client_id is None:
+        raise Unauthorized("a client token must name its client")
     return Principal(
         subject=str(claims["sub"]),
         role=role,
         client_id=client_id,
         token=token,
-        api_client_id=uuid.UUID(api_client) if api_client else None,
+        api_client_id=_api_client_of(claims),
     )
 
 

@@ -8,6 +8,7 @@ their own names so one value configures every process.
 from __future__ import annotations
 
 import os
+import uuid
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from shared.auth import ServiceTokens, TokenVerifier, TrustedIssuer
+from shared.auth import Role, ServiceTokens, TokenVerifier, TrustedIssuer
 
 
 class Environment(StrEnum):
@@ -67,6 +68,10 @@ class ServiceSettings(BaseSettings):
     idp_jwks_url: str | None = shared_field("CONTRATO_IDP_JWKS_URL", None)
     idp_role_claim: str = shared_field("CONTRATO_IDP_ROLE_CLAIM", "role")
     idp_client_claim: str = shared_field("CONTRATO_IDP_CLIENT_CLAIM", "client_id")
+    # JSON objects: the provider's group (or role) names -> Contrato roles, and its
+    # organization ids -> client UUIDs, e.g. {"contrato-finance": "finance"}.
+    idp_role_map: dict[str, Role] = shared_field("CONTRATO_IDP_ROLE_MAP", {})
+    idp_client_map: dict[str, uuid.UUID] = shared_field("CONTRATO_IDP_CLIENT_MAP", {})
 
     def token_verifier(self, http: httpx.AsyncClient | None = None) -> TokenVerifier:
         """Our own tokens (development, the gateway's client-credentials grant, service
@@ -80,6 +85,8 @@ class ServiceSettings(BaseSettings):
                     jwks_url=self.idp_jwks_url,
                     role_claim=self.idp_role_claim,
                     client_claim=self.idp_client_claim,
+                    role_map={name: role.value for name, role in self.idp_role_map.items()},
+                    client_map=dict(self.idp_client_map),
                 )
             )
         return TokenVerifier(issuers, leeway=self.jwt_leeway_seconds, http=http)

@@ -1,11 +1,15 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api_clients.models import ApiClient, ApiClientStatus
 from shared.pagination import PageParams, keyset, page_from_rows
+
+# Every gateway process LISTENs here; a revocation NOTIFYs it in its own transaction, so the
+# notice goes out when (and only if) the revocation commits.
+REVOKED_CHANNEL = "api_client_revoked"
 
 
 class ApiClientRepository:
@@ -37,6 +41,9 @@ class ApiClientRepository:
         await self.session.execute(
             update(ApiClient).where(ApiClient.id == id_).values(last_token_at=at)
         )
+
+    async def announce_revoked(self, id_: uuid.UUID) -> None:
+        await self.session.execute(select(func.pg_notify(REVOKED_CHANNEL, str(id_))))
 
     async def revoked_ids(self) -> set[uuid.UUID]:
         stmt = select(ApiClient.id).where(ApiClient.status == ApiClientStatus.revoked)

@@ -17,6 +17,7 @@ from gateway.api_clients.schemas import (
 )
 from gateway.api_clients.service import ApiClientService
 from gateway.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
+from gateway.guard import Guard
 from gateway.settings import GatewaySettings
 from shared.auth import Principal, require
 from shared.db import SessionDep
@@ -111,6 +112,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     responses={
         400: {"description": "invalid_request or unsupported_grant_type"},
         401: {"description": "invalid_client"},
+        429: {"description": "Too many token requests for this client id or from this address"},
     },
     openapi_extra={"security": []},
 )
@@ -130,6 +132,8 @@ async def issue_token(
         if not client_id or not client_secret:
             raise InvalidRequest("send client_id and client_secret (Basic auth or form fields)")
         credentials = (client_id, client_secret)
+    guard: Guard = request.app.state.guard
+    guard.admit_token_request(request, credentials[0])
     settings: GatewaySettings = request.app.state.settings
     private_key = settings.private_key_pem()
     if private_key is None:

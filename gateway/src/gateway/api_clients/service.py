@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -37,15 +38,30 @@ def new_secret() -> str:
     return "cs_" + secrets.token_urlsafe(32)
 
 
+# One Argon2 computation at a time per process: each takes a core for tens of milliseconds, and
+# a flood of token requests from many addresses must leave the other core to everyone else.
+_hashing = threading.BoundedSemaphore(1)
+
+
+def _hash(secret: str) -> str:
+    with _hashing:
+        return hasher.hash(secret)
+
+
+def _verify(hashed: str, secret: str) -> bool:
+    with _hashing:
+        try:
+            return hasher.verify(hashed, secret)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
 async def hash_secret(secret: str) -> str:
-    return await asyncio.to_thread(hasher.hash, secret)
+    return await asyncio.to_thread(_hash, secret)
 
 
 async def secret_matches(secret: str, hashed: str) -> bool:
-    try:
-        return await asyncio.to_thread(hasher.verify, hashed, secret)
-    except (VerificationError, InvalidHashError):
-        return False
+    return await asyncio.to_thread(_verify, hashed, secret)
 
 
 class ApiClientService:
@@ -110,6 +126,7 @@ class ApiClientService:
             api_client.status = ApiClientStatus.revoked
             api_client.revoked_at = datetime.now(UTC)
             api_client.previous_secret_hash = None
+        await self.repository.announce_revoked(api_client.id)
         return await self.repository.flush(api_client)
 
     async def authenticate(self, client_id: str, secret: str) -> ApiClient:
