@@ -16,8 +16,7 @@ from pathlib import Path
 import httpx
 import structlog
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from prometheus_client import Gauge
 from starlette.middleware.cors import CORSMiddleware
@@ -35,6 +34,7 @@ from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
 from shared.auth import current_principal
 from shared.db import Database
+from shared.docs import add_offline_docs
 from shared.errors import (
     AppError,
     MethodNotAllowed,
@@ -60,12 +60,20 @@ SECURITY_HEADERS = [
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# The docs page loads only what the gateway serves: a CDN could not be reached even if the page
+# asked for one (Swagger UI's page bootstraps with one inline script).
+DOCS_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; frame-ancestors 'none'",
+)
 
 log = structlog.get_logger("gateway")
 
 
 class SecurityHeadersMiddleware:
-    """Hardening headers on every answer; the strict CSP everywhere but the Swagger page."""
+    """Hardening headers on every answer; a CSP that allows nothing but on the docs pages,
+    which may load what the gateway itself serves."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,7 +82,8 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = SECURITY_HEADERS if scope["path"] == "/docs" else [*SECURITY_HEADERS, API_CSP]
+        csp = DOCS_CSP if scope["path"].startswith("/docs") else API_CSP
+        extra = [*SECURITY_HEADERS, csp]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -249,13 +258,9 @@ def create_app(
         cache: OpenAPICache = request.app.state.openapi_cache
         return JSONResponse(await cache.document(document_problems(app.openapi())))
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Contrato API",
-            swagger_ui_parameters={"persistAuthorization": True},
-        )
+    add_offline_docs(
+        app, title="Contrato API", swagger_ui_parameters={"persistAuthorization": True}
+    )
 
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 
 from shared.db import Database
+from shared.docs import add_offline_docs
 from shared.errors import problem_response
 from shared.logging import configure_logging
 from shared.migrations import current_revisions, head_revisions
@@ -68,6 +69,8 @@ def build_service_app(
         version="0.1.0",
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -102,6 +105,7 @@ def build_service_app(
         return {"status": "ready", "service": settings.service_name, "revision": sorted(current)}
 
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+    add_offline_docs(app, title=title)
 
     for router in routers:
         app.include_router(router)
