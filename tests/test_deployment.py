@@ -20,15 +20,59 @@ def test_only_the_gateway_publishes_a_port() -> None:
     assert published == {"gateway"}
 
 
-def test_each_app_builds_from_its_own_dockerfile_with_the_workspace_lock() -> None:
+APPS = {"contracts", "metrics", "billing", "gateway"}
+
+
+def test_each_app_builds_its_own_package_with_the_workspace_lock() -> None:
     for name, spec in load()["services"].items():
         if name == "postgres":
             continue
         dockerfile = ROOT / spec["build"]["dockerfile"]
-        assert dockerfile.exists(), dockerfile
         text = dockerfile.read_text()
         assert "uv sync --frozen" in text and "COPY pyproject.toml uv.lock" in text
-        assert f"ARG MODULE={name}" in text
+        assert spec["build"]["args"] == {"PACKAGE": f"contrato-{name}", "MODULE": name}
+
+
+def test_every_app_migrates_its_own_database_on_start() -> None:
+    """The container runs ``python -m <app>``; each of them migrates before serving (the
+    gateway too: its API clients table)."""
+    for name in APPS:
+        package = ROOT / ("gateway" if name == "gateway" else f"services/{name}")
+        entry = (package / "src" / name / "__main__.py").read_text()
+        assert "migrate_and_serve(" in entry, name
+
+
+def test_every_setting_compose_passes_is_read_by_that_app() -> None:
+    from billing.settings import BillingSettings
+    from contracts.settings import ContractsSettings
+    from gateway.settings import GatewaySettings
+    from metrics.settings import MetricsSettings
+
+    classes = {
+        "contracts": ContractsSettings,
+        "metrics": MetricsSettings,
+        "billing": BillingSettings,
+        "gateway": GatewaySettings,
+    }
+    for name, spec in load()["services"].items():
+        if name == "postgres":
+            continue
+        settings = classes[name]
+        prefix = settings.model_config.get("env_prefix", "")
+        read = {"DATABASE_URL"}
+        for field_name, field in settings.model_fields.items():
+            alias = field.validation_alias
+            choices = getattr(alias, "choices", None)
+            read |= {str(c).upper() for c in choices} if choices else set()
+            read.add(f"{prefix}{field_name}".upper())
+        unread = set(spec["environment"]) - read
+        assert not unread, f"{name} is given settings nothing reads: {sorted(unread)}"
+
+
+def test_image_builds_send_no_local_state() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for path in (".venv", ".data", ".git", "deploy/keys"):
+        assert path in ignored
 
 
 def test_every_service_database_is_created_by_the_init_script() -> None:

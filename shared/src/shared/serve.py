@@ -15,7 +15,12 @@ from shared.migrations import upgrade
 from shared.settings import ServiceSettings
 
 
-def migrate_and_serve(service_dir: Path, settings: ServiceSettings, app: str) -> None:
+def migrate_and_serve(
+    service_dir: Path, settings: ServiceSettings, app: str, *, public: bool = False
+) -> None:
+    """``public``: the app faces callers directly (the gateway), so X-Forwarded-For is believed
+    only from the proxies in FORWARDED_ALLOW_IPS (a caller could otherwise pick the address its
+    rate limits count against); services are reached only through the gateway."""
     if os.environ.get("CONTRATO_SKIP_MIGRATIONS", "").lower() not in ("1", "true", "yes"):
         upgrade(service_dir, settings.sqlalchemy_url)
     uvicorn.run(
@@ -27,7 +32,9 @@ def migrate_and_serve(service_dir: Path, settings: ServiceSettings, app: str) ->
         # with replicas; more when a container has the cores (background jobs are replica-safe).
         workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
         proxy_headers=True,
-        forwarded_allow_ips="*",
+        forwarded_allow_ips=os.environ.get(
+            "FORWARDED_ALLOW_IPS", "127.0.0.1" if public else "*"
+        ),
         access_log=False,
         timeout_graceful_shutdown=20,
     )
