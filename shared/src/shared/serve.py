@@ -32,9 +32,7 @@ def migrate_and_serve(
         # with replicas; more when a container has the cores (background jobs are replica-safe).
         workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
         proxy_headers=True,
-        forwarded_allow_ips=os.environ.get(
-            "FORWARDED_ALLOW_IPS", "127.0.0.1" if public else "*"
-        ),
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1" if public else "*"),
         access_log=False,
         timeout_graceful_shutdown=20,
     )
