@@ -53,7 +53,13 @@ class Platform:
 
 
 @contextmanager
-def launched(pg_server_url: str, keys: Keys, prefix: str, log_path: Path) -> Iterator[Platform]:
+def launched(
+    pg_server_url: str,
+    keys: Keys,
+    prefix: str,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Platform]:
     """`contrato up` on a free block of ports with databases named ``prefix``*; on exit,
     Ctrl-C (SIGINT) and a check that it stopped cleanly, leaving no process behind."""
     ensure_databases(
@@ -69,9 +75,11 @@ def launched(pg_server_url: str, keys: Keys, prefix: str, log_path: Path) -> Ite
         "CONTRATO_LOG_JSON": "true",
         "CONTRATO_LOG_LEVEL": "INFO",
         "CONTRATO_SEED": "off",  # tests load the data they need themselves
+        "CONTRATO_LOGS": "console",  # the tests read the apps' log lines from one file
         # The fuzzer sends thousands of requests; rate limits are tested on their own.
         "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
         "GATEWAY_RATE_LIMIT_BURST": "100000",
+        **(extra_env or {}),
     }
     for _ in range(3):  # another process may take a port between our probe and the bind
         port = free_port_block()

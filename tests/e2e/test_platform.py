@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -60,6 +61,27 @@ def test_create_and_read_through_the_gateway(platform: Platform, token: TokenFac
         if f'"service": "{service}"' in line
     }
     assert services == {"gateway", "contracts"}, lines
+
+
+def test_the_console_keeps_to_what_a_person_needs(
+    pg_server_url: str, keys: Keys, tmp_path: Path, token: TokenFactory
+) -> None:
+    """By default the apps' log lines go to files under the data directory; the console gets
+    the banner, short enough not to wrap."""
+    data_dir = ROOT / ".data" / "e2e-quiet"  # under the checkout, as the default is
+    shutil.rmtree(data_dir, ignore_errors=True)
+    extra = {"CONTRATO_LOGS": "file", "CONTRATO_DATA_DIR": str(data_dir)}
+    with launched(pg_server_url, keys, "e2equiet_", tmp_path / "up.log", extra) as running:
+        headers = {"authorization": f"Bearer {token('admin')}", "x-request-id": "quiet-1"}
+        for _ in range(20):
+            httpx.get(f"{running.base_url}/v1/organizations", headers=headers)
+        time.sleep(0.5)
+        console = running.log()
+        gateway_log = (data_dir / "logs" / "gateway.log").read_text()
+    assert "quiet-1" not in console and "quiet-1" in gateway_log
+    banner = console[console.index("Contrato is up") :].splitlines()
+    assert any("./contrato token" in line for line in banner)
+    assert max(len(line) for line in banner) <= 80, banner
 
 
 @pytest.fixture

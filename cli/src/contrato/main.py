@@ -54,7 +54,8 @@ def up(
     signal.signal(signal.SIGTERM, on_signal)
 
     platform = Platform(data_dir, os.environ.get("CONTRATO_DATABASE_PREFIX", "contrato_"))
-    processes = Processes()
+    logs_on_console = os.environ.get("CONTRATO_LOGS", "file").lower() == "console"
+    processes = Processes(None if logs_on_console else data_dir / "logs")
     try:
         console.print("[bold]Contrato[/]: preparing databases …")
         platform.prepare()
@@ -72,14 +73,18 @@ def up(
             processes.start(service, host, port + service.port_offset, service_env)
         wait_ready(f"http://{host}:{port}/readyz", processes)
         gateway = f"http://{host}:{port}"
-        console.print(f"[green]Contrato is up.[/] Gateway: {gateway}")
-        console.print(f"  API docs:   {gateway}/docs")
-        console.print("  A token:    uv run contrato token --role admin")
-        auth = '-H "Authorization: Bearer $(uv run contrato token)"'
-        console.print(f"  Try:        curl {auth} {gateway}/v1/organizations")
         if os.environ.get("CONTRATO_SEED", "on").lower() not in ("off", "0", "false", "no"):
             _first_start_demo(gateway, data_dir, env, stop)
-        console.print("  Ctrl-C stops everything.")
+        # Short lines, printed as they are: a banner that wraps is a banner nobody reads.
+        banner = [
+            f"[green]Contrato is up.[/] Gateway: {gateway}",
+            f"  API docs:  {gateway}/docs",
+            "  A token:   ./contrato token --role admin",
+            f"  Logs:      {_shown(processes.log_dir) if processes.log_dir else 'on this console'}",
+            "  Ctrl-C stops everything.",
+        ]
+        for line in banner:
+            console.print(line, soft_wrap=True)
         reported: set[str] = set()
         while not stop.wait(0.5):
             # A crashed service is reported, not fatal: the gateway answers 503 for its routes
@@ -96,6 +101,11 @@ def up(
         processes.stop()
         platform.stop()
         console.print("stopped.")
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to where the user stands when it is below it: shorter to read."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 def _first_start_demo(

@@ -99,8 +99,18 @@ def _die_with_parent() -> None:
 
 
 class Processes:
-    def __init__(self) -> None:
+    """The apps as child processes. Their log lines (one per request, and warnings) go to
+    ``log_dir/<app>.log`` so the console keeps what a person needs; with no ``log_dir`` they
+    share the console (``CONTRATO_LOGS=console``)."""
+
+    def __init__(self, log_dir: Path | None = None) -> None:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.log_dir = log_dir
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+
+    def log_path(self, name: str) -> Path | None:
+        return self.log_dir / f"{name}.log" if self.log_dir is not None else None
 
     def start(self, service: Service, host: str, port: int, env: dict[str, str]) -> None:
         command = [
@@ -108,16 +118,31 @@ class Processes:
             "--host", host, "--port", str(port),
             "--no-access-log", "--timeout-graceful-shutdown", "10",
         ]  # fmt: skip
-        self.children[service.name] = subprocess.Popen(  # noqa: S603
-            command, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None
-        )
+        log_path = self.log_path(service.name)
+        output = log_path.open("ab") if log_path is not None else None
+        try:
+            self.children[service.name] = subprocess.Popen(  # noqa: S603
+                command,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output is not None else None,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child holds its own copy
 
     def failures(self) -> list[str]:
-        return [
-            f"{name} exited with code {child.returncode}"
-            for name, child in self.children.items()
-            if child.poll() is not None
-        ]
+        failed = []
+        for name, child in self.children.items():
+            if child.poll() is None:
+                continue
+            message = f"{name} exited with code {child.returncode}"
+            if (log_path := self.log_path(name)) is not None:
+                tail = log_path.read_text(errors="replace").splitlines()[-15:]
+                message += f" (log: {log_path})\n" + "\n".join(tail)
+            failed.append(message)
+        return failed
 
     def stop(self, grace: float = 15.0) -> None:
         for child in self.children.values():
