@@ -19,7 +19,7 @@ from tests.contracts.test_organizations import OPERATOR, client_body
 from tests.e2e.conftest import Platform, launched
 
 QUEUE = "acme-support"
-SAMPLE_QUEUES = [QUEUE, "acme-billing", "acme-sales"]  # the queues of the shared sample files
+SAMPLE_QUEUES = [QUEUE, "acme-sales", "acme-chat"]  # the queues of samples/ (not acme-billing)
 SIGNERS = [
     {"name": "Ana Souza", "email": "ana@acme.example", "party": "client"},
     {"name": "Rui Lima", "email": "rui@bpo.example", "party": "operator"},

@@ -12,8 +12,7 @@ from tests.cli.conftest import QUEUE, Cli, Month
 from tests.conftest import ROOT, TokenFactory
 from tests.e2e.conftest import Platform
 
-# A copy of /work/shared/samples/amazon-connect-ctr.sample.jsonl's first two records, so the
-# test runs where the shared folder is absent.
+# Two Amazon Connect records and a line that is not JSON.
 CONNECT_INLINE = (
     '{"ContactId":"inline-0001","Channel":"VOICE","InitiationMethod":"INBOUND",'
     '"InitiationTimestamp":"2026-10-02T12:00:00Z","DisconnectTimestamp":"2026-10-02T12:06:10Z",'
@@ -33,9 +32,10 @@ CONNECT_INLINE = (
     '"DequeueTimestamp":"2026-10-02T12:02:10Z","Duration":55},"Agent":null,"Attributes":{}}\n'
     "this line is not JSON\n"
 )
-SAMPLES = ROOT.parent / "shared" / "samples"  # in CI and on the team machine: ../shared
-SAMPLE = SAMPLES / "amazon-connect-ctr.sample.jsonl"
-QUEUE_LOG = SAMPLES / "asterisk-queue_log.sample"
+SAMPLES = ROOT / "samples"
+SAMPLE = SAMPLES / "amazon-connect.jsonl"
+QUEUE_LOG = SAMPLES / "asterisk-queue_log"
+OUR_CSV = SAMPLES / "contact-records.csv"
 
 
 def csv_file(tmp_path: Path, month: Month, bad_line_at: int, rows: int) -> Path:
@@ -93,25 +93,38 @@ class TestImport:
         assert report["inserted"] + report["unchanged"] == 2
         assert [(r["line"], r["field"]) for r in report["rejections"]] == [(4, "line")]
 
-    @pytest.mark.skipif(not SAMPLE.exists(), reason="the shared samples folder is absent")
     def test_amazon_connect_sample_file(self, cli: Cli, month: Month) -> None:
-        result = cli("import", str(SAMPLE), "--format", "amazon-connect", "--source", month.source)
-        assert result.exit_code == 0, result.output
-        report = cli.json(
+        """What samples/README.md says of the file: duplicates kept once (the later version),
+        the transfer into a queue no contract claims rejected, the rest stored."""
+        first = cli.json(
             "import", str(SAMPLE), "--format", "amazon-connect", "--source", month.source
         )
-        assert report["rejected"] == 0, report["rejections"]
-        assert report["received"] == report["unchanged"] > 0  # the second time: all known
+        # unchanged: the older copy of ...a1 and the repeated ...a2
+        assert (first["received"], first["inserted"], first["unchanged"]) == (7, 4, 2)
+        assert [(r["line"], r["field"]) for r in first["rejections"]] == [(4, "queue")]
+        assert "acme-billing" in first["rejections"][0]["message"]
+        again = cli.json(
+            "import", str(SAMPLE), "--format", "amazon-connect", "--source", month.source
+        )
+        assert (again["unchanged"], again["rejected"]) == (6, 1)  # the second time: all known
 
-    @pytest.mark.skipif(not QUEUE_LOG.exists(), reason="the shared samples folder is absent")
     def test_asterisk_sample_file(self, cli: Cli, month: Month) -> None:
         report = cli.json(
             "import", str(QUEUE_LOG), "--format", "asterisk", "--source", month.source,
             "--batch-size", "1",
         )  # fmt: skip
         assert report["requests"] > 1  # one call a request: the events of a call stay together
-        assert report["rejected"] == 0, report["rejections"]
-        assert report["received"] == report["inserted"] + report["unchanged"] > 0
+        assert report["inserted"] + report["unchanged"] == 6 and report["received"] == 7
+        # the call still waiting when the export was cut is reported, not imported
+        assert [r["line"] for r in report["rejections"]] == [18], report["rejections"]
+
+    def test_our_csv_sample_file(self, cli: Cli, month: Month) -> None:
+        report = cli.json("import", str(OUR_CSV), "--source", month.source)
+        assert report["inserted"] + report["unchanged"] == 4
+        assert {(r["line"], r["field"]) for r in report["rejections"]} == {
+            (6, "enqueued_at"),
+            (6, "csat"),
+        }
 
     def test_unknown_source_says_how_to_register_it(
         self, cli: Cli, month: Month, tmp_path: Path
