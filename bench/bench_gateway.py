@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -32,10 +34,12 @@ from shared.migrations import upgrade  # noqa: E402
 SERVICE_PORT, GATEWAY_PORT = 18901, 18900
 
 
-def start(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(
+    module: str, port: int, env: dict[str, str], extra: list[str] | None = None
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", module, "--factory", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
+         "--no-access-log", "--log-level", "warning", *(extra or [])],
         env=env,
     )  # fmt: skip
 
@@ -85,12 +89,11 @@ def percentile(samples: list[float], q: float) -> float:
     return statistics.quantiles(samples, n=100)[int(q) - 1] * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    args = parser.parse_args()
-
+@contextmanager
+def started_platform(
+    gateway_args: list[str] | None = None, rate_limited_tokens: bool = False
+) -> Iterator[dict[str, str]]:
+    """The contracts service and the gateway on fresh databases; yields an admin's headers."""
     keys_dir = Path(tempfile.mkdtemp())
     private_path, public_path = generate_key_pair(keys_dir)
     pg = None
@@ -104,23 +107,42 @@ def main() -> None:
     env = {
         **os.environ,
         "CONTRATO_JWT_PUBLIC_KEY_FILE": str(public_path),
-        "CONTRATO_LOG_LEVEL": "WARNING",
+        "CONTRATO_JWT_PRIVATE_KEY_FILE": str(private_path),
+        "CONTRATO_LOG_LEVEL": "ERROR",
         "CONTRACTS_DATABASE_URL": database_url(server_url, "bench_contracts"),
         "GATEWAY_DATABASE_URL": database_url(server_url, "bench_gateway"),
         "GATEWAY_CONTRACTS_URL": f"http://127.0.0.1:{SERVICE_PORT}",
         "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000",
         "GATEWAY_RATE_LIMIT_BURST": "1000000",
     }
+    if not rate_limited_tokens:
+        env["GATEWAY_TOKEN_REQUESTS_PER_ADDRESS_BURST"] = "1000000"
+        env["GATEWAY_TOKEN_REQUESTS_PER_CLIENT_BURST"] = "1000000"
     processes = [
         start("contracts.main:create_app", SERVICE_PORT, env),
-        start("gateway.main:create_app", GATEWAY_PORT, env),
+        start("gateway.main:create_app", GATEWAY_PORT, env, gateway_args),
     ]
     try:
         wait(f"http://127.0.0.1:{SERVICE_PORT}/readyz")
         wait(f"http://127.0.0.1:{GATEWAY_PORT}/healthz")
         token = mint_token(private_path.read_text(), subject="bench", role="admin",
                            issuer="contrato-dev", audience="contrato")  # fmt: skip
-        headers = {"authorization": f"Bearer {token}"}
+        yield {"authorization": f"Bearer {token}"}
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+        if pg is not None:
+            pg.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+
+    with started_platform() as headers:
         path = "/v1/organizations?limit=1"
         direct_url = f"http://127.0.0.1:{SERVICE_PORT}{path}"
         gateway_url = f"http://127.0.0.1:{GATEWAY_PORT}{path}"
@@ -129,12 +151,6 @@ def main() -> None:
         via = asyncio.run(sequential_latencies(gateway_url, headers, n))
         direct_rps = asyncio.run(throughput(direct_url, headers, n, args.concurrency))
         via_rps = asyncio.run(throughput(gateway_url, headers, n, args.concurrency))
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(10)
-        if pg is not None:
-            pg.stop()
 
     p50_added = percentile(via, 50) - percentile(direct, 50)
     p99_added = percentile(via, 99) - percentile(direct, 99)
