@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.cli.conftest import QUEUE, Cli, Month
 from tests.conftest import ROOT, TokenFactory
