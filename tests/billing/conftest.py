@@ -69,6 +69,7 @@ def billing_settings(database_urls: dict[str, str], keys: Keys) -> BillingSettin
         database_url=database_urls["billing"],
         jwt_private_key_file=keys.private_path,
         run_resume_on_startup=False,  # each test starts the runs it means to
+        run_watch_interval_seconds=0,
         webhook_dispatch=False,  # webhook tests deliver when they mean to
     )
 

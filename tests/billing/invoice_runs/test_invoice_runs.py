@@ -103,6 +103,51 @@ class TestKillAndResume:
             assert run["status"] == "completed"
             assert run["progress"]["done"] == 10 and run["progress"]["total"] == 10
 
+    async def test_a_run_whose_worker_was_killed_finishes_without_being_posted_again(
+        self,
+        billing_settings: BillingSettings,
+        token: TokenFactory,
+        world: BillingWorld,
+        network: Network,
+    ) -> None:
+        """A worker in another process dies mid-run holding claims; this process's watch takes
+        the run over once the claims' lease has expired, and the run completes by itself."""
+        period = "2025-05"
+        settings = billing_settings.model_copy(
+            update={"run_watch_interval_seconds": 0.2, "run_claim_lease_seconds": 1.0}
+        )
+        transports = {"contracts": network.contracts, "metrics": network.metrics}
+        app = create_app(settings, transports=transports)
+        async with running_app(app), api_client(app, token("finance")) as client:
+            ids = await setup_contracts(client, world, period, 6)
+            run_id = await new_run(app, period)
+            finished: list[str] = []
+            task: asyncio.Task[None]
+
+            def kill_after_two(contract_id: uuid.UUID, outcome: str) -> None:
+                finished.append(outcome)
+                if len(finished) == 2:
+                    task.cancel()  # claims in flight stay claimed: nobody releases them
+
+            elsewhere = Runner(
+                app.state.database.sessionmaker,
+                app.state.upstream,
+                concurrency=3,
+                lease_seconds=1.0,
+                on_item=kill_after_two,
+            )
+            task = asyncio.create_task(elsewhere.execute(run_id))
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            for _ in range(150):
+                run = (await client.get(f"/v1/invoice-runs/{run_id}")).json()
+                if run["status"] == "completed":
+                    break
+                await asyncio.sleep(0.1)
+            assert run["status"] == "completed", run
+            assert run["progress"]["done"] == 6
+            assert await invoices_per_contract(app, ids) == dict.fromkeys(ids, 1)
+
     async def test_two_workers_on_one_run_and_a_second_start(
         self, make_billing: BillingFactory, token: TokenFactory, world: BillingWorld
     ) -> None:

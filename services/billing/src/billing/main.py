@@ -69,6 +69,11 @@ def create_app(
         app.state.runs = RunManager(app.state.database.sessionmaker, upstream, settings)
         if settings.run_resume_on_startup:
             await app.state.runs.resume_unfinished()
+        run_watch = (
+            asyncio.create_task(app.state.runs.watch(settings.run_watch_interval_seconds))
+            if settings.run_watch_interval_seconds
+            else None
+        )
         app.state.webhook_secrets = box = SecretBox.from_settings(settings)
         webhooks = None
         if settings.webhook_dispatch:
@@ -87,10 +92,11 @@ def create_app(
         try:
             yield
         finally:
-            if webhooks is not None:
-                webhooks.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await webhooks
+            for task in (webhooks, run_watch):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await app.state.runs.shutdown()
             await upstream.aclose()
 

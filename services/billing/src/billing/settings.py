@@ -23,6 +23,9 @@ class BillingSettings(ServiceSettings):
     run_claim_lease_seconds: float = Field(300, ge=0)
     # Pick up runs left unfinished by a stopped or killed process when the service starts.
     run_resume_on_startup: bool = True
+    # How often each process looks for runs whose worker died elsewhere (claims past their
+    # lease, or pending work nobody is doing) and takes them over; 0 turns the watch off.
+    run_watch_interval_seconds: float = Field(30, ge=0)
 
     # Partner webhooks. Endpoints registered through /v1/webhook-endpoints each have their own
     # secret; the settings-configured URLs (the older way) share ``webhook_secret``.

@@ -32,6 +32,27 @@ class InvoiceRunRepository:
         stmt = select(InvoiceRun.id).where(InvoiceRun.status == RunStatus.running.value)
         return list((await self.session.execute(stmt)).scalars())
 
+    async def ids_with_work_left(self, lease_seconds: float) -> list[uuid.UUID]:
+        """Running runs that a worker could advance now: not yet enumerated, or with a
+        pending item, or with a claim that outlived its lease (its worker was killed)."""
+        stale = datetime.now(UTC) - timedelta(seconds=lease_seconds)
+        claimable = (
+            select(InvoiceRunItem.run_id)
+            .where(
+                InvoiceRunItem.run_id == InvoiceRun.id,
+                (InvoiceRunItem.status == ItemStatus.pending.value)
+                | (
+                    (InvoiceRunItem.status == ItemStatus.claimed.value)
+                    & (InvoiceRunItem.claimed_at <= stale)
+                ),
+            )
+            .exists()
+        )
+        stmt = select(InvoiceRun.id).where(
+            InvoiceRun.status == RunStatus.running.value, ~InvoiceRun.enumerated | claimable
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
     async def create(self, run_id: uuid.UUID, period: str, requested_by: str) -> bool:
         """Insert the period's run unless an unfinished one exists (then False)."""
         stmt = (

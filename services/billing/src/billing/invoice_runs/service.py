@@ -204,6 +204,34 @@ class RunManager:
             self.start(run_id)
         return ids
 
+    async def take_over_abandoned(self) -> list[uuid.UUID]:
+        """Start a worker on every run that has work a worker could do now and none of this
+        process's workers is doing: a worker elsewhere was killed and its claims expired, or
+        it stopped before the run was done. Claims keep two processes off one contract."""
+        async with self.sessions() as session:
+            ids = await InvoiceRunRepository(session).ids_with_work_left(
+                self.settings.run_claim_lease_seconds
+            )
+        started = []
+        for run_id in ids:
+            task = self.tasks.get(run_id)
+            if task is None or task.done():
+                self.start(run_id)
+                started.append(run_id)
+        if started:
+            log.info("invoice_run.taken_over", runs=[str(r) for r in started])
+        return started
+
+    async def watch(self, interval_seconds: float) -> None:
+        """Every process looks for abandoned runs now and then, so a run whose worker died
+        finishes without anyone posting it again."""
+        while True:
+            await asyncio.sleep(interval_seconds)
+            try:
+                await self.take_over_abandoned()
+            except Exception as exc:  # the database is away for a moment: look again later
+                log.warning("invoice_run.watch_failed", error=type(exc).__name__)
+
     async def shutdown(self) -> None:
         for task in self.tasks.values():
             task.cancel()
