@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from prometheus_client import Gauge
@@ -47,6 +47,7 @@ from shared.logging import configure_logging
 from shared.migrations import current_revisions, head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
 from shared.openapi import document_problems
+from shared.query import reject_unknown_query_parameters
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
 # Every method goes through, so the service itself answers 405 with its own Allow header.
@@ -187,6 +188,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/gateway/openapi.json",
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.breakers = breakers

@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.requests import Request
 
 from shared.db import Database
@@ -20,6 +20,7 @@ from shared.logging import configure_logging
 from shared.migrations import current_revisions, head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
 from shared.openapi import document_problems
+from shared.query import reject_unknown_query_parameters
 from shared.settings import ServiceSettings
 
 Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -71,6 +72,7 @@ def build_service_app(
         openapi_tags=openapi_tags,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.metrics = metrics
