@@ -15,7 +15,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from contrato.commands import clients, contracts, imports, invoices, month_end
+from contrato.commands import clients, contracts, imports, invoices, month_end, sources
 from contrato.commands.api import GatewayUrl, UsageError, fail_usage, local_admin_token
 from contrato.platform import GATEWAY, ROOT, SERVICES, Platform, Processes, ensure_keys, wait_ready
 from shared.auth import Role, generate_key_pair, mint_token
@@ -146,6 +146,7 @@ app.command("import")(imports.import_file)
 app.command("month-end")(month_end.month_end)
 app.add_typer(invoices.app, name="invoices")
 app.add_typer(contracts.app, name="contracts")
+app.add_typer(sources.app, name="sources")
 
 
 @app.command("seed")

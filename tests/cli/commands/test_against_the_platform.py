@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -92,6 +93,32 @@ class TestImport:
         assert report["inserted"] + report["unchanged"] == 2
         assert [(r["line"], r["field"]) for r in report["rejections"]] == [(4, "line")]
 
+    def test_a_source_is_registered_then_imported_through(
+        self, cli: Cli, month: Month, tmp_path: Path
+    ) -> None:
+        created = cli.json(
+            "sources", "create", "--name", "acme-asterisk", "--kind", "asterisk",
+            "--client", month.client_id,
+        )  # fmt: skip
+        assert (created["name"], created["client_id"]) == ("acme-asterisk", month.client_id)
+        assert "acme-asterisk" in cli("sources", "list").stdout
+        report = cli.json("import", str(QUEUE_LOG), "--source", "acme-asterisk")
+        assert report["inserted"] == 6
+
+    def test_a_file_whose_every_record_is_rejected_fails(
+        self, cli: Cli, month: Month, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "all-bad.csv"
+        path.write_text(
+            "external_id,queue,channel,enqueued_at,wait_seconds,outcome\n"
+            "bad-1,acme-support,voice,not a time,12,answered\n"
+            "bad-2,nobody-claims-this,voice,2026-10-06T10:00:00Z,12,abandoned\n"
+        )
+        result = cli("import", str(path), "--source", month.source)
+        assert result.exit_code == 1, result.output
+        assert "every record" in result.stderr
+        assert cli("import", str(OUR_CSV), "--source", month.source).exit_code == 0
+
     def test_amazon_connect_sample_file(self, cli: Cli, month: Month) -> None:
         """What samples/README.md says of the file: duplicates kept once (the later version),
         the transfer into a queue no contract claims rejected, the rest stored."""
@@ -162,6 +189,12 @@ class TestFailures:
         result = cli("contracts", "expiring", "--token", "not-a-jwt")
         assert result.exit_code == 1
         assert result.stderr.startswith("error: 401")
+
+    def test_a_month_that_has_not_ended_needs_preview(self, cli: Cli) -> None:
+        this_month = datetime.now(UTC).strftime("%Y-%m")
+        refused = cli("month-end", "--period", this_month)
+        assert refused.exit_code == 2 and "--preview" in refused.stderr
+        assert cli("month-end", "--period", "2999-01").exit_code == 2
 
     def test_bad_usage_exits_2(self, cli: Cli, tmp_path: Path) -> None:
         assert cli("month-end", "--period", "2026-13").exit_code == 2

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from contrato.commands.api import (
     DEFAULT_GATEWAY,
+    EXIT_API,
     ApiError,
     DataDir,
     GatewayUrl,
@@ -307,8 +308,13 @@ def import_file(
     report = summary.as_dict()
     if as_json:
         print_json({"file": str(file), "format": fmt.value, "source": source, **report})
-        return
-    _print_summary(file, fmt, summary, show_rejected)
+    else:
+        _print_summary(file, fmt, summary, show_rejected)
+    if summary.received and summary.rejected == summary.received:
+        # Nothing stored: a script running the import must not carry on as if it worked.
+        if not as_json:
+            err.print(f"[red]every record of {escape(file.name)} was rejected[/]")
+        raise typer.Exit(EXIT_API)
 
 
 def _header_refused(result: dict[str, Any], chunk: Chunk) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -222,6 +222,13 @@ def month_end(
     timeout: Annotated[
         float, typer.Option(min=1, help="Give up following the run after this many seconds")
     ] = 900,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            help="Run a month that has not ended yet (its figures are provisional; run it "
+            "again once it has ended)"
+        ),
+    ] = False,
     gateway: GatewayUrl = DEFAULT_GATEWAY,
     token: TokenOpt = None,
     data_dir: DataDir = default_data_dir(),
@@ -232,6 +239,12 @@ def month_end(
         first, last = period_bounds(period)
     except ValueError:
         fail_usage(f"--period must be YYYY-MM, not {period!r}")
+    # A day later than the last: the month has ended in every time zone.
+    if last + timedelta(days=1) >= datetime.now(UTC).date() and not preview:
+        fail_usage(
+            f"{period} has not ended (its last day is {last}): its SLA reports and invoices "
+            "would be provisional. Pass --preview to run it anyway, or wait until it ends."
+        )
     api = connect(gateway, token, data_dir)
     run: dict[str, Any] | None = None
     try:
