@@ -47,6 +47,30 @@ def seed(platform: Platform, keys: Keys) -> None:
     assert f"open month for the walkthrough: {OPEN_MONTH}" in result.stdout + result.stderr
 
 
+def test_seeding_a_platform_that_holds_data_is_refused(
+    month_platform: Platform, keys: Keys, token: TokenFactory
+) -> None:
+    """Seeding twice (say, for another quarter) would duplicate organizations and contracts
+    half-way: the seed refuses before writing anything."""
+    headers = {"authorization": f"Bearer {token('admin')}"}
+    count = httpx.get(
+        f"{month_platform.base_url}/v1/organizations", params={"limit": 500}, headers=headers
+    ).json()["items"]
+    result = subprocess.run(
+        [sys.executable, "-m", "contrato.main", "seed", "--records", "1000",
+         "--until", "2026-07", "--gateway", month_platform.base_url],
+        env={"CONTRATO_JWT_PRIVATE_KEY_FILE": str(keys.private_path),
+             "CONTRATO_JWT_ISSUER": "contrato-test", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "already holds data" in result.stderr
+    after = httpx.get(
+        f"{month_platform.base_url}/v1/organizations", params={"limit": 500}, headers=headers
+    ).json()["items"]
+    assert len(after) == len(count)
+
+
 def wait_for_run(client: httpx.Client, run_id: str) -> dict:
     for _ in range(240):
         run = client.get(f"/v1/invoice-runs/{run_id}").json()

@@ -154,7 +154,8 @@ def seed_command(
     records: Annotated[int, typer.Option(help="About how many contact records")] = 300_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data")] = 42,
     until: Annotated[
-        str | None, typer.Option(help="Last month of data, YYYY-MM (default: last month)")
+        str | None,
+        typer.Option(help="Last month of data, YYYY-MM (default: 2026-10, the README's quarter)"),
     ] = None,
     only_if_empty: Annotated[bool, typer.Option(help="Do nothing if data exists")] = False,
     gateway: GatewayUrl = "http://127.0.0.1:8000",

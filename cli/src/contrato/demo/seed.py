@@ -10,7 +10,11 @@ two months are closed: SLA reports, invoice run, invoices issued. The last month
 for the walkthrough.
 
 Everything goes through the gateway with an admin token, so the seed exercises what partners
-and front ends use. The same seed and "until" month always give the same data.
+and front ends use. The same seed and "until" month always give the same data, whatever the
+date: by default the quarter is August to October 2026 (the README's walkthrough figures), and
+dates the story needs ("today" for a notice, a contract starting next month) are counted from
+the day after the quarter, not from the machine's clock. The seed loads only into an empty
+platform.
 """
 
 from __future__ import annotations
@@ -158,7 +162,9 @@ class Seeder:
         self.data_end = month_start(until, 1)  # exclusive
         self.target_records = records
         self.progress = progress
-        self.today = date.today()
+        # The story's "today" is the day after the quarter, so the data never depends on the
+        # day it was loaded (the contracts service's own statuses move on with real time).
+        self.today = self.data_end
         self.rng = random.Random(seed)
         self.traffic: list[ContractTraffic] = []
         self.summary: dict[str, Any] = {"clients": 0, "contracts": 0, "records": 0}
@@ -590,6 +596,10 @@ def brazilian_holidays(year: int) -> list[date]:
             ((1, 1), (4, 21), (5, 1), (9, 7), (10, 12), (11, 2), (11, 15), (11, 20), (12, 25))]  # fmt: skip
 
 
+# The demo quarter's last month: fixed, so the README's figures hold on any date.
+DEMO_LAST_MONTH = date(2026, 10, 1)
+
+
 async def is_empty(api: Api) -> bool:
     page = await api.get("/v1/organizations", limit=1)
     return not page["items"]
@@ -605,14 +615,21 @@ async def seed(
     progress: Progress | None = None,
     only_if_empty: bool = False,
 ) -> dict[str, Any] | None:
-    """Load the demo through the gateway; with ``only_if_empty``, only into an empty platform."""
-    until = until or month_start(date.today(), -1)
+    """Load the demo through the gateway into an empty platform. A platform holding data is
+    refused (organizations and contracts would be duplicated half-way), or with
+    ``only_if_empty`` left alone quietly (None)."""
+    until = until or DEMO_LAST_MONTH
     headers = {"authorization": f"Bearer {token}"}
     timeout = httpx.Timeout(connect=5, read=120, write=60, pool=60)
     async with httpx.AsyncClient(base_url=gateway, headers=headers, timeout=timeout) as http:
         api = Api(http)
-        if only_if_empty and not await is_empty(api):
-            return None
+        if not await is_empty(api):
+            if only_if_empty:
+                return None
+            raise SeedError(
+                "the platform already holds data: the demo loads only into an empty platform "
+                "(stop it and `make clean`, or point DATABASE_URL at empty databases)"
+            )
         seeder = Seeder(api, seed=seed_value, until=until, records=records,
                         progress=progress or (lambda *_: None))  # fmt: skip
         return await seeder.run()
