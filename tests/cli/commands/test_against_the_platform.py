@@ -81,7 +81,9 @@ class TestImport:
     def test_a_refused_header_is_sent_once(self, cli: Cli, month: Month, tmp_path: Path) -> None:
         path = tmp_path / "odd.csv"
         path.write_text("external_id,colour\n" + "".join(f"x{n},red\n" for n in range(5)))
-        report = cli.json("import", str(path), "--source", month.source, "--batch-size", "1")
+        result = cli("import", str(path), "--source", month.source, "--batch-size", "1", "--json")
+        assert result.exit_code == 1  # nothing was stored
+        report = json.loads(result.stdout)
         assert report["requests"] == 1  # every chunk would be refused the same way
         assert [(r["line"], r["field"]) for r in report["rejections"]] == [(1, "colour")]
 
