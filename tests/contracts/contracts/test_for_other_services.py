@@ -1,8 +1,10 @@
 import hashlib
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
 
 from contracts.contracts.terms import add_months
 from tests.contracts.contracts.helpers import SLA, post, sign_through, signed_sla, sla
@@ -218,6 +220,25 @@ class TestDocuments:
         pdf = await contracts.get(url, params={"format": "pdf"})
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
+
+    async def test_the_pdf_prints_who_signed_when_and_keeps_typography(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        _, contract = await signed_sla(contracts, title="Acme care — São Paulo “premium” line")
+        url = f"/v1/contracts/{contract['id']}/document"
+        pdf = PdfReader(io.BytesIO((await contracts.get(url, params={"format": "pdf"})).content))
+        body = " ".join(page.extract_text() for page in pdf.pages[:-1])
+        assert "Acme care — São Paulo “premium” line" in " ".join(body.split())
+        signatures = " ".join(pdf.pages[-1].extract_text().split())
+        digest = contract["versions"][0]["document_sha256"]
+        assert f"Signatures — {contract['number']}, version 1" in signatures
+        for name, email in (
+            ("Ana Souza, COO", "ana@acme.example"),
+            ("Rui Lima, CEO", "rui@bpo.example"),
+        ):
+            assert name in signatures and email in signatures
+        assert signatures.count("Signed: ") == 2 and "UTC" in signatures
+        assert f"Signed text SHA-256: {digest} (this document)" in signatures
 
     async def test_a_signed_version_keeps_the_text_signed(
         self, contracts: httpx.AsyncClient

@@ -2,54 +2,22 @@
 number and dates, the service period, lines grouped by charge, service credits, tax, total,
 payment terms and due date. Pure Python (fpdf2), no system packages.
 
-Text is set in DejaVu Sans, a Unicode TrueType font shipped in this package (``fonts/``, with its
-licence) and embedded as a subset: Latin with every European accent, Greek, Cyrillic, and the
-dashes, signs and quotes descriptions use. Fallback fonts (``BILLING_PDF_FALLBACK_FONTS``: paths
-of TrueType/OpenType files, e.g. Noto Sans CJK) draw what DejaVu lacks; a character no font has
-is printed as "?" — the JSON invoice keeps every name exactly.
+Text is set in the Unicode fonts of ``shared.pdf`` (DejaVu Sans, plus the fallback fonts of
+``BILLING_PDF_FALLBACK_FONTS`` for what it lacks, e.g. CJK); a character no font has is printed
+as "?" — the JSON invoice keeps every name exactly.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
-
 from billing.invoices.schemas import InvoiceRead, LineRead
 from shared.money import minor_units
-
-FONTS = Path(__file__).parent / "fonts"
-FAMILY = "DejaVu"
-_STYLES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-
-
-@lru_cache(maxsize=16)
-def _cmap(path: Path) -> frozenset[int]:
-    with TTFont(path, lazy=True, fontNumber=0) as font:
-        return frozenset(font.getBestCmap() or {})
-
-
-def _covered(fallbacks: tuple[Path, ...]) -> frozenset[int]:
-    """Code points the text can use: those both DejaVu styles draw, and the fallbacks'."""
-    regular, bold = (_cmap(FONTS / name) for name in _STYLES.values())
-    covered = regular & bold
-    for path in fallbacks:
-        covered |= _cmap(path)
-    return covered
-
-
-def _printable(covered: frozenset[int]) -> Callable[[Any], str]:
-    def text(value: Any) -> str:
-        raw = "" if value is None else str(value)
-        return "".join(c if ord(c) in covered or c in "\n\t" else "?" for c in raw)
-
-    return text
+from shared.pdf import FAMILY, unicode_pdf
 
 
 def _plain(value: Decimal) -> str:
@@ -97,17 +65,9 @@ def _versions(invoice: InvoiceRead) -> str:
 
 
 def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()) -> bytes:
-    fallbacks = tuple(Path(p) for p in fallback_fonts)
-    _t = _printable(_covered(fallbacks))
-    pdf = FPDF(format="A4")
+    pdf, _t = unicode_pdf(fallback_fonts)
     pdf.set_compression(False)  # plain text streams: searchable, and a few KB larger only
     pdf.set_auto_page_break(auto=True, margin=15)
-    for style, name in _STYLES.items():
-        pdf.add_font(FAMILY, style, FONTS / name)
-    for number, path in enumerate(fallbacks):
-        pdf.add_font(f"Fallback{number}", "", path)
-    if fallbacks:  # regular glyphs stand in for bold ones the fallback lacks
-        pdf.set_fallback_fonts([f"Fallback{n}" for n in range(len(fallbacks))], exact_match=False)
     pdf.set_title(_t(invoice.number or "Draft invoice"))
     pdf.add_page()
     cur = invoice.currency

@@ -1,20 +1,26 @@
 """A contract version as a document: HTML (what signers sign, hashed with SHA-256) and PDF.
 
 Rendering is deterministic: the same version renders to the same bytes, so a signature's hash
-proves which text was signed. Every user value is HTML-escaped.
+proves which text was signed. Every user value is HTML-escaped. The PDF is set in Unicode
+fonts (``shared.pdf``), so names and typography (em dashes, accents) print as typed. Once
+signatures are given, the PDF carries a signature page after the signed text: who signed, for
+which party, when, from where, and the hash of the text they signed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
-from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
 
 from contracts.contracts.elements import DAYS, KeyElements
+from shared.pdf import FAMILY, unicode_pdf
 
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -248,32 +254,83 @@ def render_html(src: DocumentSource) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _latin1(text: str) -> str:
-    # The core PDF fonts speak Latin-1; anything else is replaced, never dropped silently.
-    return text.replace("—", "-").encode("latin-1", "replace").decode("latin-1")
-
-
 def render_pdf(src: DocumentSource, *, document_sha256: str | None = None) -> bytes:
-    pdf = FPDF(format="A4")
+    pdf, text = unicode_pdf()
     pdf.set_creation_date(FIXED_DATE)  # the same version renders to the same bytes
-    pdf.set_title(_latin1(f"{src.number} {src.title}"))
+    pdf.set_title(text(f"{src.number} {src.title}"))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 9, _latin1(src.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "B", 16)
+    pdf.multi_cell(0, 9, text(src.title), new_x="LMARGIN", new_y="NEXT")
     for heading, rows in sections(src):
         pdf.ln(3)
-        pdf.set_font("Helvetica", "B", 12)
-        pdf.cell(0, 8, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
-        for label, text in rows:
-            pdf.set_font("Helvetica", "B", 9)
-            pdf.multi_cell(0, 5, _latin1(label), new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("Helvetica", "", 9)
-            pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "B", 12)
+        pdf.cell(0, 8, text(heading), new_x="LMARGIN", new_y="NEXT")
+        for label, value in rows:
+            pdf.set_font(FAMILY, "B", 9)
+            pdf.multi_cell(0, 5, text(label), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(FAMILY, "", 9)
+            pdf.multi_cell(0, 5, text(value), new_x="LMARGIN", new_y="NEXT")
     if document_sha256:
         pdf.ln(4)
-        pdf.set_font("Helvetica", "I", 8)
+        pdf.set_font(FAMILY, "", 8)
         pdf.multi_cell(
             0, 4, f"SHA-256 of the signed HTML: {document_sha256}", new_x="LMARGIN", new_y="NEXT"
         )
     return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    name: str
+    role: str | None
+    party: str
+    email: str
+    signed_at: datetime | None
+    ip: str | None
+    document_sha256: str | None
+
+
+def render_signature_page(
+    number: str, version: int, document_sha256: str | None, signers: Sequence[SignatureLine]
+) -> bytes:
+    """The execution page: each signer, and the evidence of what and when they signed."""
+    pdf, text = unicode_pdf()
+    pdf.set_creation_date(FIXED_DATE)
+    pdf.add_page()
+    pdf.set_font(FAMILY, "B", 14)
+    pdf.cell(0, 9, text(f"Signatures — {number}, version {version}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 8)
+    pdf.multi_cell(
+        0, 4, text(f"SHA-256 of the text presented for signature: {document_sha256 or '—'}"),
+        new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    for signer in signers:
+        pdf.ln(4)
+        pdf.set_font(FAMILY, "B", 10)
+        who = f"{signer.name}, {signer.role}" if signer.role else signer.name
+        pdf.multi_cell(0, 6, text(f"{who} — for the {signer.party}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 9)
+        if signer.signed_at is None:
+            details = [f"E-mail: {signer.email}", "Not signed yet"]
+        else:
+            matches = signer.document_sha256 == document_sha256
+            details = [
+                f"E-mail: {signer.email}",
+                f"Signed: {signer.signed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+                + (f" from {signer.ip}" if signer.ip else ""),
+                f"Signed text SHA-256: {signer.document_sha256 or '—'}"
+                + (" (this document)" if matches else " (DIFFERS from this document)"),
+            ]
+        for line in details:
+            pdf.multi_cell(0, 5, text(line), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def with_pages(document: bytes, pages: bytes) -> bytes:
+    """``document`` (as frozen, untouched) followed by ``pages``."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(document)))
+    writer.append(PdfReader(io.BytesIO(pages)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

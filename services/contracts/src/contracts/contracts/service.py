@@ -18,8 +18,11 @@ from contracts.contracts.checks import ContractChecks
 from contracts.contracts.documents import (
     DocumentParty,
     DocumentSource,
+    SignatureLine,
     render_html,
     render_pdf,
+    render_signature_page,
+    with_pages,
 )
 from contracts.contracts.elements import ELEMENT_NAMES, KeyElements
 from contracts.contracts.lifecycle import (
@@ -474,11 +477,25 @@ class ContractService:
         return render_html(await self.document_source(loaded, version))
 
     async def render_pdf(self, loaded: Loaded, version: ContractVersion) -> bytes:
-        """The PDF of the same text: frozen with the HTML, rendered live before."""
+        """The PDF of the same text: frozen with the HTML, rendered live before; once it was
+        sent for signature, followed by the signature page (who signed, when, what)."""
         if version.document_sha256 is not None:
             _, pdf = await self.repository.frozen_document(version)
             if pdf is not None:
-                return pdf
+                signers = await self.repository.signers(loaded.contract.id, version.version)
+                page = render_signature_page(
+                    loaded.contract.number,
+                    version.version,
+                    version.document_sha256,
+                    [
+                        SignatureLine(
+                            s.name, s.role, s.party.value, s.email, s.signed_at, s.ip,
+                            s.document_sha256,
+                        )
+                        for s in signers
+                    ],
+                )  # fmt: skip
+                return with_pages(pdf, page) if signers else pdf
         return render_pdf(await self.document_source(loaded, version))
 
     async def signers(self, loaded: Loaded, number: int) -> Sequence[ContractSigner]:
