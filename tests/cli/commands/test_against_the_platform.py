@@ -223,7 +223,9 @@ class TestMonthEnd:
         assert row["status"] == "done" and row["invoice_id"] and row["total"]
 
     def test_one_contract_drafts_its_invoice(self, cli: Cli, month: Month) -> None:
-        report = cli.json("month-end", "--period", "2026-10", "--contract", month.contract_id)
+        report = cli.json(
+            "month-end", "--period", "2026-10", "--contract", month.contract_number.lower()
+        )
         assert report["run"] is None
         (row,) = report["contracts"]
         assert row["status"] == "done" and row["reason"] in ("created", "updated", "unchanged")
@@ -267,6 +269,16 @@ class TestInvoices:
         assert saved["bytes"] > 0 and out.read_bytes().startswith(b"%PDF")
         issued = cli.json("invoices", "list", "--period", "2026-09", "--client", month.client_id)
         assert [i["status"] for i in issued if i["id"] == invoice_id] == ["issued"]
+
+        # Numbers stand for ids wherever an id is asked for, and tables show them.
+        (number,) = [i["number"] for i in issued if i["id"] == invoice_id]
+        by_number = tmp_path / "by-number.pdf"
+        assert cli.json("invoices", "pdf", number, "--out", str(by_number))["bytes"] > 0
+        assert len(by_number.read_bytes()) == len(out.read_bytes())  # the same invoice
+        table = cli("invoices", "list", "--period", "2026-09", "--contract", month.contract_number)
+        assert table.exit_code == 0 and number in table.stdout and invoice_id not in table.stdout
+        unknown = cli("invoices", "pdf", "INV-1999-9999", "--out", str(tmp_path / "x.pdf"))
+        assert unknown.exit_code == 1 and "INV-1999-9999" in unknown.stderr
 
 
 class TestContractsAndClients:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -188,6 +189,36 @@ class Gateway:
             cursor = page.get("next_cursor")
             if not cursor:
                 return
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def contract_id(api: Gateway, ref: str) -> str:
+    """The id of a contract named by its id or its number (CT-2026-0004)."""
+    if _is_uuid(ref):
+        return ref
+    number = ref.strip().upper()
+    found = [c for c in api.get("/v1/contracts", q=number, limit=50)["items"]
+             if c.get("number") == number]  # fmt: skip
+    if not found:
+        raise ApiError(f"no contract numbered {ref!r} (or not yours)", status=404)
+    return str(found[0]["id"])
+
+
+def invoice_id(api: Gateway, ref: str) -> str:
+    """The id of an invoice named by its id or, once issued, its number (INV-2026-0001)."""
+    if _is_uuid(ref):
+        return ref
+    found = api.get("/v1/invoices", number=ref.strip().upper(), limit=1)["items"]
+    if not found:
+        raise ApiError(f"no invoice numbered {ref!r} (or not yours)", status=404)
+    return str(found[0]["id"])
 
 
 def _retry_after(response: httpx.Response) -> float:

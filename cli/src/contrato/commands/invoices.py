@@ -29,6 +29,8 @@ from contrato.commands.api import (
     print_json,
     reporting,
 )
+from contrato.commands.api import contract_id as resolve_contract
+from contrato.commands.api import invoice_id as resolve_invoice
 
 app = typer.Typer(help="Invoices: issue drafts, list, save PDFs.", no_args_is_help=True)
 
@@ -50,7 +52,8 @@ def _file_name(invoice: dict[str, Any]) -> str:
 @app.command("issue")
 def issue(
     invoice_ids: Annotated[
-        list[str], typer.Argument(help="Draft invoice ids", show_default=False, metavar="ID...")
+        list[str],
+        typer.Argument(help="Draft invoice ids", show_default=False, metavar="ID..."),
     ],
     issue_date: Annotated[
         str | None,
@@ -82,6 +85,7 @@ def issue(
         for invoice_id in dict.fromkeys(invoice_ids):
             result: dict[str, Any] = {"id": invoice_id, "ok": False}
             try:
+                invoice_id = result["id"] = resolve_invoice(api, invoice_id)
                 invoice = api.post(f"/v1/invoices/{invoice_id}/issue", body)
             except ApiError as exc:
                 if exc.status is None:
@@ -155,7 +159,8 @@ def list_(
         str | None, typer.Option("--client", help="Client organization id", show_default=False)
     ] = None,
     contract: Annotated[
-        str | None, typer.Option("--contract", help="Contract id", show_default=False)
+        str | None,
+        typer.Option("--contract", help="Contract id or number (CT-…)", show_default=False),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many invoices")] = 500,
     gateway: GatewayUrl = DEFAULT_GATEWAY,
@@ -176,7 +181,7 @@ def list_(
                 period=period,
                 status=status,
                 client_id=client,
-                contract_id=contract,
+                contract_id=resolve_contract(api, contract) if contract else None,
             ):
                 items.append(item)
                 if len(items) >= limit:
@@ -190,7 +195,8 @@ def list_(
         out.print("No invoice matches.")
         return
     table = Table()
-    for name in ("id", "number", "status", "period", "contract", "total", "balance", "due"):
+    # An issued invoice is known by its number; a draft has none yet, so by its id.
+    for name in ("invoice", "status", "period", "contract", "total", "balance", "due"):
         table.add_column(
             name,
             justify="right" if name in ("total", "balance") else "left",
@@ -198,8 +204,7 @@ def list_(
         )
     for item in items:
         table.add_row(
-            str(item["id"]),
-            escape(item.get("number") or "—"),
+            escape(item.get("number") or str(item["id"])),
             item["status"],
             item["period"],
             escape(item.get("contract_number") or str(item["contract_id"])),
@@ -212,7 +217,9 @@ def list_(
 
 @app.command("pdf")
 def pdf(
-    invoice_id: Annotated[str, typer.Argument(help="Invoice id", show_default=False)],
+    invoice_id: Annotated[
+        str, typer.Argument(help="Invoice id or number (INV-…)", show_default=False)
+    ],
     out_file: Annotated[
         Path, typer.Option("--out", dir_okay=False, help="Where to save it", show_default=False)
     ],
@@ -225,7 +232,7 @@ def pdf(
     api = connect(gateway, token, data_dir)
     with reporting():
         try:
-            size = save_pdf(api, invoice_id, out_file)
+            size = save_pdf(api, resolve_invoice(api, invoice_id), out_file)
         finally:
             api.close()
     if as_json:

@@ -43,6 +43,7 @@ from contrato.commands.api import (
     print_json,
     progress_wanted,
 )
+from contrato.commands.api import contract_id as resolve_contract
 
 NO_SERVICE_LEVELS = {"MSA", "NDA"}
 
@@ -212,7 +213,8 @@ def month_end(
         list[str] | None,
         typer.Option(
             "--contract",
-            help="Only this contract (repeatable); drafts its invoice instead of a full run",
+            help="Only this contract, by id or number (repeatable); drafts its invoice "
+            "instead of a full run",
             show_default=False,
         ),
     ] = None,
@@ -249,7 +251,8 @@ def month_end(
     run: dict[str, Any] | None = None
     try:
         if contract:
-            rows = [_row(api.get(f"/v1/contracts/{cid}")) for cid in dict.fromkeys(contract)]
+            ids = dict.fromkeys(resolve_contract(api, ref) for ref in contract)
+            rows = [_row(api.get(f"/v1/contracts/{cid}")) for cid in ids]
         else:
             rows = [_row(c) for c in contracts_in_force(api, first, last)]
         if rows:

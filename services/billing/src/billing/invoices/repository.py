@@ -27,6 +27,7 @@ class InvoiceFilter:
     contract_id: uuid.UUID | None = None
     status: InvoiceStatus | None = None
     period: str | None = None
+    number: str | None = None
 
 
 class InvoiceRepository:
@@ -116,6 +117,8 @@ class InvoiceRepository:
             stmt = stmt.where(Invoice.status == filters.status)
         if filters.period:
             stmt = stmt.where(Invoice.period == filters.period)
+        if filters.number:
+            stmt = stmt.where(Invoice.number == filters.number)
         rows = (await self.session.execute(keyset(stmt, params, [Invoice.id]))).scalars().all()
         return page_from_rows(rows, params, ("id",))
 

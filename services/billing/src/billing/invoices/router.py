@@ -91,7 +91,7 @@ async def create_invoice(
     return invoice
 
 
-@router.get("", summary="List invoices (filter by client, contract, status, period)")
+@router.get("", summary="List invoices (filter by client, contract, status, period, number)")
 async def list_invoices(
     service: ServiceDep,
     page: PageParamsDep,
@@ -100,8 +100,11 @@ async def list_invoices(
     contract_id: uuid.UUID | None = None,
     status: InvoiceStatus | None = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    number: Annotated[
+        str | None, Query(max_length=32, description="An issued invoice's number: INV-2026-0001")
+    ] = None,
 ) -> InvoicePage:
-    filters = InvoiceFilter(client_id, contract_id, status, period)
+    filters = InvoiceFilter(client_id, contract_id, status, period, number)
     items, cursor = await service.list_invoices(principal, filters, page)
     return InvoicePage(
         items=[service.summary(i) for i in items],
