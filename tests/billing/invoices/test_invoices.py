@@ -1,5 +1,6 @@
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -150,13 +151,39 @@ class TestIssue:
     ) -> None:
         ids = [await contract_with_plan(finance, world) for _ in range(3)]
         numbers = []
-        for contract_id, day in zip(ids, ("2026-02-01", "2026-02-02", "2027-01-05"), strict=True):
+        for contract_id, day in zip(ids, ("2025-02-01", "2025-02-02", "2026-01-05"), strict=True):
             invoice = await draft(finance, contract_id)
             issued = await finance.post(
                 f"/v1/invoices/{invoice['id']}/issue", json={"issue_date": day}
             )
             numbers.append(issued.json()["number"])
-        assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2027-000001"]
+        assert numbers == ["INV-2025-000001", "INV-2025-000002", "INV-2026-000001"]
+
+    async def test_numbers_follow_issue_dates_and_none_is_in_the_future(
+        self, finance: httpx.AsyncClient, world: BillingWorld
+    ) -> None:
+        drafts = [await draft(finance, await contract_with_plan(finance, world)) for _ in range(4)]
+
+        async def issue(invoice: dict, day: str) -> httpx.Response:
+            return await finance.post(
+                f"/v1/invoices/{invoice['id']}/issue", json={"issue_date": day}
+            )
+
+        assert (await issue(drafts[0], "2026-03-10")).json()["number"] == "INV-2026-000001"
+        earlier = await issue(drafts[1], "2026-03-09")
+        assert earlier.status_code == 422
+        assert earlier.json()["errors"][0]["field"] == "issue_date"
+        assert "2026-03-10" in earlier.json()["detail"]
+        future = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+        assert (await issue(drafts[1], future)).status_code == 422
+        # the refused attempts took no number: the series stays gapless
+        assert (await issue(drafts[1], "2026-03-10")).json()["number"] == "INV-2026-000002"
+        assert (await issue(drafts[2], "2025-12-31")).json()["number"] == "INV-2025-000001"
+        note = await finance.post(
+            "/v1/credit-notes",
+            json={"invoice_id": drafts[0]["id"], "reason": "x", "issue_date": "2026-03-01"},
+        )
+        assert note.status_code == 422 and "before the invoice" in note.json()["detail"]
 
     async def test_issued_invoice_cannot_be_reissued_or_recomputed(
         self, finance: httpx.AsyncClient, world: BillingWorld

@@ -147,6 +147,8 @@ class NumberCounter(Base):
     kind: Mapped[str] = mapped_column(String(4))
     year: Mapped[int] = mapped_column(Integer)
     last_value: Mapped[int] = mapped_column(BigInteger)
+    # Numbers follow dates: no document of the series may be dated before this one.
+    last_issue_date: Mapped[date | None] = mapped_column(Date)
 
 
 class CreditNote(Base):

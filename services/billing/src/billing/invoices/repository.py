@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,15 +92,37 @@ class InvoiceRepository:
         )
         return {k for k in (await self.session.execute(stmt)).scalars() if k}
 
-    async def next_number(self, operator_id: uuid.UUID, kind: str, year: int) -> int:
-        """The next gapless number: the counter row stays locked until the transaction ends,
-        and a rollback gives the number back."""
-        stmt = (
+    async def lock_series(self, operator_id: uuid.UUID, kind: str, year: int) -> date | None:
+        """Lock the number series (operator, INV or CN, year) until the transaction ends and
+        return the latest issue date given in it. A rollback gives everything back."""
+        await self.session.execute(
             insert(NumberCounter)
-            .values(operator_id=operator_id, kind=kind, year=year, last_value=1)
-            .on_conflict_do_update(
-                index_elements=["operator_id", "kind", "year"],
-                set_={"last_value": NumberCounter.last_value + 1},
+            .values(operator_id=operator_id, kind=kind, year=year, last_value=0)
+            .on_conflict_do_nothing(index_elements=["operator_id", "kind", "year"])
+        )
+        stmt = (
+            select(NumberCounter.last_issue_date)
+            .where(
+                NumberCounter.operator_id == operator_id,
+                NumberCounter.kind == kind,
+                NumberCounter.year == year,
+            )
+            .with_for_update()
+        )
+        return (await self.session.execute(stmt)).scalar_one()
+
+    async def next_number(self, operator_id: uuid.UUID, kind: str, issue_date: date) -> int:
+        """The next gapless number of a series locked by ``lock_series``."""
+        stmt = (
+            update(NumberCounter)
+            .where(
+                NumberCounter.operator_id == operator_id,
+                NumberCounter.kind == kind,
+                NumberCounter.year == issue_date.year,
+            )
+            .values(
+                last_value=NumberCounter.last_value + 1,
+                last_issue_date=func.greatest(NumberCounter.last_issue_date, issue_date),
             )
             .returning(NumberCounter.last_value)
         )

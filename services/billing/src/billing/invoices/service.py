@@ -18,6 +18,7 @@ from billing.invoices.models import (
     Invoice,
     InvoiceStatus,
 )
+from billing.invoices.numbering import number_for
 from billing.invoices.repository import InvoiceFilter, InvoiceRepository
 from billing.invoices.schemas import (
     DocumentRef,
@@ -51,14 +52,6 @@ def plain(value: Decimal | None) -> Decimal | None:
         return None
     text = format(value.normalize(), "f")
     return Decimal(text)
-
-
-def invoice_number(year: int, n: int) -> str:
-    return f"INV-{year}-{n:06d}"
-
-
-def credit_note_number(year: int, n: int) -> str:
-    return f"CN-{year}-{n:06d}"
 
 
 class InvoiceService:
@@ -142,9 +135,9 @@ class InvoiceService:
                 f"only a draft can be issued; this invoice is {invoice.status.value}",
                 allowed=["draft"],
             )
-        issue_date = data.issue_date or datetime.now(UTC).date()
-        n = await self.repository.next_number(invoice.operator_id, "INV", issue_date.year)
-        invoice.number = invoice_number(issue_date.year, n)
+        invoice.number, issue_date = await number_for(
+            self.repository, invoice.operator_id, "INV", data.issue_date
+        )
         invoice.status = InvoiceStatus.issued
         invoice.issue_date = issue_date
         invoice.due_date = issue_date + timedelta(days=invoice.payment_terms_days)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from billing.errors import CreditNoteNotFound, InvoiceNotFound, InvoiceStateConflict
 from billing.invoices.models import CreditNote, CreditNoteLine, Invoice, InvoiceStatus, Payment
+from billing.invoices.numbering import number_for
 from billing.invoices.repository import InvoiceRepository
 from billing.invoices.schemas import (
     CreditNoteCreate,
@@ -19,7 +20,6 @@ from billing.invoices.schemas import (
     PaymentRead,
 )
 from billing.invoices.service import (
-    credit_note_number,
     event_payload,
     visible_invoice,
 )
@@ -143,14 +143,16 @@ class SettlementService:
                 f"credits would exceed the invoice total ({invoice.total}; "
                 f"already credited {invoice.amount_credited})",
             )
-        issue_date = data.issue_date or datetime.now(UTC).date()
-        n = await self.repository.next_number(invoice.operator_id, "CN", issue_date.year)
+        number, issue_date = await number_for(
+            self.repository, invoice.operator_id, "CN", data.issue_date,
+            not_before=invoice.issue_date,
+        )  # fmt: skip
         note = CreditNote(
             invoice_id=invoice.id,
             operator_id=invoice.operator_id,
             client_id=invoice.client_id,
             contract_id=invoice.contract_id,
-            number=credit_note_number(issue_date.year, n),
+            number=number,
             reason=data.reason,
             full=data.lines is None,
             currency=cur,
