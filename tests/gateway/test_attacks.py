@@ -161,7 +161,11 @@ class TestBruteForce:
     async def test_wrong_secrets_are_throttled_per_client_before_hashing(
         self, make_gateway, token: TokenFactory
     ) -> None:
-        async with running_app(make_gateway()) as gateway:
+        limits = {
+            "token_requests_per_client_burst": 10,
+            "token_requests_per_client_per_minute": 0.1,
+        }
+        async with running_app(make_gateway(**limits)) as gateway:
             created = await new_api_client(gateway, token, role="partner")
             statuses = [
                 (await get_token(gateway, created["client_id"], f"wrong-{i}")).status_code

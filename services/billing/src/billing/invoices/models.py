@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     PrimaryKeyConstraint,
     String,
@@ -100,6 +101,8 @@ class Invoice(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The PDF as issued, what the client files: rendered once at issue (loaded on request).
+    issued_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -170,6 +173,7 @@ class CreditNote(Base):
     issue_date: Mapped[date] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    issued_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class CreditNoteLine(Base):

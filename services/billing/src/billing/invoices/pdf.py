@@ -13,11 +13,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from billing.invoices.schemas import InvoiceRead, LineRead
+from billing.invoices.schemas import CreditNoteRead, InvoiceRead, LineRead
 from shared.money import minor_units
 from shared.pdf import FAMILY, unicode_pdf
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def _plain(value: Decimal) -> str:
@@ -64,11 +67,24 @@ def _versions(invoice: InvoiceRead) -> str:
     return ", ".join(f"{v}{days.get(v, '')}" for v in versions)
 
 
+def _footer(pdf: FPDF, label: str) -> None:
+    """Every page names its document and says which page of how many it is, so a page that
+    came loose from a filed invoice is still found."""
+
+    def footer() -> None:
+        pdf.set_y(-12)
+        pdf.set_font(FAMILY, "", 7)
+        pdf.cell(0, 5, f"{label} · page {pdf.page_no()} of {{nb}}", align="C")
+
+    pdf.footer = footer  # type: ignore[method-assign]
+
+
 def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()) -> bytes:
     pdf, _t = unicode_pdf(fallback_fonts)
     pdf.set_compression(False)  # plain text streams: searchable, and a few KB larger only
-    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_title(_t(invoice.number or "Draft invoice"))
+    _footer(pdf, _t(f"Invoice {invoice.number}" if invoice.number else "Draft invoice"))
     pdf.add_page()
     cur = invoice.currency
 
@@ -174,4 +190,63 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
             + f". Please quote {invoice.number or 'the invoice number'} with your payment."
         ),
     )
+    return bytes(pdf.output())
+
+
+def render_credit_note_pdf(
+    note: CreditNoteRead, invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
+) -> bytes:
+    """A credit note the client files next to the invoice it corrects: both parties, the
+    invoice it credits, the reason, the credited lines, tax and total."""
+    pdf, _t = unicode_pdf(fallback_fonts)
+    pdf.set_compression(False)
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_title(_t(note.number))
+    _footer(pdf, _t(f"Credit note {note.number}"))
+    pdf.add_page()
+    cur = note.currency
+    pdf.set_font(FAMILY, "B", 18)
+    pdf.cell(0, 10, _t(f"CREDIT NOTE {note.number}"), new_x="LMARGIN", new_y="NEXT")
+    for label, x, data in (("From", 10, invoice.seller), ("Credit to", 110, invoice.buyer)):
+        pdf.set_xy(x, 28)
+        pdf.set_font(FAMILY, "B", 10)
+        pdf.cell(90, 5, _t(label), new_x="LEFT", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 9)
+        for text in (data.get("legal_name"), f"Tax id: {data.get('tax_id') or '-'}"):
+            pdf.cell(90, 5, _t(text), new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(10, 50)
+    for label, value in (
+        ("Credit note", note.number),
+        ("Issue date", note.issue_date),
+        ("Credits invoice", f"{invoice.number} of {invoice.issue_date}"),
+        ("Contract", invoice.contract_number or invoice.contract_id),
+        ("Service period", f"{invoice.service_from} to {invoice.service_to}"),
+        ("Reason", note.reason),
+    ):
+        pdf.set_font(FAMILY, "B", 9)
+        pdf.cell(40, 5, _t(label))
+        pdf.set_font(FAMILY, "", 9)
+        pdf.multi_cell(0, 5, _t(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(FAMILY, "B", 8)
+    pdf.cell(150, 5, "Credited", border="B")
+    pdf.cell(40, 5, "Amount", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 8)
+    for line in note.lines:
+        description = _t(line.description)
+        wrapped = cast(list[str], pdf.multi_cell(148, 4, description, dry_run=True, output="LINES"))
+        height = 4 * max(1, len(wrapped)) + 1
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        top = pdf.get_y()
+        pdf.multi_cell(148, 4, description, new_x="RIGHT", new_y="TOP")
+        pdf.set_xy(pdf.l_margin + 150, top)
+        pdf.cell(40, 4, _t(_money(line.amount, cur)), align="R")
+        pdf.set_xy(pdf.l_margin, top + height)
+    pdf.ln(3)
+    rate = f" ({_plain(invoice.tax_rate_percent)} %)" if invoice.tax_rate_percent else ""
+    for label, amount in (("Net", note.subtotal), (f"Tax{rate}", note.tax), ("Total", note.total)):
+        pdf.set_font(FAMILY, "B" if label == "Total" else "", 10)
+        pdf.cell(150, 6, _t(label), align="R")
+        pdf.cell(40, 6, _t(_money(amount, cur)), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

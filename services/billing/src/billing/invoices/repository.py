@@ -92,6 +92,10 @@ class InvoiceRepository:
         )
         return {k for k in (await self.session.execute(stmt)).scalars() if k}
 
+    async def issued_pdf(self, document: Invoice | CreditNote) -> bytes | None:
+        await self.session.refresh(document, ["issued_pdf"])
+        return document.issued_pdf
+
     async def lock_series(self, operator_id: uuid.UUID, kind: str, year: int) -> date | None:
         """Lock the number series (operator, INV or CN, year) until the transaction ends and
         return the latest issue date given in it. A rollback gives everything back."""

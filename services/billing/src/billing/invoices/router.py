@@ -1,4 +1,3 @@
-import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -6,9 +5,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from billing.base import idempotency
 from billing.dependencies import BILLERS, READERS, UpstreamDep
+from billing.invoices.documents import PdfRenderer
 from billing.invoices.drafting import Drafter
 from billing.invoices.models import InvoiceStatus
-from billing.invoices.pdf import render_invoice_pdf
 from billing.invoices.repository import InvoiceFilter, InvoiceRepository
 from billing.invoices.schemas import (
     CreditNoteCreate,
@@ -41,16 +40,24 @@ _409: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_service(session: SessionDep, upstream: UpstreamDep) -> InvoiceService:
+def get_pdfs(request: Request) -> PdfRenderer:
+    return PdfRenderer(getattr(request.app.state, "pdf_fallback_fonts", ()))
+
+
+PdfsDep = Annotated[PdfRenderer, Depends(get_pdfs)]
+
+
+def get_service(session: SessionDep, upstream: UpstreamDep, pdfs: PdfsDep) -> InvoiceService:
     repository = InvoiceRepository(session)
-    return InvoiceService(repository, Drafter(repository, PricePlanRepository(session), upstream))
+    drafter = Drafter(repository, PricePlanRepository(session), upstream)
+    return InvoiceService(repository, drafter, pdfs)
 
 
 ServiceDep = Annotated[InvoiceService, Depends(get_service)]
 
 
-def get_settlement(session: SessionDep) -> SettlementService:
-    return SettlementService(InvoiceRepository(session))
+def get_settlement(session: SessionDep, invoices: ServiceDep, pdfs: PdfsDep) -> SettlementService:
+    return SettlementService(InvoiceRepository(session), invoices, pdfs)
 
 
 SettlementDep = Annotated[SettlementService, Depends(get_settlement)]
@@ -120,18 +127,18 @@ async def get_invoice(invoice_id: uuid.UUID, service: ServiceDep, principal: Rea
 
 @router.get(
     "/{invoice_id}/pdf",
-    summary="The invoice as a PDF",
+    summary="The invoice as a PDF (an issued invoice: the document as issued)",
     response_class=Response,
     responses={**_404, 200: {"content": {"application/pdf": {}}}},
 )
 async def get_invoice_pdf(
-    invoice_id: uuid.UUID, service: ServiceDep, principal: Reader, request: Request
+    invoice_id: uuid.UUID, service: ServiceDep, principal: Reader
 ) -> Response:
-    invoice = await service.get(principal, invoice_id)
-    name = invoice.number or f"draft-{invoice.id}"
-    fonts = getattr(request.app.state, "pdf_fallback_fonts", ())
-    # Laying out and subsetting fonts is CPU work: off the event loop.
-    content = await asyncio.to_thread(render_invoice_pdf, invoice, fonts)
+    name, content = await service.pdf(principal, invoice_id)
+    return _pdf_response(name, content)
+
+
+def _pdf_response(name: str, content: bytes) -> Response:
     return Response(
         content,
         media_type="application/pdf",
@@ -202,6 +209,19 @@ async def get_credit_note(
     credit_note_id: uuid.UUID, service: SettlementDep, principal: Reader
 ) -> CreditNoteRead:
     return await service.get_credit_note(principal, credit_note_id)
+
+
+@credit_notes_router.get(
+    "/{credit_note_id}/pdf",
+    summary="The credit note as a PDF (the document as issued)",
+    response_class=Response,
+    responses={**_404, 200: {"content": {"application/pdf": {}}}},
+)
+async def get_credit_note_pdf(
+    credit_note_id: uuid.UUID, service: SettlementDep, principal: Reader
+) -> Response:
+    name, content = await service.credit_note_pdf(principal, credit_note_id)
+    return _pdf_response(name, content)
 
 
 @payments_router.post(

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.errors import InvoiceNotFound, InvoiceStateConflict
+from billing.invoices.documents import PdfRenderer
 from billing.invoices.drafting import Drafter, DraftResult
 from billing.invoices.models import (
     Invoice,
@@ -55,7 +56,10 @@ def plain(value: Decimal | None) -> Decimal | None:
 
 
 class InvoiceService:
-    def __init__(self, repository: InvoiceRepository, drafter: Drafter) -> None:
+    def __init__(
+        self, repository: InvoiceRepository, drafter: Drafter, pdfs: PdfRenderer | None = None
+    ) -> None:
+        self.pdfs = pdfs or PdfRenderer()
         self.repository = repository
         self.drafter = drafter
 
@@ -144,10 +148,24 @@ class InvoiceService:
         invoice.issued_at = datetime.now(UTC)
         invoice.revision += 1
         await self.repository.flush()
+        # The document as issued, frozen: what the client files never changes afterwards.
+        invoice.issued_pdf = await self.pdfs.invoice(await self.read(invoice))
+        await self.repository.flush()
         await self.repository.emit(
             "invoice.issued", invoice.id, invoice.client_id, event_payload(invoice)
         )
         return invoice
+
+    async def pdf(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
+        """(file name, PDF): an issued or paid invoice as it was issued; a draft or a void
+        one as it is now."""
+        invoice = await self._visible(principal, invoice_id)
+        name = invoice.number or f"draft-{invoice.id}"
+        if invoice.status in (InvoiceStatus.issued, InvoiceStatus.paid):
+            frozen = await self.repository.issued_pdf(invoice)
+            if frozen is not None:
+                return name, frozen
+        return name, await self.pdfs.invoice(await self.read(invoice))
 
     async def void(self, principal: Principal, invoice_id: uuid.UUID, reason: str) -> Invoice:
         invoice = await self._visible(principal, invoice_id, for_update=True)

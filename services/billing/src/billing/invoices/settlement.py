@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing.errors import CreditNoteNotFound, InvoiceNotFound, InvoiceStateConflict
+from billing.invoices.documents import PdfRenderer
 from billing.invoices.models import CreditNote, CreditNoteLine, Invoice, InvoiceStatus, Payment
 from billing.invoices.numbering import number_for
 from billing.invoices.repository import InvoiceRepository
@@ -19,10 +20,7 @@ from billing.invoices.schemas import (
     PaymentCreate,
     PaymentRead,
 )
-from billing.invoices.service import (
-    event_payload,
-    visible_invoice,
-)
+from billing.invoices.service import InvoiceService, event_payload, visible_invoice
 from shared.auth import Principal
 from shared.errors import ValidationFailed
 from shared.money import round_money
@@ -32,7 +30,14 @@ ZERO = Decimal(0)
 
 
 class SettlementService:
-    def __init__(self, repository: InvoiceRepository) -> None:
+    def __init__(
+        self,
+        repository: InvoiceRepository,
+        invoices: InvoiceService | None = None,
+        pdfs: PdfRenderer | None = None,
+    ) -> None:
+        self.pdfs = pdfs or PdfRenderer()
+        self.invoices = invoices
         self.repository = repository
 
     async def _visible(
@@ -178,6 +183,9 @@ class SettlementService:
         invoice.revision += 1
         await self.repository.flush()
         read = _note_read(note, note_lines)
+        if self.invoices is not None:  # the credit note as issued, frozen like an invoice
+            note.issued_pdf = await self.pdfs.credit_note(read, await self.invoices.read(invoice))
+            await self.repository.flush()
         await self.repository.emit(
             "credit_note.issued",
             note.id,
@@ -217,10 +225,26 @@ class SettlementService:
         return await self.repository.list_payments(params, client_id=scoped, invoice_id=invoice_id)
 
     async def get_credit_note(self, principal: Principal, note_id: uuid.UUID) -> CreditNoteRead:
+        note = await self._visible_note(principal, note_id)
+        return _note_read(note, await self.repository.credit_note_lines(note.id))
+
+    async def _visible_note(self, principal: Principal, note_id: uuid.UUID) -> CreditNote:
         note = await self.repository.credit_note(note_id)
         if note is None or not principal.can_see_client(note.client_id):
             raise CreditNoteNotFound(f"no credit note {note_id}")
-        return _note_read(note, await self.repository.credit_note_lines(note.id))
+        return note
+
+    async def credit_note_pdf(self, principal: Principal, note_id: uuid.UUID) -> tuple[str, bytes]:
+        """(file name, PDF) of a credit note as issued (rendered now if it predates that)."""
+        note = await self._visible_note(principal, note_id)
+        frozen = await self.repository.issued_pdf(note)
+        if frozen is None:
+            assert self.invoices is not None
+            invoice = await self.repository.get(note.invoice_id)
+            assert invoice is not None
+            read = _note_read(note, await self.repository.credit_note_lines(note.id))
+            frozen = await self.pdfs.credit_note(read, await self.invoices.read(invoice))
+        return note.number, frozen
 
 
 def _scope(principal: Principal, client_id: uuid.UUID | None) -> tuple[bool, uuid.UUID | None]:

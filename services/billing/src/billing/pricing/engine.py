@@ -378,9 +378,20 @@ def _charge_lines(data: PricingInput, segment: Segment, charge: Charge) -> list[
 
 
 def _tier_text(piece: rating.Rated) -> str:
-    low = piece.tier_from or ZERO
-    high = "and above" if piece.tier_to is None else f"to {piece.tier_to}"
-    return f"tier {piece.tier} (above {low} {high})"
+    """"tier 1 (up to 100,000)", "tier 2 (over 100,000 up to 250,000)", "tier 3 (over
+    250,000)": the bounds as a reader of the invoice says them."""
+    low, high = piece.tier_from or ZERO, piece.tier_to
+
+    def n(value: Decimal) -> str:
+        return f"{value.normalize():,f}"
+
+    if high is None:
+        bounds = f"over {n(low)}" if low else "all units"
+    elif not low:
+        bounds = f"up to {n(high)}"
+    else:
+        bounds = f"over {n(low)} up to {n(high)}"
+    return f"tier {piece.tier} ({bounds})"
 
 
 def _usage_line(
