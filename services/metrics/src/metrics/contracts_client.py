@@ -14,15 +14,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from shared.errors import NotFound
+from shared.errors import NotFound, UpstreamError
 from shared.http import ServiceClient
 
 
 @dataclass(frozen=True)
 class QueueContract:
     contract_id: uuid.UUID
-    client_id: uuid.UUID | None
+    client_id: uuid.UUID
     queue: str
+
+
+@dataclass(frozen=True)
+class QueueUnclaimed:
+    """No contract in force claims the queue then: ``reason`` is ``unclaimed`` (no contract
+    the caller may see lists it) or ``not_in_force`` (one does, but is unsigned, not started,
+    ended or no longer lists it; ``explanation`` says which, e.g. "CT-2026-0009 starts on
+    2026-11-01")."""
+
+    reason: str
+    explanation: str | None = None
 
 
 class TtlCache:
@@ -59,35 +70,73 @@ class ContractsClient:
         self.client = client
         self.queues = TtlCache(ttl_seconds)
         self.terms = TtlCache(ttl_seconds)
+        self.owners = TtlCache(ttl_seconds)
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
     async def queue_lookup(
-        self, queue: str, at: datetime, *, token: str | None = None
-    ) -> QueueContract | None:
-        """The contract claiming ``queue`` at ``at``; None when no contract does."""
+        self,
+        queue: str,
+        at: datetime,
+        *,
+        client_id: uuid.UUID | None = None,
+        tenant: uuid.UUID | None = None,
+        token: str | None = None,
+    ) -> QueueContract | QueueUnclaimed:
+        """The contract claiming ``queue`` at ``at`` (of ``client_id`` when given), or why
+        none does. ``token`` is the caller's, whose tenant (``tenant``, None for operator-wide
+        callers) limits which contracts the contracts service considers: answers are cached
+        per tenant, so no tenant is ever answered from what another could see."""
         hour = at.replace(minute=0, second=0, microsecond=0)
-        key = (queue, hour)
+        key = (queue, hour, client_id, tenant)
         cached = self.queues.get(key)
+        if cached is not None:
+            return cached
+        params = {"queue": queue, "at": at.isoformat()}
+        if client_id is not None:
+            params["client_id"] = str(client_id)
+        answer: QueueContract | QueueUnclaimed
+        path = "/v1/contracts/queue-lookup"
+        response = await self.client.request("GET", path, params=params, token=token)
+        if response.status_code == 404:
+            # The problem's extension members say why (``get_json`` keeps only its detail).
+            problem = response.json()
+            answer = QueueUnclaimed(
+                reason=str(problem.get("reason") or "unclaimed"),
+                explanation=problem.get("explanation"),
+            )
+        elif response.status_code >= 400:
+            raise UpstreamError(
+                "contracts", f"contracts refused {path}: {response.text[:200]}", status=502
+            )
+        else:
+            body = response.json()
+            answer = QueueContract(
+                contract_id=uuid.UUID(body["contract_id"]),
+                client_id=uuid.UUID(body["client_id"]),
+                queue=body.get("queue", queue),
+            )
+        self.queues.put(key, answer)
+        return answer
+
+    async def contract_client(
+        self, contract_id: uuid.UUID, on: date, *, tenant: uuid.UUID | None, token: str | None
+    ) -> uuid.UUID | None:
+        """The client a contract belongs to; None when there is no such contract or the
+        caller may not see it. Cached per tenant (a contract never changes client)."""
+        key = (contract_id, tenant)
+        cached = self.owners.get(key)
         if cached is not None:
             return cached or None
         try:
-            body = await self.client.get_json(
-                "/v1/contracts/queue-lookup",
-                params={"queue": queue, "at": at.isoformat()},
-                token=token,
-            )
+            terms = await self.service_terms(contract_id, on, on, token=token)
         except NotFound:
-            self.queues.put(key, False)
+            self.owners.put(key, False)
             return None
-        answer = QueueContract(
-            contract_id=uuid.UUID(body["contract_id"]),
-            client_id=uuid.UUID(body["client_id"]) if body.get("client_id") else None,
-            queue=body.get("queue", queue),
-        )
-        self.queues.put(key, answer)
-        return answer
+        client_id = uuid.UUID(terms["client_id"])
+        self.owners.put(key, client_id)
+        return client_id
 
     async def service_terms(
         self, contract_id: uuid.UUID, start: date, end: date, *, token: str | None = None
