@@ -132,6 +132,21 @@ class TestQueueResolution:
         await push(metrics, [contact(f"n{i}", T0, contract_id=contract) for i in range(20)])
         assert len(contracts_calls.seen) - before == 2
 
+    async def test_a_contract_listing_its_queue_needs_one_call_for_a_long_batch(
+        self, metrics: httpx.AsyncClient, contracts_calls: Calls, world: World
+    ) -> None:
+        """Records naming a contract whose terms list their queue need no queue look-up (one
+        contract claims a queue at a time): one call for a batch spanning days."""
+        contract_id, _ = await world.ids(queues=["support"])
+        await make_source(metrics)
+        before = len(contracts_calls.seen)
+        records = [
+            contact(f"l{i}", T0 + timedelta(hours=3 * i), contract_id=contract_id)
+            for i in range(40)
+        ]
+        assert (await push(metrics, records))["inserted"] == 40
+        assert contracts_calls.seen[before:] == [f"GET /v1/contracts/{contract_id}/service-terms"]
+
 
 class TestTenants:
     async def test_partner_pushes_only_into_its_clients_contracts(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from shared.errors import NotFound, UpstreamError
+from shared.errors import UpstreamError
 from shared.http import ServiceClient
 
 
@@ -70,7 +70,6 @@ class ContractsClient:
         self.client = client
         self.queues = TtlCache(ttl_seconds)
         self.terms = TtlCache(ttl_seconds)
-        self.owners = TtlCache(ttl_seconds)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -119,24 +118,6 @@ class ContractsClient:
             )
         self.queues.put(key, answer)
         return answer
-
-    async def contract_client(
-        self, contract_id: uuid.UUID, on: date, *, tenant: uuid.UUID | None, token: str | None
-    ) -> uuid.UUID | None:
-        """The client a contract belongs to; None when there is no such contract or the
-        caller may not see it. Cached per tenant (a contract never changes client)."""
-        key = (contract_id, tenant)
-        cached = self.owners.get(key)
-        if cached is not None:
-            return cached or None
-        try:
-            terms = await self.service_terms(contract_id, on, on, token=token)
-        except NotFound:
-            self.owners.put(key, False)
-            return None
-        client_id = uuid.UUID(terms["client_id"])
-        self.owners.put(key, client_id)
-        return client_id
 
     async def service_terms(
         self, contract_id: uuid.UUID, start: date, end: date, *, token: str | None = None

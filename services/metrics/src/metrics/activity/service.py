@@ -69,8 +69,7 @@ class ActivityService:
         self, principal: Principal, source_name: str, rows: Sequence[Mapping[str, Any]]
     ) -> BatchResult:
         source = await self.ingest.source_for(principal, source_name)
-        resolver = ContractResolver(self.ingest.contracts, principal, source)
-        valid: list[ActivityRow] = []
+        spans: list[ActivityRow] = []
         rejections: list[Rejection] = []
         for index, raw in enumerate(rows):
             if not isinstance(raw, Mapping):
@@ -79,17 +78,24 @@ class ActivityService:
             outcome = normalize_activity(index, raw, new_id=uuid7)
             if isinstance(outcome, list):
                 rejections.extend(outcome)
-                continue
-            # A span's client is its contract's, which the caller must be allowed to write
-            # through this source (the same answer for a missing, hidden or other's contract).
-            client_id = await resolver.owner(outcome.contract_id, outcome.started_at)
-            if client_id is None:
-                rejections.append(
-                    Rejection(index=index, field="contract_id", message="no such contract")
-                )
-                continue
-            outcome.client_id = client_id
-            valid.append(outcome)
+            else:
+                spans.append(outcome)
+        valid: list[ActivityRow] = []
+        if spans:
+            times = [span.started_at for span in spans]
+            days = (min(times).date(), max(times).date())
+            resolver = ContractResolver(self.ingest.contracts, principal, source, days)
+            for span in spans:
+                # A span's client is its contract's, which the caller must be allowed to write
+                # through this source (one answer for a missing, hidden or other's contract).
+                client_id = await resolver.owner(span.contract_id)
+                if client_id is None:
+                    rejections.append(
+                        Rejection(index=span.index, field="contract_id", message="no such contract")
+                    )
+                    continue
+                span.client_id = client_id
+                valid.append(span)
         latest: dict[str, ActivityRow] = {}
         for row in valid:
             held = latest.get(row.external_id)
