@@ -70,13 +70,14 @@ async def in_flight(jobs: list, concurrency: int) -> None:
 
 
 BENCH_CLIENT = uuid.uuid4()
+QUEUES = ["support", "sales", "billing"]  # the queues of ``month_of_records``
 
 
 def contracts_stub(contract_id: uuid.UUID) -> FastAPI:
     """What the service asks the contracts service while ingesting, answered at once: the
-    named contract is the bench client's, and claims every queue. The service asks once per
-    contract and per queue and hour, and caches the answers; this stands in for the contracts
-    service so that the bench measures ingestion, not contracts."""
+    named contract is the bench client's and lists the records' queues (so, as for real
+    traffic naming its contract, one service-terms call per batch and no queue look-ups).
+    It stands in for the contracts service so that the bench measures ingestion."""
     stub = FastAPI()
 
     @stub.get("/v1/contracts/queue-lookup")
@@ -87,8 +88,14 @@ def contracts_stub(contract_id: uuid.UUID) -> FastAPI:
     async def service_terms(named: uuid.UUID) -> JSONResponse:
         if named != contract_id:
             return JSONResponse({"detail": "no such contract"}, status_code=404)
+        version = {"effective_from": "2000-01-01", "effective_to": None, "queues": QUEUES}
         return JSONResponse(
-            {"contract_id": str(named), "client_id": str(BENCH_CLIENT), "versions": []}
+            {
+                "contract_id": str(named),
+                "client_id": str(BENCH_CLIENT),
+                "time_zone": "UTC",
+                "versions": [version],
+            }
         )
 
     return stub
