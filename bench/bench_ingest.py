@@ -35,14 +35,18 @@ import os
 import socket
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import uvicorn
 from _metrics_bench import START, connect, fresh_database, month_of_records
 from _metrics_bench import server_url as get_server
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from contrato.platform import Processes, Service, wait_ready
 from metrics.records.ingest import normalize_contact
@@ -65,7 +69,57 @@ async def in_flight(jobs: list, concurrency: int) -> None:
     await asyncio.gather(*(one(job) for job in jobs))
 
 
-def start_metrics(database_url: str, processes: Processes, workers: int) -> tuple[str, str]:
+BENCH_CLIENT = uuid.uuid4()
+QUEUES = ["support", "sales", "billing"]  # the queues of ``month_of_records``
+
+
+def contracts_stub(contract_id: uuid.UUID) -> FastAPI:
+    """What the service asks the contracts service while ingesting, answered at once: the
+    named contract is the bench client's and lists the records' queues (so, as for real
+    traffic naming its contract, one service-terms call per batch and no queue look-ups).
+    It stands in for the contracts service so that the bench measures ingestion."""
+    stub = FastAPI()
+
+    @stub.get("/v1/contracts/queue-lookup")
+    async def queue_lookup(queue: str) -> dict:
+        return {"contract_id": str(contract_id), "client_id": str(BENCH_CLIENT), "queue": queue}
+
+    @stub.get("/v1/contracts/{named}/service-terms")
+    async def service_terms(named: uuid.UUID) -> JSONResponse:
+        if named != contract_id:
+            return JSONResponse({"detail": "no such contract"}, status_code=404)
+        version = {"effective_from": "2000-01-01", "effective_to": None, "queues": QUEUES}
+        return JSONResponse(
+            {
+                "contract_id": str(named),
+                "client_id": str(BENCH_CLIENT),
+                "time_zone": "UTC",
+                "versions": [version],
+            }
+        )
+
+    return stub
+
+
+def start_contracts_stub(contract_id: uuid.UUID) -> str:
+    """The stub in a thread of this process (a handful of requests a run); answers its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        contracts_stub(contract_id), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}"
+
+
+def start_metrics(
+    database_url: str, processes: Processes, workers: int, contracts_url: str
+) -> tuple[str, str]:
     """The metrics service in its own process; answers its URL and an operator token."""
     keys = Path(tempfile.mkdtemp())
     private, public = generate_key_pair(keys)
@@ -80,6 +134,7 @@ def start_metrics(database_url: str, processes: Processes, workers: int) -> tupl
         "CONTRATO_JWT_ISSUER": ISSUER,
         "CONTRATO_JWT_AUDIENCE": AUDIENCE,
         "METRICS_DATABASE_URL": database_url,
+        "METRICS_CONTRACTS_URL": contracts_url,
         "WEB_CONCURRENCY": str(workers),
     }
     service = Service("metrics", "metrics.main:create_app", ROOT / "services" / "metrics", 0)
@@ -94,12 +149,14 @@ def start_metrics(database_url: str, processes: Processes, workers: int) -> tupl
 
 def copy_rows(rows: list[dict]) -> list[tuple]:
     """The rows as the baseline COPYs them: normalized as the service would (ids, customer
-    key, derived fields; the contract the rows name), so both sides write the same values."""
+    key, derived fields; the contract the rows name and its client), so both sides write the
+    same values."""
     source_id = uuid.uuid4()
     tuples = []
     for index, raw in enumerate(rows):
         record = normalize_contact(index, raw, secret="x" * 16, new_id=uuid7)
         assert not isinstance(record, list)
+        record.client_id = BENCH_CLIENT  # the service stores the contract's client
         tuples.append(contact_row(source_id, record))
     return tuples
 
@@ -109,9 +166,9 @@ async def run(
     service_url: str,
     token: str,
     args: argparse.Namespace,
+    contract_id: uuid.UUID,
 ) -> None:
     records, batch, concurrency = args.records, args.batch, args.concurrency
-    contract_id = uuid.uuid4()
     rounds = []
     # Each round continues the traffic where the previous one stopped, as pushes do.
     span = timedelta(days=30) * records / args.monthly_volume
@@ -196,8 +253,10 @@ def main(args: argparse.Namespace) -> None:
     processes = Processes()
     try:
         database_url = fresh_database(server, "bench_metrics_ingest")
-        service_url, token = start_metrics(database_url, processes, args.workers)
-        asyncio.run(run(database_url, service_url, token, args))
+        contract_id = uuid.uuid4()
+        contracts_url = start_contracts_stub(contract_id)
+        service_url, token = start_metrics(database_url, processes, args.workers, contracts_url)
+        asyncio.run(run(database_url, service_url, token, args, contract_id))
     finally:
         processes.stop()
         if embedded is not None:

@@ -257,3 +257,129 @@ def test_a_client_user_sees_only_its_own_company(
         )
         assert refused.status_code in (403, 404)
     admin.close()
+
+
+def test_a_partner_cannot_touch_another_clients_records(
+    month_platform: Platform, token: TokenFactory
+) -> None:
+    """The attack on the demo data, on the real processes through the gateway: Acme's partner
+    token names the operator-wide source and a Globex record's external id, to update it, to
+    erase its caller, and to probe which ids and queues exist. Globex's records and KPIs are
+    unchanged, and every answer is the one an unknown source, queue or caller gets."""
+    admin = httpx.Client(
+        base_url=month_platform.base_url,
+        headers={"authorization": f"Bearer {token('admin')}"},
+        timeout=60,
+    )
+    orgs = admin.get("/v1/organizations", params={"limit": 500}).json()["items"]
+    by_name = {o["display_name"]: o["id"] for o in orgs}
+    acme, globex = by_name["Acme Telecom"], by_name["Globex Bank"]
+    contracts = admin.get("/v1/contracts", params={"limit": 500}).json()["items"]
+    globex_sla = next(c["id"] for c in contracts if c["client_id"] == globex and c["type"] == "SLA")
+    kpi_params = {
+        "contract_id": globex_sla,
+        "from": "2026-10-01",
+        "to": "2026-11-01",
+        "granularity": "day",
+    }
+
+    def globex_kpis() -> object:
+        response = admin.get("/v1/kpis", params=kpi_params)
+        assert response.status_code == 200, response.text
+        return response.json()["buckets"]
+
+    target = admin.get(
+        "/v1/contact-records",
+        params={"contract_id": globex_sla, "from": "2026-10-01T00:00:00Z", "limit": 1},
+    ).json()["items"][0]
+    forged = {
+        "external_id": target["external_id"],
+        "queue": target["queue"],
+        "channel": target["channel"],
+        "enqueued_at": target["enqueued_at"],
+        "outcome": "abandoned",
+        "wait_seconds": 1,
+        "customer": "+55 11 90000-0000",
+        "updated_at": "2026-11-30T00:00:00Z",
+    }
+    # A Globex caller whose number we know, pushed by the operator's platform.
+    known = {
+        **forged,
+        "external_id": "globex-known-caller",
+        "contract_id": globex_sla,
+        "updated_at": target["enqueued_at"],
+    }
+    pushed = admin.post("/v1/contact-records", json={"source": "demo-connect", "records": [known]})
+    assert pushed.json()["inserted"] == 1, pushed.text
+    before = globex_kpis()
+    with httpx.Client(
+        base_url=month_platform.base_url,
+        headers={"authorization": f"Bearer {token('partner', client_id=acme)}"},
+        timeout=60,
+    ) as acme_partner:
+        unknown = acme_partner.post(
+            "/v1/contact-records", json={"source": "no-such-source", "records": [forged]}
+        )
+        assert unknown.status_code == 404
+        for path in ("/v1/contact-records", "/v1/agent-activity"):
+            through_ops = acme_partner.post(
+                path, json={"source": "demo-connect", "records": [forged]}
+            )
+            assert through_ops.status_code == 404, through_ops.text
+            assert through_ops.json()["detail"] == unknown.json()["detail"].replace(
+                "no-such-source", "demo-connect"
+            )
+        imported = acme_partner.post(
+            "/v1/imports/csv",
+            params={"source": "demo-connect"},
+            content=(
+                "external_id,queue,enqueued_at,wait_seconds,outcome\n"
+                f"{forged['external_id']},{forged['queue']},{forged['enqueued_at']},1,abandoned\n"
+            ).encode(),
+        )
+        assert imported.status_code == 404
+        # Through a source of its own, Globex's queue answers as a queue nobody claims.
+        created = acme_partner.post("/v1/sources", json={"name": "acme-probe", "kind": "api"})
+        assert created.status_code == 201, created.text
+        assert created.json()["client_id"] == acme
+        probe = {**forged, "external_id": "probe-1"}
+        nobody = {**forged, "external_id": "probe-2", "queue": "nobody-voice"}
+        answer = acme_partner.post(
+            "/v1/contact-records", json={"source": "acme-probe", "records": [forged, probe, nobody]}
+        ).json()
+        assert answer["inserted"] == 0 and answer["rejected"] == 3, answer
+        messages = [r["message"].replace(forged["queue"], "Q") for r in answer["rejections"]]
+        assert messages[0] == messages[1] == messages[2].replace("nobody-voice", "Q")
+        named = acme_partner.post(
+            "/v1/contact-records",
+            json={"source": "acme-probe", "records": [{**forged, "contract_id": globex_sla}]},
+        ).json()
+        assert named["rejections"][0] == {
+            "index": 0,
+            "field": "contract_id",
+            "message": "no such contract",
+        }
+        # Erasing a Globex caller changes nothing of Globex's and says nothing about it.
+        erased = acme_partner.post("/v1/customers/erase", json={"customer": forged["customer"]})
+        stranger = acme_partner.post("/v1/customers/erase", json={"customer": "+1 555 0100"})
+        # The gateway's coarse check refuses partners' erasures today (403 to both); the
+        # metrics service allows them for the partner's own client (tests/metrics).
+        assert erased.status_code == stranger.status_code
+        assert erased.json().get("erased_records") == stranger.json().get("erased_records")
+        assert erased.status_code == 403 or erased.json()["erased_records"] == 0
+        listed = acme_partner.get("/v1/contact-records", params={"limit": 500}).json()["items"]
+        assert all(r["client_id"] == acme for r in listed)
+        sources = acme_partner.get("/v1/sources").json()["items"]
+        assert [s["name"] for s in sources] == ["acme-probe"]
+    assert globex_kpis() == before
+    still = admin.get(
+        "/v1/contact-records",
+        params={"contract_id": globex_sla, "from": known["enqueued_at"], "limit": 500},
+    ).json()["items"]
+    assert "globex-known-caller" in {r["external_id"] for r in still}
+    stored = admin.get(
+        "/v1/contact-records",
+        params={"contract_id": globex_sla, "from": target["enqueued_at"], "limit": 1},
+    ).json()["items"][0]
+    assert stored == target
+    admin.close()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from fastapi import FastAPI
 
-from metrics.contracts_client import ContractsClient
+from metrics.contracts_client import ContractsClient, QueueContract, QueueUnclaimed
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.http import ServiceClient
@@ -32,7 +32,7 @@ class TestQueueLookup:
         at = datetime(2026, 10, 1, 12, 5, tzinfo=UTC)
         for minute in (5, 10, 59):
             answer = await contracts.queue_lookup("support", at.replace(minute=minute))
-            assert answer is not None and answer.contract_id == contract_id
+            assert isinstance(answer, QueueContract) and answer.contract_id == contract_id
             assert answer.client_id == client_id
         assert calls.seen == ["GET /v1/contracts/queue-lookup"]
         await contracts.queue_lookup("support", at.replace(hour=13))
@@ -44,8 +44,29 @@ class TestQueueLookup:
     ) -> None:
         contracts, calls = client_for(contracts_tx, token, ttl=0)
         at = datetime(2026, 10, 1, 12, tzinfo=UTC)
-        assert await contracts.queue_lookup("nobody", at) is None
-        assert await contracts.queue_lookup("nobody", at) is None
+        assert await contracts.queue_lookup("nobody", at) == QueueUnclaimed("unclaimed")
+        assert await contracts.queue_lookup("nobody", at) == QueueUnclaimed("unclaimed")
+        assert len(calls.seen) == 2
+        await contracts.aclose()
+
+    async def test_cached_per_tenant_never_across(
+        self, world: World, contracts_tx: FastAPI, token: TokenFactory
+    ) -> None:
+        """A tenant's answer (another client's queue: unclaimed) is never served to another
+        caller, nor the operator's answer to a tenant."""
+        _, client_id = await world.ids(queues=["support"])
+        other = await world.client()
+        contracts, calls = client_for(contracts_tx, token, ttl=60)
+        at = datetime(2026, 10, 1, 12, 5, tzinfo=UTC)
+        theirs = token(Role.client, client_id=other)
+        assert await contracts.queue_lookup(
+            "support", at, tenant=other, token=theirs
+        ) == QueueUnclaimed("unclaimed")
+        answer = await contracts.queue_lookup("support", at)
+        assert isinstance(answer, QueueContract) and answer.client_id == client_id
+        assert await contracts.queue_lookup(
+            "support", at, tenant=other, token=theirs
+        ) == QueueUnclaimed("unclaimed")
         assert len(calls.seen) == 2
         await contracts.aclose()
 

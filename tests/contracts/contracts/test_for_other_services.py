@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from pypdf import PdfReader
 
 from contracts.contracts.terms import add_months
+from tests.conftest import TokenFactory, api_client
 from tests.contracts.contracts.helpers import SLA, post, sign_through, signed_sla, sla
 from tests.contracts.test_organizations import client_body
 
@@ -101,6 +103,88 @@ class TestQueueLookup:
         body = sla(client_id=acme["id"], term=later)
         still = await contracts.post("/v1/contracts", json=body)
         assert still.status_code == 422  # the first renews without limit
+
+    async def test_why_no_contract_takes_the_queue(self, contracts: httpx.AsyncClient) -> None:
+        """Unclaimed, claimed by a draft, by a contract not started yet, by an ended one: each
+        answer says which (the problem's ``reason`` and its detail)."""
+
+        async def lookup(queue: str, at: str) -> httpx.Response:
+            return await contracts.get(
+                "/v1/contracts/queue-lookup", params={"queue": queue, "at": at}
+            )
+
+        acme, contract = await signed_sla(contracts)
+        nobody = await lookup("nobody-voice", "2027-03-01T12:00:00Z")
+        assert nobody.status_code == 404
+        assert nobody.json()["reason"] == "unclaimed"
+        assert nobody.json()["detail"].startswith("no contract claims queue 'nobody-voice'")
+        early = await lookup("acme-voice", "2026-12-01T12:00:00Z")
+        assert early.status_code == 404 and early.json()["reason"] == "not_in_force"
+        assert "starts on 2027-01-01" in early.json()["explanation"]
+        assert contract["number"] in early.json()["explanation"]
+        draft_body = sla(client_id=acme["id"], scope={**SLA["scope"], "queues": ["acme-chat"]})
+        draft = await post(contracts, "/v1/contracts", draft_body)
+        unsigned = await lookup("acme-chat", "2027-03-01T12:00:00Z")
+        assert unsigned.status_code == 404 and unsigned.json()["reason"] == "not_in_force"
+        assert "not signed" in unsigned.json()["explanation"]
+        assert draft["number"] in unsigned.json()["explanation"]
+        term = {"start_date": "2025-01-01", "initial_term_months": 12, "renewal_type": "fixed"}
+        old = await post(
+            contracts,
+            "/v1/contracts",
+            sla(client_id=acme["id"], term=term, scope={**SLA["scope"], "queues": ["old-q"]}),
+        )
+        await sign_through(contracts, old["id"])
+        ended = await lookup("old-q", "2026-06-01T12:00:00Z")
+        assert ended.status_code == 404 and ended.json()["reason"] == "not_in_force"
+        assert "expired" in ended.json()["explanation"]
+
+    async def test_another_tenants_contract_is_never_revealed(
+        self, contracts: httpx.AsyncClient, contracts_app: FastAPI, token: TokenFactory
+    ) -> None:
+        """For a client's caller (or with ``client_id`` naming another client) a queue of
+        another client's contract answers exactly as a queue nobody claims."""
+        acme, _ = await signed_sla(contracts)
+        globex = await post(contracts, "/v1/organizations", client_body("Globex"))
+        params = {"queue": "acme-voice", "at": "2026-12-01T12:00:00Z"}  # before the start
+        unknown = {"queue": "nobody-voice", "at": "2026-12-01T12:00:00Z"}
+
+        def same(response: httpx.Response, other: httpx.Response) -> None:
+            assert response.status_code == other.status_code == 404
+            body, expected = response.json(), other.json()
+            assert body["reason"] == expected["reason"] == "unclaimed"
+            assert set(body) == set(expected)
+            assert body["detail"].replace("acme-voice", "Q") == expected["detail"].replace(
+                "nobody-voice", "Q"
+            )
+
+        filtered = await contracts.get(
+            "/v1/contracts/queue-lookup", params={**params, "client_id": globex["id"]}
+        )
+        nothing = await contracts.get(
+            "/v1/contracts/queue-lookup", params={**unknown, "client_id": globex["id"]}
+        )
+        same(filtered, nothing)
+        in_force = {**params, "at": "2027-03-01T12:00:00Z"}
+        async with api_client(contracts_app, token("client", client_id=globex["id"])) as theirs:
+            for probed in (in_force, params):
+                probe = await theirs.get("/v1/contracts/queue-lookup", params=probed)
+                other = await theirs.get(
+                    "/v1/contracts/queue-lookup", params={**unknown, "at": probed["at"]}
+                )
+                same(probe, other)
+        mine = await contracts.get(
+            "/v1/contracts/queue-lookup", params={**in_force, "client_id": acme["id"]}
+        )
+        assert mine.status_code == 200
+
+    async def test_times_out_of_range_are_422(self, contracts: httpx.AsyncClient) -> None:
+        for at in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00Z"):
+            response = await contracts.get(
+                "/v1/contracts/queue-lookup", params={"queue": "acme-voice", "at": at}
+            )
+            assert response.status_code == 422, (at, response.text)
+            assert response.json()["errors"][0]["field"] == "at"
 
 
 class TestBillingTerms:

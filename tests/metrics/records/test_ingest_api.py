@@ -2,6 +2,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tests.conftest import TokenFactory, api_client
@@ -9,7 +10,12 @@ from tests.metrics.builders import contact, make_source
 from tests.world import Calls, World
 
 T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
-CONTRACT = uuid.uuid4()
+
+
+@pytest.fixture
+async def contract(world: World) -> uuid.UUID:
+    """A signed contract claiming no queue (records name it)."""
+    return (await world.ids())[0]
 
 
 async def push(client: httpx.AsyncClient, records: list[dict], source: str = "pbx-1") -> dict:
@@ -19,19 +25,23 @@ async def push(client: httpx.AsyncClient, records: list[dict], source: str = "pb
 
 
 class TestBatch:
-    async def test_insert_then_resend_is_unchanged(self, metrics: httpx.AsyncClient) -> None:
+    async def test_insert_then_resend_is_unchanged(
+        self, metrics: httpx.AsyncClient, contract: uuid.UUID
+    ) -> None:
         await make_source(metrics)
         records = [
-            contact(f"a{i}", T0 + timedelta(minutes=i), contract_id=CONTRACT) for i in range(5)
+            contact(f"a{i}", T0 + timedelta(minutes=i), contract_id=contract) for i in range(5)
         ]
         first = await push(metrics, records)
         assert (first["inserted"], first["updated"], first["unchanged"]) == (5, 0, 0)
         again = await push(metrics, records)
         assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 5)
 
-    async def test_newer_version_replaces_older_only(self, metrics: httpx.AsyncClient) -> None:
+    async def test_newer_version_replaces_older_only(
+        self, metrics: httpx.AsyncClient, contract: uuid.UUID
+    ) -> None:
         await make_source(metrics)
-        v1 = contact("x", T0, contract_id=CONTRACT, updated_at=T0 + timedelta(minutes=10))
+        v1 = contact("x", T0, contract_id=contract, updated_at=T0 + timedelta(minutes=10))
         v2 = {**v1, "acw_seconds": 99, "updated_at": "2026-10-01T12:20:00Z"}
         v0 = {**v1, "acw_seconds": 1, "updated_at": "2026-10-01T12:05:00Z"}
         await push(metrics, [v1])
@@ -41,19 +51,19 @@ class TestBatch:
         assert [(r["external_id"], r["acw_seconds"]) for r in items] == [("x", 99)]
 
     async def test_bad_rows_are_reported_and_good_rows_kept(
-        self, metrics: httpx.AsyncClient
+        self, metrics: httpx.AsyncClient, contract: uuid.UUID
     ) -> None:
         await make_source(metrics)
-        good = contact("g", T0, contract_id=CONTRACT)
+        good = contact("g", T0, contract_id=contract)
         missing_time = {
-            k: v for k, v in contact("b1", T0, contract_id=CONTRACT).items() if k != "enqueued_at"
+            k: v for k, v in contact("b1", T0, contract_id=contract).items() if k != "enqueued_at"
         }
-        bad_csat = contact("b2", T0, contract_id=CONTRACT, csat=9)
+        bad_csat = contact("b2", T0, contract_id=contract, csat=9)
         abandon_with_talk = {
-            **contact("b3", T0, contract_id=CONTRACT, outcome="abandoned"),
+            **contact("b3", T0, contract_id=contract, outcome="abandoned"),
             "talk_seconds": 30,
         }
-        future = contact("b4", datetime(2999, 1, 1, tzinfo=UTC), contract_id=CONTRACT)
+        future = contact("b4", datetime(2999, 1, 1, tzinfo=UTC), contract_id=contract)
         result = await push(
             metrics, [good, missing_time, bad_csat, abandon_with_talk, "nope", future]
         )
@@ -66,9 +76,11 @@ class TestBatch:
             (5, "enqueued_at"),
         ]
 
-    async def test_more_than_10000_is_refused(self, metrics: httpx.AsyncClient) -> None:
+    async def test_more_than_10000_is_refused(
+        self, metrics: httpx.AsyncClient, contract: uuid.UUID
+    ) -> None:
         await make_source(metrics)
-        record = contact("z", T0, contract_id=CONTRACT)
+        record = contact("z", T0, contract_id=contract)
         response = await metrics.post(
             "/v1/contact-records", json={"source": "pbx-1", "records": [record] * 10_001}
         )
@@ -78,9 +90,11 @@ class TestBatch:
         response = await metrics.post("/v1/contact-records", json={"source": "nope", "records": []})
         assert response.status_code == 404
 
-    async def test_wait_derived_from_times(self, metrics: httpx.AsyncClient) -> None:
+    async def test_wait_derived_from_times(
+        self, metrics: httpx.AsyncClient, contract: uuid.UUID
+    ) -> None:
         await make_source(metrics)
-        record = contact("w", T0, contract_id=CONTRACT)
+        record = contact("w", T0, contract_id=contract)
         del record["wait_seconds"]
         record["answered_at"] = "2026-10-01T12:00:17.600Z"
         await push(metrics, [record])
@@ -108,13 +122,30 @@ class TestQueueResolution:
         assert item["contract_id"] == str(contract_id)
         assert item["client_id"] == str(client_id)
 
-    async def test_named_contract_needs_no_call(
-        self, metrics: httpx.AsyncClient, contracts_calls: Calls
+    async def test_named_contract_is_looked_up_once_per_batch(
+        self, metrics: httpx.AsyncClient, contracts_calls: Calls, contract: uuid.UUID
     ) -> None:
+        """A named contract is checked (it exists, its client) once, and its queue once per
+        hour, for the whole batch."""
         await make_source(metrics)
         before = len(contracts_calls.seen)
-        await push(metrics, [contact(f"n{i}", T0, contract_id=CONTRACT) for i in range(20)])
-        assert len(contracts_calls.seen) == before
+        await push(metrics, [contact(f"n{i}", T0, contract_id=contract) for i in range(20)])
+        assert len(contracts_calls.seen) - before == 2
+
+    async def test_a_contract_listing_its_queue_needs_one_call_for_a_long_batch(
+        self, metrics: httpx.AsyncClient, contracts_calls: Calls, world: World
+    ) -> None:
+        """Records naming a contract whose terms list their queue need no queue look-up (one
+        contract claims a queue at a time): one call for a batch spanning days."""
+        contract_id, _ = await world.ids(queues=["support"])
+        await make_source(metrics)
+        before = len(contracts_calls.seen)
+        records = [
+            contact(f"l{i}", T0 + timedelta(hours=3 * i), contract_id=contract_id)
+            for i in range(40)
+        ]
+        assert (await push(metrics, records))["inserted"] == 40
+        assert contracts_calls.seen[before:] == [f"GET /v1/contracts/{contract_id}/service-terms"]
 
 
 class TestTenants:
@@ -170,7 +201,9 @@ class TestListing:
             assert [r["external_id"] for r in own.json()["items"]] == ["m"]
             other = await client.get("/v1/contact-records", params={"contract_id": str(theirs)})
             assert other.status_code == 404
-            assert (await client.get("/v1/contact-records")).json()["items"] == []
+            # The record carries its contract's client, so client-wide listing finds it too.
+            listed = (await client.get("/v1/contact-records")).json()["items"]
+            assert [r["external_id"] for r in listed] == ["m"]
 
 
 async def test_a_batch_mixing_new_known_and_moved_records_stores_each_once(

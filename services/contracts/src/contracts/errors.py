@@ -13,6 +13,15 @@ class ContractNotFound(NotFound):
     title = "Contract not found"
 
 
+class QueueNotClaimed(NotFound):
+    """No contract in force claims a queue at a time. ``reason`` says why, for the caller to
+    tell the platform: ``unclaimed`` (no contract the caller may see lists the queue) or
+    ``not_in_force`` (one does, but is unsigned, not started, ended or no longer lists it;
+    ``explanation`` names it)."""
+
+    title = "No contract claims the queue"
+
+
 class ContractConflict(Conflict):
     title = "Contract conflict"
 

@@ -14,15 +14,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from shared.errors import NotFound
+from shared.errors import UpstreamError
 from shared.http import ServiceClient
 
 
 @dataclass(frozen=True)
 class QueueContract:
     contract_id: uuid.UUID
-    client_id: uuid.UUID | None
+    client_id: uuid.UUID
     queue: str
+
+
+@dataclass(frozen=True)
+class QueueUnclaimed:
+    """No contract in force claims the queue then: ``reason`` is ``unclaimed`` (no contract
+    the caller may see lists it) or ``not_in_force`` (one does, but is unsigned, not started,
+    ended or no longer lists it; ``explanation`` says which, e.g. "CT-2026-0009 starts on
+    2026-11-01")."""
+
+    reason: str
+    explanation: str | None = None
 
 
 class TtlCache:
@@ -64,28 +75,47 @@ class ContractsClient:
         await self.client.aclose()
 
     async def queue_lookup(
-        self, queue: str, at: datetime, *, token: str | None = None
-    ) -> QueueContract | None:
-        """The contract claiming ``queue`` at ``at``; None when no contract does."""
+        self,
+        queue: str,
+        at: datetime,
+        *,
+        client_id: uuid.UUID | None = None,
+        tenant: uuid.UUID | None = None,
+        token: str | None = None,
+    ) -> QueueContract | QueueUnclaimed:
+        """The contract claiming ``queue`` at ``at`` (of ``client_id`` when given), or why
+        none does. ``token`` is the caller's, whose tenant (``tenant``, None for operator-wide
+        callers) limits which contracts the contracts service considers: answers are cached
+        per tenant, so no tenant is ever answered from what another could see."""
         hour = at.replace(minute=0, second=0, microsecond=0)
-        key = (queue, hour)
+        key = (queue, hour, client_id, tenant)
         cached = self.queues.get(key)
         if cached is not None:
-            return cached or None
-        try:
-            body = await self.client.get_json(
-                "/v1/contracts/queue-lookup",
-                params={"queue": queue, "at": at.isoformat()},
-                token=token,
+            return cached
+        params = {"queue": queue, "at": at.isoformat()}
+        if client_id is not None:
+            params["client_id"] = str(client_id)
+        answer: QueueContract | QueueUnclaimed
+        path = "/v1/contracts/queue-lookup"
+        response = await self.client.request("GET", path, params=params, token=token)
+        if response.status_code == 404:
+            # The problem's extension members say why (``get_json`` keeps only its detail).
+            problem = response.json()
+            answer = QueueUnclaimed(
+                reason=str(problem.get("reason") or "unclaimed"),
+                explanation=problem.get("explanation"),
             )
-        except NotFound:
-            self.queues.put(key, False)
-            return None
-        answer = QueueContract(
-            contract_id=uuid.UUID(body["contract_id"]),
-            client_id=uuid.UUID(body["client_id"]) if body.get("client_id") else None,
-            queue=body.get("queue", queue),
-        )
+        elif response.status_code >= 400:
+            raise UpstreamError(
+                "contracts", f"contracts refused {path}: {response.text[:200]}", status=502
+            )
+        else:
+            body = response.json()
+            answer = QueueContract(
+                contract_id=uuid.UUID(body["contract_id"]),
+                client_id=uuid.UUID(body["client_id"]),
+                queue=body.get("queue", queue),
+            )
         self.queues.put(key, answer)
         return answer
 

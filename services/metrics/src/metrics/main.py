@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from metrics.activity.router import router as activity_router
-from metrics.activity.schemas import AgentActivityIn
+from metrics.activity.schemas import ActivityBatch, AgentActivityIn
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
 from metrics.imports.router import router as imports_router
@@ -84,7 +84,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         ],
     )
     app.state.contracts = None
-    add_body_schemas(app, [ContactBatch, AgentActivityIn])
+    add_body_schemas(app, [ContactBatch, ActivityBatch, AgentActivityIn])
     return app
 
 

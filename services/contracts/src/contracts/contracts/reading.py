@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from contracts.contracts.elements import WeeklyHours
-from contracts.contracts.lifecycle import IN_FORCE
-from contracts.contracts.models import ContractEvent
+from contracts.contracts.lifecycle import IN_FORCE, Status
+from contracts.contracts.models import Contract, ContractEvent
 from contracts.contracts.repository import ContractFilter, ContractRepository, ContractRow
 from contracts.contracts.schemas import (
     BillingCredits,
@@ -25,6 +25,7 @@ from contracts.contracts.schemas import (
 )
 from contracts.contracts.service import ContractService, Loaded
 from contracts.contracts.snapshot import (
+    State,
     displayed_version,
     effective_to,
     elements_of,
@@ -32,10 +33,24 @@ from contracts.contracts.snapshot import (
     state_on,
 )
 from contracts.contracts.views import contract_summary, money
-from contracts.errors import ContractNotFound
+from contracts.errors import QueueNotClaimed
 from shared.auth import Principal
 from shared.errors import ValidationFailed
 from shared.pagination import PageParams
+
+# The times a queue look-up answers for.
+LOOKUP_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LOOKUP_LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _not_in_force(contract: Contract, state: State, day: date) -> str:
+    """Why a signed contract listing a queue does not take its contacts on ``day``."""
+    number = contract.number
+    if state.status == Status.pending and contract.start_date is not None:
+        return f"{number} starts on {contract.start_date.isoformat()}"
+    if state.status is not None and state.status not in IN_FORCE:
+        return f"{number} is {state.status.value} on {day.isoformat()}"
+    return f"{number} does not list the queue on {day.isoformat()}"
 
 
 class ContractReader:
@@ -134,21 +149,53 @@ class ContractReader:
             versions=out,
         )
 
-    async def queue_lookup(self, principal: Principal, queue: str, at: datetime) -> QueueLookupRead:
+    async def queue_lookup(
+        self,
+        principal: Principal,
+        queue: str,
+        at: datetime,
+        client_id: uuid.UUID | None = None,
+    ) -> QueueLookupRead:
+        """The contract in force claiming ``queue`` at ``at``, among those the caller may see
+        (and of ``client_id`` when given: the client a platform's source belongs to). When none
+        is, the answer says why; contracts the caller may not see (or of another client than
+        ``client_id``) are left out of the explanation too, so the answer for another
+        tenant's queue is the answer for a queue nobody claims."""
         if at.tzinfo is None:
             raise ValidationFailed.on("at", "give a time zone offset (e.g. 2027-01-05T10:00Z)")
-        for contract in await self.repository.claiming_queue(queue):
+        if not LOOKUP_EARLIEST <= at < LOOKUP_LATEST:
+            # Contracts run in years, not millennia; this also keeps the local-date arithmetic
+            # below inside the calendar datetime can represent.
+            raise ValidationFailed.on("at", "must be between the years 1900 and 2999")
+        explanations: list[str] = []
+        for contract in await self.repository.listing_queue(queue):
             if not principal.can_see_client(contract.client_id):
+                continue
+            if client_id is not None and contract.client_id != client_id:
                 continue
             versions = await self.repository.versions(contract.id)
             day = at.astimezone(ZoneInfo(contract.time_zone)).date()
+            if not signed(versions):
+                explanations.append(f"{contract.number} is not signed yet")
+                continue
             state = state_on(contract, versions, day)
             scope = state.elements.scope if state.elements else None
             if state.status in IN_FORCE and scope is not None and queue in scope.queues:
                 return QueueLookupRead(
                     contract_id=contract.id, client_id=contract.client_id, queue=queue
                 )
-        raise ContractNotFound(f"no contract in force claims queue {queue!r} at {at.isoformat()}")
+            explanations.append(_not_in_force(contract, state, day))
+        if not explanations:
+            raise QueueNotClaimed(
+                f"no contract claims queue {queue!r} at {at.isoformat()}", reason="unclaimed"
+            )
+        explanation = "; ".join(explanations)
+        raise QueueNotClaimed(
+            f"queue {queue!r} is claimed only by a contract not in force at {at.isoformat()}: "
+            f"{explanation}",
+            reason="not_in_force",
+            explanation=explanation,
+        )
 
     # --- for billing -----------------------------------------------------------------------
 

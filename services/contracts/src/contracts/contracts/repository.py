@@ -170,6 +170,19 @@ class ContractRepository:
         )
         return list((await self.session.execute(stmt)).scalars().all())
 
+    async def listing_queue(self, queue: str) -> list[Contract]:
+        """Contracts any of whose versions (signed or not) lists ``queue``: what a queue
+        look-up that finds no contract in force explains its answer from."""
+        claims = ContractVersion.elements["scope"]["queues"].contains([queue])
+        stmt = (
+            select(Contract)
+            .join(ContractVersion, ContractVersion.contract_id == Contract.id)
+            .where(claims)
+            .order_by(Contract.start_date, Contract.id)
+            .distinct()
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
     async def ids_to_refresh(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
         stmt = select(Contract.id).where(
             Contract.stage == Stage.signed,

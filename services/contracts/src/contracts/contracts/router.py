@@ -208,15 +208,25 @@ async def list_all_events(
 @router.get(
     "/queue-lookup",
     summary="The contract in force that claims a queue at a time",
-    responses={404: {"description": "No contract claims the queue then"}},
+    responses={
+        404: {
+            "description": "No contract in force claims the queue then. `reason` says why: "
+            "`unclaimed` (no contract you may see lists it) or `not_in_force` (one does, but "
+            "is unsigned, not started, ended or no longer lists it; `explanation` names it)"
+        }
+    },
 )
 async def lookup_queue(
     service: ServiceDep,
     principal: Reader,
     queue: Annotated[str, Query(min_length=1, max_length=200)],
     at: Annotated[AwareDateTime, Query(description="ISO-8601 timestamp with offset")],
+    client_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only contracts of this client (a platform registered to it)"),
+    ] = None,
 ) -> QueueLookupRead:
-    return await ContractReader(service).queue_lookup(principal, queue, at)
+    return await ContractReader(service).queue_lookup(principal, queue, at, client_id)
 
 
 @router.post(

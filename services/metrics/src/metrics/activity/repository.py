@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +19,10 @@ class ActivityRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def upsert(
-        self, source_id: uuid.UUID, client_id: uuid.UUID | None, rows: Sequence[ActivityRow]
-    ) -> tuple[int, int]:
+    async def upsert(self, source_id: uuid.UUID, rows: Sequence[ActivityRow]) -> StoredSpans:
+        """Insert new spans, replace older versions of known ones, except a known span of
+        another client (a span never moves to another tenant; spans stored without a client
+        are adopted): those are answered by external id."""
         conn = await raw_connection(self.session)
         written = await conn.fetch(
             """
@@ -35,13 +37,14 @@ class ActivityRepository:
                 ended_at = excluded.ended_at, updated_at = excluded.updated_at,
                 queue = excluded.queue, channel = excluded.channel
             WHERE a.updated_at < excluded.updated_at
-            RETURNING (xmax = 0) AS inserted
+                AND (a.client_id IS NULL OR a.client_id = excluded.client_id)
+            RETURNING external_id, (xmax = 0) AS inserted
             """,
             [r.id for r in rows],
             [source_id] * len(rows),
             [r.external_id for r in rows],
             [r.contract_id for r in rows],
-            [client_id] * len(rows),
+            [r.client_id for r in rows],
             [r.agent for r in rows],
             [r.state for r in rows],
             [r.started_at for r in rows],
@@ -51,4 +54,27 @@ class ActivityRepository:
             [r.channel for r in rows],
         )
         inserted = sum(1 for row in written if row["inserted"])
-        return inserted, len(written) - inserted
+        other_client: set[str] = set()
+        if len(written) < len(rows):  # some were known: as new, or another client's
+            done = {row["external_id"] for row in written}
+            waiting = [r for r in rows if r.external_id not in done]
+            held = await conn.fetch(
+                "SELECT external_id, client_id FROM agent_activity"
+                " WHERE source_id = $1 AND external_id = ANY($2::text[])",
+                source_id,
+                [r.external_id for r in waiting],
+            )
+            owners = {row["external_id"]: row["client_id"] for row in held}
+            other_client = {
+                r.external_id
+                for r in waiting
+                if owners.get(r.external_id) not in (None, r.client_id)
+            }
+        return StoredSpans(inserted, len(written) - inserted, other_client)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSpans:
+    inserted: int
+    updated: int
+    other_client: set[str]

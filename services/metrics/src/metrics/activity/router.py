@@ -1,12 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from metrics.activity.repository import ActivityRepository
 from metrics.activity.schemas import ActivityBatch
 from metrics.activity.service import ActivityService
 from metrics.deps import IngestDep
-from metrics.records.router import INGESTERS
+from metrics.records.router import INGESTERS, body_schema, parse_json_body
 from metrics.records.schemas import BatchResult
 from shared.auth import Principal, require
 from shared.db import SessionDep
@@ -24,6 +24,7 @@ ActivityDep = Annotated[ActivityService, Depends(get_activity)]
 @router.post(
     "/v1/agent-activity",
     summary="Push up to 10,000 agent activity spans (idempotent; newer versions replace older)",
+    openapi_extra=body_schema(ActivityBatch),
     description="Spans of agents in states (available, on contact, after-contact work, break, "
     "...), optionally naming the queue (skill) and channel they were in: platforms that report "
     "an agent's state per queue send one span per queue. Occupancy per queue or channel counts "
@@ -53,8 +54,11 @@ ActivityDep = Annotated[ActivityService, Depends(get_activity)]
     },
 )
 async def ingest_agent_activity(
-    batch: ActivityBatch,
+    request: Request,
     service: ActivityDep,
     principal: Annotated[Principal, Depends(require(*INGESTERS))],
 ) -> BatchResult:
+    # Parsed here, as contact records are: pydantic's JSON parser bounds nesting and names
+    # the field, where the framework's decoding answers a bare 400 for a deeply nested body.
+    batch = parse_json_body(await request.body(), ActivityBatch)
     return await service.ingest_activity(principal, batch.source, batch.records)

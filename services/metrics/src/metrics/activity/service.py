@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from metrics.activity.repository import ActivityRepository
 from metrics.activity.schemas import AgentActivityIn
+from metrics.records.attribution import ContractResolver
 from metrics.records.ingest import rejections_of
 from metrics.records.schemas import BatchResult, Rejection
 from metrics.records.service import IngestService
@@ -33,6 +34,7 @@ class ActivityRow:
     started_at: datetime
     ended_at: datetime
     updated_at: datetime
+    client_id: uuid.UUID | None = None  # the contract's, once resolved
 
 
 def normalize_activity(
@@ -68,9 +70,8 @@ class ActivityService:
         self, principal: Principal, source_name: str, rows: Sequence[Mapping[str, Any]]
     ) -> BatchResult:
         source = await self.ingest.source_for(principal, source_name)
-        valid: list[ActivityRow] = []
+        spans: list[ActivityRow] = []
         rejections: list[Rejection] = []
-        seen: dict[uuid.UUID, bool] = {}
         for index, raw in enumerate(rows):
             if not isinstance(raw, Mapping):
                 rejections.append(Rejection(index=index, field="record", message="not an object"))
@@ -78,14 +79,24 @@ class ActivityService:
             outcome = normalize_activity(index, raw, new_id=uuid7)
             if isinstance(outcome, list):
                 rejections.extend(outcome)
-            elif not await self.ingest.allowed_contract(
-                principal, outcome.contract_id, outcome.started_at, seen
-            ):
-                rejections.append(
-                    Rejection(index=index, field="contract_id", message="no such contract")
-                )
             else:
-                valid.append(outcome)
+                spans.append(outcome)
+        valid: list[ActivityRow] = []
+        if spans:
+            times = [span.started_at for span in spans]
+            days = (min(times).date(), max(times).date())
+            resolver = ContractResolver(self.ingest.contracts, principal, source, days)
+            for span in spans:
+                # A span's client is its contract's, which the caller must be allowed to write
+                # through this source (one answer for a missing, hidden or other's contract).
+                client_id = await resolver.owner(span.contract_id)
+                if client_id is None:
+                    rejections.append(
+                        Rejection(index=span.index, field="contract_id", message="no such contract")
+                    )
+                    continue
+                span.client_id = client_id
+                valid.append(span)
         latest: dict[str, ActivityRow] = {}
         for row in valid:
             held = latest.get(row.external_id)
@@ -93,14 +104,26 @@ class ActivityService:
                 latest[row.external_id] = row
         inserted = updated = 0
         if latest:
-            inserted, updated = await self.repository.upsert(
-                source.id, principal.tenant_client_id or source.client_id, list(latest.values())
+            stored = await self.repository.upsert(source.id, list(latest.values()))
+            inserted, updated = stored.inserted, stored.updated
+            rejections.extend(
+                Rejection(
+                    index=row.index,
+                    field="external_id",
+                    message="the source holds this external id for another client's span; "
+                    "a span cannot move to another client",
+                )
+                for row in latest.values()
+                if row.external_id in stored.other_client
             )
+            foreign = len(stored.other_client)
+        else:
+            foreign = 0
         return BatchResult(
             received=len(rows),
             inserted=inserted,
             updated=updated,
-            unchanged=len(valid) - inserted - updated,
+            unchanged=len(valid) - inserted - updated - foreign,
             rejected=len({r.index for r in rejections}),
             rejections=sorted(rejections, key=lambda r: r.index),
         )

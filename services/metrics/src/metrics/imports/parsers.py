@@ -99,6 +99,9 @@ def parse_amazon_connect(text: str) -> Parsed:
         except ValueError:
             problems.append(Rejection(index=number, field="line", message="not JSON"))
             continue
+        except RecursionError:  # the decoder recurses per level of nesting
+            problems.append(Rejection(index=number, field="line", message="nested too deep"))
+            continue
         if not isinstance(obj, dict):
             problems.append(Rejection(index=number, field="line", message="not an object"))
             continue

@@ -73,7 +73,9 @@ def decode_batch(body: bytes) -> FastBatch | None:
         return None
     try:
         batch = _DECODER.decode(body)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        # msgspec recurses per level of nesting (``attributes`` can nest): a body nested
+        # past the interpreter's limit goes the per-row way, which names the row and field.
         return None
     # The channel's pattern is checked once per distinct value, not per row by msgspec (which
     # calls the regex engine for each: a third of the decoding time).

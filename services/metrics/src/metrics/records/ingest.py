@@ -28,6 +28,29 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _NON_DIGITS = re.compile(r"[^0-9]")
 
+# Platforms send flat key/value attributes, sometimes a level or two of objects; a deeper
+# nesting is refused per row (it would only be stored, and encoding thousands of levels
+# exceeds the interpreter's recursion limit).
+MAX_ATTRIBUTE_DEPTH = 16
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether a JSON value nests objects or arrays more than ``limit`` levels (iterative,
+    so any depth is measured without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
 
 @functools.lru_cache(maxsize=4)
 def _keyed_hmac(secret: str) -> hmac.HMAC:
@@ -198,6 +221,15 @@ def _problems(index: int, data: ContactRecordIn | FastContact, now: datetime) ->
     if ended_at is not None and ended_at < enqueued_at:
         problems.append(
             Rejection(index=index, field="ended_at", message="must not be before enqueued_at")
+        )
+    attributes = data.attributes
+    if attributes and nested_deeper_than(attributes, MAX_ATTRIBUTE_DEPTH):
+        problems.append(
+            Rejection(
+                index=index,
+                field="attributes",
+                message=f"must not nest more than {MAX_ATTRIBUTE_DEPTH} levels",
+            )
         )
     outcome = _PLAIN[data.outcome]
     answered = outcome == "answered"

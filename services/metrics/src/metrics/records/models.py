@@ -100,6 +100,10 @@ class ContactKey(Base):
     record_id: Mapped[uuid.UUID] = mapped_column(UUID)
     enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The client of the record (its contract's): a newer version of another client's is
+    # refused, so an update never moves a record to another tenant. None for keys stored
+    # before clients were kept here, and for records stored without a client.
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
 
 
 class RollupColumns:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -116,36 +116,44 @@ _COLUMNS = ", ".join(CONTACT_COLUMNS)
 # two batches with common new keys wait for each other instead of deadlocking.
 INSERT_ALL_NEW = f"""
 WITH keys AS (
-    INSERT INTO contact_key (source_id, external_id, record_id, enqueued_at, updated_at)
-    SELECT source_id, external_id, id, enqueued_at, updated_at
+    INSERT INTO contact_key (source_id, external_id, record_id, enqueued_at, updated_at, client_id)
+    SELECT source_id, external_id, id, enqueued_at, updated_at, client_id
     FROM _ingest_record ORDER BY external_id
 )
 INSERT INTO contact_record ({_COLUMNS}) SELECT {_COLUMNS} FROM _ingest_record
 """  # noqa: S608
 # Claims each key for the batch's row unless the stored version is as new (an erased key's
-# version is 'infinity', so it is never claimed again), inserts the rows that claimed theirs,
-# and answers the rows that were not plain inserts: claimed = true for an update (its older
-# version is deleted next), false for a row that lost to an equal or newer stored version.
-# Data-modifying CTEs share one snapshot, so the insert sees the claim's RETURNING, not its
-# effects; keys are claimed in order so that two batches lock them in the same order.
+# version is 'infinity', so it is never claimed again) or is another client's (a record never
+# moves to another tenant; keys stored without a client are adopted), inserts the rows that
+# claimed theirs, and answers the rows that were not plain inserts: claimed = true for an
+# update (its older version is deleted next), false for a row that lost to an equal or newer
+# stored version or to another client's (other_client = true). Data-modifying CTEs share one
+# snapshot, so the insert sees the claim's RETURNING, not its effects, and the final join
+# reads the keys as they were before; keys are claimed in order so that two batches lock them
+# in the same order.
 CLAIM_AND_INSERT = f"""
 WITH claimed AS (
-    INSERT INTO contact_key AS k (source_id, external_id, record_id, enqueued_at, updated_at)
-    SELECT source_id, external_id, id, enqueued_at, updated_at
+    INSERT INTO contact_key AS k
+        (source_id, external_id, record_id, enqueued_at, updated_at, client_id)
+    SELECT source_id, external_id, id, enqueued_at, updated_at, client_id
     FROM _ingest_record ORDER BY external_id
     ON CONFLICT (source_id, external_id) DO UPDATE SET
         record_id = excluded.record_id,
         enqueued_at = excluded.enqueued_at,
-        updated_at = excluded.updated_at
+        updated_at = excluded.updated_at,
+        client_id = excluded.client_id
     WHERE k.updated_at < excluded.updated_at
+        AND (k.client_id IS NULL OR k.client_id = excluded.client_id)
     RETURNING k.record_id, (xmax = 0) AS inserted
 ), stored AS (
     INSERT INTO contact_record ({_COLUMNS})
     SELECT {", ".join(f"b.{c}" for c in CONTACT_COLUMNS)}
     FROM _ingest_record b JOIN claimed c ON c.record_id = b.id
 )
-SELECT b.id, c.record_id IS NOT NULL AS claimed
+SELECT b.id, c.record_id IS NOT NULL AS claimed,
+    coalesce(k.client_id <> b.client_id, false) AS other_client
 FROM _ingest_record b LEFT JOIN claimed c ON c.record_id = b.id
+LEFT JOIN contact_key k ON k.source_id = b.source_id AND k.external_id = b.external_id
 WHERE c.record_id IS NULL OR NOT c.inserted
 """  # noqa: S608
 # The versions the batch's updated rows replaced: same key, another id.
@@ -166,6 +174,8 @@ class StoredContacts:
     updated: int
     unchanged_ids: set[uuid.UUID]
     replaced: list[asyncpg.Record]
+    # Rows whose key holds another client's record (refused, never stored).
+    other_client_ids: set[uuid.UUID] = field(default_factory=set)
 
 
 async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
@@ -232,16 +242,18 @@ class RecordRepository:
         except asyncpg.UniqueViolationError:  # some key is stored already (resent or updated)
             await conn.execute("ROLLBACK TO SAVEPOINT all_new; RELEASE SAVEPOINT all_new")
         exceptions = await conn.fetch(CLAIM_AND_INSERT)
-        unchanged = {row["id"] for row in exceptions if not row["claimed"]}
+        other_client = {row["id"] for row in exceptions if row["other_client"]}
+        unchanged = {row["id"] for row in exceptions if not row["claimed"]} - other_client
         updated = [row["id"] for row in exceptions if row["claimed"]]
         replaced: list[asyncpg.Record] = []
         if updated:
             replaced = await conn.fetch(DELETE_REPLACED, updated)
         return StoredContacts(
-            inserted=count - len(unchanged) - len(updated),
+            inserted=count - len(unchanged) - len(updated) - len(other_client),
             updated=len(updated),
             unchanged_ids=unchanged,
             replaced=replaced,
+            other_client_ids=other_client,
         )
 
     async def add_to_rollups(self, change: RollupChange) -> None:

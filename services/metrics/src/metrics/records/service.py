@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from metrics.contracts_client import ContractsClient
-from metrics.errors import SourceNotFound
+from metrics.records.attribution import ContractResolver
 from metrics.records.decode import FastContact
 from metrics.records.ingest import (
     NormalizedRecord,
@@ -22,8 +22,8 @@ from metrics.records.repository import RecordRepository, as_facts
 from metrics.records.schemas import BatchResult, ContactRecordIn, Rejection
 from metrics.sources.models import Source
 from metrics.sources.repository import SourceRepository
+from metrics.sources.service import SourceService
 from shared.auth import Principal
-from shared.errors import NotFound
 from shared.ids import uuid7_batch
 
 # What a batch's row may be: decoded by msgspec, parsed by pydantic, or a raw object to
@@ -52,27 +52,8 @@ class IngestService:
         self.secret = secret
 
     async def source_for(self, principal: Principal, name: str) -> Source:
-        source = await self.sources.by_name(name)
-        if source is None or not (
-            source.client_id is None or principal.can_see_client(source.client_id)
-        ):
-            raise SourceNotFound(f"no source named {name!r}")
-        return source
-
-    async def allowed_contract(
-        self, principal: Principal, contract_id: uuid.UUID, at: datetime, seen: dict
-    ) -> bool:
-        """A tenant-scoped caller may only push records of contracts it can see."""
-        if principal.tenant_client_id is None:
-            return True
-        if contract_id not in seen:
-            day = at.date()
-            try:
-                await self.contracts.service_terms(contract_id, day, day, token=principal.token)
-                seen[contract_id] = True
-            except NotFound:
-                seen[contract_id] = False
-        return bool(seen[contract_id])
+        """The source the caller pushes through (``sources.service.may_write``)."""
+        return await SourceService(self.sources).writable(principal, name)
 
     async def resolve_contracts(
         self,
@@ -81,47 +62,26 @@ class IngestService:
         records: list[NormalizedRecord],
         rejections: list[Rejection],
     ) -> list[NormalizedRecord]:
-        """Fill contract and client of each record; reject those no contract claims."""
+        """Fill each record's contract and client; reject those no contract takes.
+
+        A record's contract is the one in force claiming its queue at its enqueue time, or
+        the one it names, which must exist and may not be another contract than the one
+        claiming its queue then. Its client is its contract's. Only contracts the caller may
+        see, and of the source's client when the source has one, are considered, so another
+        tenant's queue or contract is answered exactly as an unknown one. One look-up per
+        distinct queue and hour and per distinct named contract, not per record."""
+        if not records:
+            return []
+        times = [r.enqueued_at for r in records]
+        days = (min(times).date(), max(times).date())
+        resolver = ContractResolver(self.contracts, principal, source, days)
         resolved: list[NormalizedRecord] = []
-        seen: dict[uuid.UUID, bool] = {}
-        tenant = principal.tenant_client_id
-        default_client = tenant or source.client_id
         for record in records:
-            client_id = default_client
-            if record.contract_id is None:
-                answer = await self.contracts.queue_lookup(
-                    record.queue, record.enqueued_at, token=principal.token
-                )
-                if answer is None:
-                    rejections.append(
-                        Rejection(
-                            index=record.index,
-                            field="queue",
-                            message=f"no contract claims queue {record.queue!r} at "
-                            f"{record.enqueued_at.isoformat()}",
-                        )
-                    )
-                    continue
-                if tenant is not None and answer.client_id not in (None, tenant):
-                    rejections.append(
-                        Rejection(
-                            index=record.index,
-                            field="queue",
-                            message="the queue belongs to another client",
-                        )
-                    )
-                    continue
-                record.contract_id = answer.contract_id
-                client_id = client_id or answer.client_id
-            elif tenant is not None and not await self.allowed_contract(
-                principal, record.contract_id, record.enqueued_at, seen
-            ):
-                rejections.append(
-                    Rejection(index=record.index, field="contract_id", message="no such contract")
-                )
-                continue
-            record.client_id = client_id
-            resolved.append(record)
+            rejection = await resolver.attribute(record)
+            if rejection is None:
+                resolved.append(record)
+            else:
+                rejections.append(rejection)
         return resolved
 
     async def ingest_contacts(
@@ -153,7 +113,7 @@ class IngestService:
         received: int,
     ) -> BatchResult:
         kept, superseded = latest_per_key(valid)
-        inserted = updated = 0
+        inserted = updated = foreign = 0
         if kept:
             await self.records.ensure_partitions(month_starts(kept))
             await self.records.stage_contacts(source_id, kept)
@@ -166,16 +126,29 @@ class IngestService:
             )
             inserted, updated = stored.inserted, stored.updated
             if inserted != len(kept):  # some replaced older versions, or were not newer
-                written = [r for r in kept if r.id not in stored.unchanged_ids]
+                not_written = stored.unchanged_ids | stored.other_client_ids
+                written = [r for r in kept if r.id not in not_written]
                 change = RollupChange.of(written, as_facts(stored.replaced))
             await self.records.add_to_rollups(change)
+            if stored.other_client_ids:
+                rejections.extend(
+                    Rejection(
+                        index=r.index,
+                        field="external_id",
+                        message="the source holds this external id for another client's "
+                        "record; a record cannot move to another client",
+                    )
+                    for r in kept
+                    if r.id in stored.other_client_ids
+                )
+                foreign = len(stored.other_client_ids)
         rejected_rows = {r.index for r in rejections}
         rejections.sort(key=lambda r: r.index)
         return BatchResult(
             received=received,
             inserted=inserted,
             updated=updated,
-            unchanged=len(kept) - inserted - updated + superseded,
+            unchanged=len(kept) - inserted - updated - foreign + superseded,
             rejected=len(rejected_rows),
             rejections=rejections,
         )

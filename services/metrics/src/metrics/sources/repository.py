@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics.sources.models import Source
@@ -30,7 +30,7 @@ class SourceRepository:
     ) -> tuple[list[Source], str | None]:
         stmt = select(Source)
         if client_id is not None:
-            # A client's caller sees its own sources and the operator-wide ones.
-            stmt = stmt.where(or_(Source.client_id == client_id, Source.client_id.is_(None)))
+            # A client's caller sees only its own sources (``service.may_read``).
+            stmt = stmt.where(Source.client_id == client_id)
         rows = (await self.session.execute(keyset(stmt, params, [Source.id]))).scalars().all()
         return page_from_rows(rows, params, ("id",))

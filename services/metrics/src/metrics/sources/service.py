@@ -25,9 +25,7 @@ class SourceService:
 
     async def get(self, principal: Principal, source_id: uuid.UUID) -> Source:
         source = await self.repository.get(source_id)
-        if source is None or not (
-            source.client_id is None or principal.can_see_client(source.client_id)
-        ):
+        if source is None or not may_read(principal, source):
             raise SourceNotFound(f"no source {source_id}")
         return source
 
@@ -35,3 +33,25 @@ class SourceService:
         self, principal: Principal, params: PageParams
     ) -> tuple[list[Source], str | None]:
         return await self.repository.list(params, client_id=principal.tenant_client_id)
+
+    async def writable(self, principal: Principal, name: str) -> Source:
+        """The source a caller pushes through, by name; another tenant's source (or the
+        operator's, for a tenant) answers exactly as a missing one."""
+        source = await self.repository.by_name(name)
+        if source is None or not may_write(principal, source):
+            raise SourceNotFound(f"no source named {name!r}")
+        return source
+
+
+def may_write(principal: Principal, source: Source) -> bool:
+    """A tenant-scoped caller writes only through its client's sources; an operator-wide
+    source (client None) carries many clients' records, so only operator-wide callers may
+    write through it. Operator-wide callers may write through any source."""
+    tenant = principal.tenant_client_id
+    return tenant is None or source.client_id == tenant
+
+
+def may_read(principal: Principal, source: Source) -> bool:
+    """A tenant sees the sources it may write through, and no other tenant's or the
+    operator's (their names and descriptions are theirs)."""
+    return may_write(principal, source)
