@@ -8,9 +8,9 @@ import pytest
 from metrics.imports.parsers import parse_amazon_connect, parse_asterisk_queue_log, parse_csv
 from tests.world import World
 
-SAMPLES = Path("/work/shared/samples")
-CONNECT = (SAMPLES / "amazon-connect-ctr.sample.jsonl").read_text() if SAMPLES.exists() else ""
-QUEUE_LOG = (SAMPLES / "asterisk-queue_log.sample").read_text() if SAMPLES.exists() else ""
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"  # the repository's sample exports
+CONNECT = (SAMPLES / "amazon-connect.jsonl").read_text()
+QUEUE_LOG = (SAMPLES / "asterisk-queue_log").read_text()
 
 # Inline copies of the traps, so the tests do not depend on the reference folder.
 CONNECT_INLINE = "\n".join(
@@ -181,16 +181,23 @@ class TestImportApi:
             (4, "queue"),
         ]
 
-    @pytest.mark.skipif(not CONNECT, reason="reference samples not present")
-    async def test_reference_samples_import(self, metrics: httpx.AsyncClient, acme: object) -> None:
-        connect = await metrics.post(
-            "/v1/imports/amazon-connect", params={"source": "files"}, content=CONNECT
-        )
-        assert connect.json()["inserted"] == 4 and connect.json()["rejected"] == 0
-        log = await metrics.post(
-            "/v1/imports/asterisk", params={"source": "files"}, content=QUEUE_LOG
-        )
-        assert log.json()["inserted"] == 5 and log.json()["rejected"] == 0
+    async def test_the_sample_exports_import(
+        self, metrics: httpx.AsyncClient, acme: object
+    ) -> None:
+        """samples/: here the contract also claims acme-billing but not acme-chat."""
+        connect = (
+            await metrics.post(
+                "/v1/imports/amazon-connect", params={"source": "files"}, content=CONNECT
+            )
+        ).json()
+        assert (connect["inserted"], connect["unchanged"]) == (4, 2)
+        assert [(r["index"], r["field"]) for r in connect["rejections"]] == [(6, "queue")]
+        log = (
+            await metrics.post(
+                "/v1/imports/asterisk", params={"source": "files"}, content=QUEUE_LOG
+            )
+        ).json()
+        assert log["inserted"] == 6 and log["rejected"] == 1  # the call still waiting
 
 
 def test_the_readme_csv_example_is_valid() -> None:

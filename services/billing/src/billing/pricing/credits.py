@@ -1,5 +1,5 @@
 """Service credits and bonuses from the contract's service-credit terms and the period's SLA
-report, exactly as ``shared/docs/billing.md`` says."""
+report, as the billing README's "How amounts are computed" describes."""
 
 from __future__ import annotations
 

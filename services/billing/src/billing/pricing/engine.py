@@ -378,7 +378,7 @@ def _charge_lines(data: PricingInput, segment: Segment, charge: Charge) -> list[
 
 
 def _tier_text(piece: rating.Rated) -> str:
-    """"tier 1 (up to 100,000)", "tier 2 (over 100,000 up to 250,000)", "tier 3 (over
+    """ "tier 1 (up to 100,000)", "tier 2 (over 100,000 up to 250,000)", "tier 3 (over
     250,000)": the bounds as a reader of the invoice says them."""
     low, high = piece.tier_from or ZERO, piece.tier_to
 
