@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,7 @@ from contrato.commands.api import (
     TokenOpt,
     connect,
     default_data_dir,
+    fail_usage,
     out,
     print_json,
     reporting,
@@ -31,17 +33,26 @@ def expiring(
     within_days: Annotated[
         int, typer.Option(min=0, max=3650, help="Deadlines and ends within this many days")
     ] = 30,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Count the days from this day, YYYY-MM-DD (default today)"),
+    ] = None,
     gateway: GatewayUrl = DEFAULT_GATEWAY,
     token: TokenOpt = None,
     data_dir: DataDir = default_data_dir(),
     as_json: JsonOut = False,
 ) -> None:
     """Contracts whose notice deadline or end falls within N days (the reminders list)."""
+    if as_of is not None:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            fail_usage(f"--as-of must be YYYY-MM-DD, not {as_of!r}")
     api = connect(gateway, token, data_dir)
     with reporting():
         try:
             items: list[dict[str, Any]] = list(
-                api.pages("/v1/contracts/reminders", within_days=within_days)
+                api.pages("/v1/contracts/reminders", within_days=within_days, today=as_of)
             )
         finally:
             api.close()

@@ -10,11 +10,10 @@ two months are closed: SLA reports, invoice run, invoices issued. The last month
 for the walkthrough.
 
 Everything goes through the gateway with an admin token, so the seed exercises what partners
-and front ends use. The same seed and "until" month always give the same data, whatever the
-date: by default the quarter is August to October 2026 (the README's walkthrough figures), and
-dates the story needs ("today" for a notice, a contract starting next month) are counted from
-the day after the quarter, not from the machine's clock. The seed loads only into an empty
-platform.
+and front ends use. The same seed and "until" month always give the same traffic and money,
+whatever the date: by default the quarter is August to October 2026 (the README's walkthrough
+figures). The contract story (expiring this month, terminating, pending) is told from the day it
+is loaded. The seed loads only into an empty platform.
 """
 
 from __future__ import annotations
@@ -162,9 +161,10 @@ class Seeder:
         self.data_end = month_start(until, 1)  # exclusive
         self.target_records = records
         self.progress = progress
-        # The story's "today" is the day after the quarter, so the data never depends on the
-        # day it was loaded (the contracts service's own statuses move on with real time).
-        self.today = self.data_end
+        # The story's statuses (a contract expiring this month, one terminating, one pending)
+        # are told from the day it is loaded; the quarter's traffic and money never depend on
+        # it: every contract that carries traffic covers the quarter whatever the date.
+        self.today = date.today()
         self.rng = random.Random(seed)
         self.traffic: list[ContractTraffic] = []
         self.summary: dict[str, Any] = {"clients": 0, "contracts": 0, "records": 0}
@@ -337,13 +337,17 @@ class Seeder:
         })  # fmt: skip
         await self.sign(umbrella, pending)
 
-        # Stark: an SLA in its final month (expiring), a SOW terminated for cause.
+        # Stark: an SLA in its final month (expiring), a SOW terminated for cause. The SLA
+        # starts a year before this month, or before the quarter if that is earlier, and ends
+        # with this month.
+        stark_start = min(month_start(today, -11), month_start(d0, -1))
+        stark_months = (today.year - stark_start.year) * 12 + today.month - stark_start.month + 1
         stark_sla = await self.draft(stark, "sla", {
             "type": "SLA", "title": "Stark Retail order line",
             "scope": {"channels": ["voice"], "queues": ["stark-orders"],
                       "hours": weekdays("08:00", "21:00", ("10:00", "18:00"))},
             "service_levels": service_levels("stark"),
-            "term": {"start_date": iso(month_start(today, -11)), "initial_term_months": 12,
+            "term": {"start_date": iso(stark_start), "initial_term_months": stark_months,
                      "renewal_type": "fixed", "notice_days": 60, "reminder_lead_days": 30},
             "service_credit_terms": {"at_risk_percent": "10", "credit_cap_percent": "10"},
         })  # fmt: skip
