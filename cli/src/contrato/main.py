@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -19,6 +20,10 @@ from contrato.commands import clients, contracts, imports, invoices, month_end, 
 from contrato.commands.api import GatewayUrl, UsageError, fail_usage, local_admin_token
 from contrato.platform import GATEWAY, ROOT, SERVICES, Platform, Processes, ensure_keys, wait_ready
 from shared.auth import Role, generate_key_pair, mint_token
+
+# The embedded PostgreSQL's helper asks for a runtime directory a server shell may lack; it
+# falls back to /tmp by itself, so the warning is noise on the console a person reads.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 app = typer.Typer(
     help="Contrato: run the platform, import records, close the month, issue invoices.",
@@ -208,7 +213,8 @@ def load_demo(
     console.print(
         f"demo data: {summary['clients']} clients, {summary['contracts']} contracts, "
         f"{summary['records']:,} contact records ({summary['period']}); "
-        f"open month for the walkthrough: {summary['open_period']}"
+        f"open month for the walkthrough: {summary['open_period']}",
+        soft_wrap=True,
     )
 
 
