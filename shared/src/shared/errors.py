@@ -190,6 +190,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeError, LookupError)):
+            # FastAPI's "error parsing the body": bytes that are not text in the declared
+            # charset (or a charset Python does not know).
+            return await on_undecodable_body(request, exc.__cause__)
         titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
         body = {
             "type": PROBLEM_BASE + ("not-found" if exc.status_code == 404 else "http"),
@@ -199,6 +203,15 @@ def install_error_handlers(app: FastAPI) -> None:
             "instance": request.url.path,
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
+
+    async def on_undecodable_body(request: Request, exc: Exception) -> JSONResponse:
+        # A body that is not UTF-8 text, met by whichever decoder reads it first (FastAPI's
+        # JSON parsing, or a raw-body route's own fast decoder): the caller's input, not a bug.
+        error = BadRequest(
+            "body: the request body is not valid UTF-8 JSON",
+            errors=[FieldError("body", "the request body is not valid UTF-8 text", "utf8")],
+        )
+        return problem_response(error.status, error.problem(request.url.path))
 
     async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
         # A backstop: input that passed validation but that PostgreSQL refuses. Class 22
@@ -234,5 +247,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(UnicodeDecodeError, on_undecodable_body)
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
