@@ -120,3 +120,40 @@ async def test_every_write_route_refuses_invalid_utf8_with_a_4xx(
                 assert_problem(response, {400, 404, 409, 412, 415, 422, 428})
                 if response.status_code == 400:
                     assert response.json()["errors"][0]["field"] == "body", (method, path)
+
+
+HOSTILE_QUERY_VALUES = [
+    "9999-12-31",
+    "0001-01-01",
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59-05:00",
+    "99999999999999999999",
+    "-1",
+    "a" * 5000,
+    "\x00",
+    "2026-13-01",
+    "1e308",
+    "WyJ6enoiXQ",  # a cursor of one value that is no id
+    "WyIwMTkwYTViMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDAiLCAienoiXQ",  # two values
+]
+
+
+async def test_every_query_parameter_refuses_hostile_values_without_a_5xx(
+    service: tuple[str, FastAPI], token: TokenFactory
+) -> None:
+    _, app = service
+    found = []
+    async with api_client(app, token("admin")) as client:
+        for method, path, route in api_routes(app):
+            if method != "GET":
+                continue
+            url = re.sub(r"{[^}]+}", "0190a5b0-0000-7000-8000-000000000000", path)
+            names = [p.alias for p in route.dependant.query_params]
+            for dependency in route.dependant.dependencies:
+                names += [p.alias for p in dependency.query_params]
+            for name in names:
+                for value in HOSTILE_QUERY_VALUES:
+                    response = await client.get(url, params={name: value})
+                    if response.status_code >= 500:
+                        found.append((path, name, value[:30], response.status_code))
+    assert found == []
