@@ -8,16 +8,18 @@ sent: a client never sees a 201 for a row that then failed to commit.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from shared.errors import DatabaseUnavailable, is_connection_failure
 
 # One naming convention for every constraint, so Alembic autogenerate and hand-written
 # migrations agree on names and downgrades can drop what upgrades created.
@@ -39,6 +41,20 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Make the pool's connections (what SQLAlchemy would do), with a refused, unreachable or
+    not-yet-ready server raised as ``DatabaseUnavailable``: SQLAlchemy passes a socket error
+    at connect through unwrapped, where nothing could tell it from any other OSError."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        if is_connection_failure(exc):
+            raise DatabaseUnavailable(
+                f"the database is unavailable ({type(exc).__name__}); retry later"
+            ) from exc
+        raise
+
+
 class Database:
     """An engine and its session factory. Created in the lifespan, disposed at shutdown."""
 
@@ -52,6 +68,7 @@ class Database:
             # Every timestamp is stored as UTC; sessions agree so date_trunc etc. are predictable.
             connect_args={"server_settings": {"timezone": "UTC", "application_name": "contrato"}},
         )
+        event.listen(self.engine.sync_engine, "do_connect", _connect)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def ping(self) -> None:

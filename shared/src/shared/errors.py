@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -151,6 +152,41 @@ class UpstreamTimeout(UpstreamError):
         super().__init__(upstream, detail, status=504, **kwargs)
 
 
+class DatabaseUnavailable(AppError):
+    """The service's own database cannot be reached (refused, gone, starting up, full): the
+    request did nothing, and the same request may work in a moment."""
+
+    status, slug, title = 503, "database-unavailable", "Database unavailable"
+    retry_after_seconds = 5
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(self.retry_after_seconds)})
+        super().__init__(detail or "the database is unavailable; retry later", **kwargs)
+
+
+# SQLSTATEs of a database that cannot serve this connection: connection exceptions (08),
+# too many connections, shut down by an administrator or a crash, starting up or shutting down.
+_UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+
+
+def is_connection_failure(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what it wraps) is a failure to reach or keep the database: a socket
+    error (refused, unreachable, timed out, reset) or asyncpg's connection errors, raw or in
+    SQLAlchemy's wrapping (which also marks a connection lost mid-query as invalidated)."""
+    for _ in range(8):
+        if exc is None:
+            return False
+        if isinstance(exc, OSError):  # ConnectionRefusedError, TimeoutError, gaierror, ...
+            return True
+        sqlstate = getattr(exc, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+    return False
+
+
 def problem_response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -180,7 +216,14 @@ def validation_problem(exc: RequestValidationError, instance: str) -> dict[str, 
 def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
-        if exc.status >= 500:
+        if isinstance(exc, DatabaseUnavailable):
+            log.warning(
+                "request.database_unavailable",
+                status=exc.status,
+                detail=exc.detail,
+                error=type(exc.__cause__).__name__ if exc.__cause__ else None,
+            )
+        elif exc.status >= 500:
             log.warning("request.upstream_failed", status=exc.status, detail=exc.detail)
         return problem_response(exc.status, exc.problem(request.url.path), exc.headers)
 
@@ -190,6 +233,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeError, LookupError)):
+            # FastAPI's "error parsing the body": bytes that are not text in the declared
+            # charset (or a charset Python does not know).
+            return await on_undecodable_body(request, exc.__cause__)
         titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
         body = {
             "type": PROBLEM_BASE + ("not-found" if exc.status_code == 404 else "http"),
@@ -200,11 +247,22 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
+    async def on_undecodable_body(request: Request, exc: Exception) -> JSONResponse:
+        # A body that is not UTF-8 text, met by whichever decoder reads it first (FastAPI's
+        # JSON parsing, or a raw-body route's own fast decoder): the caller's input, not a bug.
+        error = BadRequest(
+            "body: the request body is not valid UTF-8 JSON",
+            errors=[FieldError("body", "the request body is not valid UTF-8 text", "utf8")],
+        )
+        return problem_response(error.status, error.problem(request.url.path))
+
     async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
         # A backstop: input that passed validation but that PostgreSQL refuses. Class 22
         # (data exception: a NUL character, a number out of range) is the caller's input;
         # class 23 (a constraint) is a conflict with existing data, e.g. a lost race on a
         # unique key. The session dependency has already rolled the transaction back.
+        if is_connection_failure(exc):  # the connection was lost mid-request
+            return await on_app_error(request, DatabaseUnavailable())
         sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
         if sqlstate.startswith("22"):
             error: AppError = ValidationFailed(
@@ -217,6 +275,12 @@ def install_error_handlers(app: FastAPI) -> None:
             error = Conflict("the request conflicts with existing data", sqlstate=sqlstate)
             return problem_response(error.status, error.problem(request.url.path))
         return await on_unexpected(request, exc)
+
+    async def on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+        # Every pooled connection busy for pool_timeout seconds: overloaded, not broken.
+        return await on_app_error(
+            request, DatabaseUnavailable("no database connection free in time; retry later")
+        )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.unhandled_error", error=type(exc).__name__)
@@ -234,5 +298,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(UnicodeDecodeError, on_undecodable_body)
     app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(PoolTimeout, on_pool_timeout)
     app.add_exception_handler(Exception, on_unexpected)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -38,9 +38,6 @@ def _check_currency(code: str) -> str:
         raise ValueError(f"{code!r} is not an ISO 4217 currency code (e.g. EUR)")
     return code
 
-
-# A calendar month, YYYY-MM; years 1970-2999 (no contract or record lives outside them).
-PERIOD_PATTERN = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
 
 TimeZoneName = Annotated[str, Field(examples=["America/Sao_Paulo"]), AfterValidator(_check_zone)]
 CurrencyCode = Annotated[
@@ -81,7 +78,7 @@ def _iso_text(kind: str) -> Callable[[object], object]:
     return check
 
 
-def _decimal_text(value: object) -> object:
+def decimal_text(value: object) -> object:
     if isinstance(value, (bool, float)):
         raise ValueError('send decimal numbers as strings (e.g. "12.50"), never as floats')
     return value
@@ -93,13 +90,65 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_text("date")), Field(examples=["2026-10-01"])]
+# The calendar every service computes in: adding notice days, terms, renewals, payment terms
+# or a time zone's offset to a day of year 1 or 9999 overflows Python's dates (a 500). Days
+# outside it are refused with a 422 naming the field or parameter.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _in_calendar(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"must be a day from {FIRST_DAY} to {LAST_DAY}")
+    return value
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_text("date")),
+    AfterValidator(_in_calendar),
+    Field(examples=["2026-10-01"]),
+]
 AwareDateTime = Annotated[
     datetime,
     BeforeValidator(_iso_text("timestamp")),
     AfterValidator(_aware),
     Field(examples=["2026-10-01T12:00:00Z"]),
 ]
-DecimalText = Annotated[Decimal, BeforeValidator(_decimal_text)]
+DecimalText = Annotated[Decimal, BeforeValidator(decimal_text)]
+
+
+# --- bounded decimals: what the numeric columns (and Decimal arithmetic) can hold ------------
+# A figure beyond its column's precision fails at INSERT, and Decimal arithmetic past 28
+# significant digits (quantize, a product) raises InvalidOperation: both were 500s. Inputs are
+# refused instead, with a 422 naming the field. Schemas narrow further (``ge=0``, ``lt=100``)
+# by adding a ``Field`` to the type.
+
+
+def fits_numeric(integer_digits: int, decimal_places: int) -> Any:
+    """A finite decimal with at most ``integer_digits`` before the point and
+    ``decimal_places`` after it: it fits ``numeric(integer_digits + decimal_places,
+    decimal_places)``."""
+    return Field(
+        allow_inf_nan=False,
+        max_digits=integer_digits + decimal_places,
+        decimal_places=decimal_places,
+    )
+
+
+# Money: under a trillion (12 integer digits), at most 6 decimals. Contracts store it as
+# numeric(18, 6); billing's amounts are numeric(20, 4) (rounded to the currency's minor unit,
+# at most 4), which leaves four digits of room for sums of lines and tax.
+MoneyAmount = Annotated[
+    Decimal, BeforeValidator(decimal_text), fits_numeric(12, 6), Field(examples=["1250.00"])
+]
+# Quantities and unit prices: 12 integer digits, 10 decimals (numeric(30, 10) on invoice
+# lines; a quantity times a unit price stays within Decimal's 28 significant digits of cents).
+Quantity = Annotated[
+    Decimal, BeforeValidator(decimal_text), fits_numeric(12, 10), Field(examples=["0.45"])
+]
+# Percents and ratios: up to 9999.9999 (tax rates are numeric(7, 4)); schemas cap them lower.
+Percent = Annotated[
+    Decimal, BeforeValidator(decimal_text), fits_numeric(4, 4), Field(examples=["5.00"])
+]
 JsonInt = StrictInt
 JsonBool = StrictBool

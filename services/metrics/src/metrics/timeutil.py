@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.types import FIRST_DAY, LAST_DAY
+
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
@@ -52,11 +54,19 @@ def next_bucket(start: datetime, granularity: str, tz: ZoneInfo) -> datetime:
     return local_midnight(date(day.year + (day.month == 12), day.month % 12 + 1, 1), tz)
 
 
+def _in_calendar(day: date) -> date:
+    """Days outside the shared calendar would overflow on the way to UTC (ValueError: 422)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"outside {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
 def parse_instant(text: str, tz: ZoneInfo) -> datetime:
     """A date (local midnight in ``tz``) or an ISO timestamp (with offset, or local)."""
     if len(text) == 10:
-        return local_midnight(date.fromisoformat(text), tz)
+        return local_midnight(_in_calendar(date.fromisoformat(text)), tz)
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    _in_calendar(value.date())
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(UTC)

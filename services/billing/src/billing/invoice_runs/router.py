@@ -21,6 +21,7 @@ from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import Conflict
 from shared.pagination import PageParamsDep
+from shared.periods import CalendarMonth
 
 router = APIRouter(prefix="/v1/invoice-runs", tags=["invoice runs"])
 
@@ -106,7 +107,7 @@ async def resume_invoice_run(
 
 @router.get("", summary="List invoice runs")
 async def list_invoice_runs(
-    runs: RepoDep, page: PageParamsDep, _: Watcher, period: str | None = None
+    runs: RepoDep, page: PageParamsDep, _: Watcher, period: CalendarMonth | None = None
 ) -> InvoiceRunPage:
     items, cursor = await runs.list_runs(page, period)
     return InvoiceRunPage(

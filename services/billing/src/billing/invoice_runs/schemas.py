@@ -4,6 +4,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
+from shared.periods import CalendarMonth
 
 
 class InvoiceRunCreate(BaseModel):
@@ -11,7 +12,7 @@ class InvoiceRunCreate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"period": "2026-01"}]}
     )
 
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: CalendarMonth
 
 
 class RunProgress(BaseModel):

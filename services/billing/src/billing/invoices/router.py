@@ -29,6 +29,7 @@ from shared.auth import Principal, require
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
+from shared.periods import CalendarMonth
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 credit_notes_router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
@@ -106,7 +107,7 @@ async def list_invoices(
     client_id: uuid.UUID | None = None,
     contract_id: uuid.UUID | None = None,
     status: InvoiceStatus | None = None,
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    period: Annotated[CalendarMonth | None, Query()] = None,
     number: Annotated[
         str | None, Query(max_length=32, description="An issued invoice's number: INV-2026-0001")
     ] = None,

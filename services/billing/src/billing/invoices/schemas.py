@@ -6,8 +6,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from billing.invoices.models import InvoiceStatus
-from billing.pricing.plan import Dec
+from billing.pricing.plan import PositiveMoney
 from shared.pagination import Page
+from shared.periods import CalendarMonth
+from shared.types import IsoDate
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
 MaybeMoney = Annotated[
@@ -28,7 +30,7 @@ class InvoiceCreate(BaseModel):
     )
 
     contract_id: uuid.UUID
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-01"])
+    period: CalendarMonth
 
 
 class LineRead(BaseModel):
@@ -116,7 +118,7 @@ InvoicePage = Page[InvoiceSummary]
 class InvoiceIssue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    issue_date: date | None = Field(None, description="Defaults to today (UTC)")
+    issue_date: IsoDate | None = Field(None, description="Defaults to today (UTC)")
 
 
 class InvoiceVoid(BaseModel):
@@ -133,7 +135,7 @@ class CreditNoteLineIn(BaseModel):
 
     invoice_line_key: str | None = Field(None, description="The invoice line corrected, if any")
     description: str | None = Field(None, max_length=500)
-    amount: Annotated[Dec, Field(gt=0)] = Field(description="Net amount credited (positive)")
+    amount: PositiveMoney = Field(description="Net amount credited (positive)")
 
 
 class CreditNoteCreate(BaseModel):
@@ -156,7 +158,7 @@ class CreditNoteCreate(BaseModel):
     lines: list[CreditNoteLineIn] | None = Field(
         None, description="Partial credit; omit to credit the whole invoice"
     )
-    issue_date: date | None = None
+    issue_date: IsoDate | None = None
 
 
 class CreditNoteLineRead(BaseModel):
@@ -206,8 +208,8 @@ class PaymentCreate(BaseModel):
     )
 
     invoice_id: uuid.UUID
-    amount: Annotated[Dec, Field(gt=0)]
-    received_on: date
+    amount: PositiveMoney
+    received_on: IsoDate
     reference: str | None = Field(None, max_length=200)
     method: str | None = Field(None, max_length=40)
 

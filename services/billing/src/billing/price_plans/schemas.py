@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.pricing.plan import PlanTerms
 from shared.pagination import Page
+from shared.types import IsoDate
 
 EXAMPLE_TERMS: dict[str, Any] = {
     "charges": [
@@ -52,7 +53,7 @@ class VersionCreate(PlanTerms):
         json_schema_extra={"examples": [{"effective_from": "2026-01-01", **EXAMPLE_TERMS}]},
     )
 
-    effective_from: date
+    effective_from: IsoDate
     tax_rate_id: uuid.UUID | None = Field(
         None, description="A stored tax rate (copied into the version); or give tax_rate_percent"
     )

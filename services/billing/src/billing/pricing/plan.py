@@ -6,30 +6,25 @@ quotes accept inline, so a quote and an invoice price the same plan the same way
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.errors import FieldError, ValidationFailed
+from shared.types import IsoDate, MoneyAmount, Percent, Quantity
 
+_AS_TEXT = PlainSerializer(lambda v: str(v), return_type=str)
 
-def _no_float(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("send decimals as strings, not floats")
-    return value
-
-
-Dec = Annotated[
-    Decimal,
-    BeforeValidator(_no_float),
-    Field(allow_inf_nan=False),
-    PlainSerializer(lambda v: str(v), return_type=str),
-]
-NonNegative = Annotated[Dec, Field(ge=0)]
-Positive = Annotated[Dec, Field(gt=0)]
+# Every figure of a rate card is bounded to what billing can store and compute with
+# (``shared.types``): a 1e30 price is a 422 naming its field, not a 500 at invoicing time.
+Money = Annotated[MoneyAmount, _AS_TEXT]
+NonNegativeMoney = Annotated[Money, Field(ge=0)]
+PositiveMoney = Annotated[Money, Field(gt=0)]
+NonNegative = Annotated[Quantity, Field(ge=0), _AS_TEXT]  # quantities and unit prices
+Positive = Annotated[Quantity, Field(gt=0), _AS_TEXT]
+Percentage = Annotated[Percent, _AS_TEXT]
 
 
 class ChargeModel(StrEnum):
@@ -61,7 +56,7 @@ class TierIn(BaseModel):
         None, description="Inclusive upper bound of the tier; null on the last (open) tier"
     )
     unit_price: NonNegative
-    flat_fee: NonNegative = Decimal(0)
+    flat_fee: NonNegativeMoney = Decimal(0)
 
 
 class Charge(BaseModel):
@@ -73,8 +68,8 @@ class Charge(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     model: ChargeModel
     # fixed / one_time
-    amount: NonNegative | None = None
-    bill_on: date | None = Field(
+    amount: NonNegativeMoney | None = None
+    bill_on: IsoDate | None = Field(
         None, description="one_time: billed on the first invoice on or after this date"
     )
     # usage charges
@@ -87,7 +82,7 @@ class Charge(BaseModel):
     unit_price: NonNegative | None = None
     tiers: list[TierIn] | None = None
     package_size: Positive | None = None
-    package_price: NonNegative | None = None
+    package_price: NonNegativeMoney | None = None
     free_units: NonNegative = Decimal(0)
 
 
@@ -97,10 +92,10 @@ class PlanTerms(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     charges: list[Charge] = Field(min_length=1)
-    minimum_commitment: NonNegative | None = Field(
+    minimum_commitment: NonNegativeMoney | None = Field(
         None, description="Per period, on recurring charges; a true-up line fills the gap"
     )
-    tax_rate_percent: Annotated[Dec, Field(ge=0, lt=100)] | None = Field(
+    tax_rate_percent: Annotated[Percentage, Field(ge=0, lt=100)] | None = Field(
         None, description="Tax on the invoice net, percent (from a tax rate or given inline)"
     )
     payment_terms_days: int | None = Field(None, ge=0, le=365)

@@ -1,11 +1,19 @@
 import uuid
-from datetime import date
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from billing.pricing.plan import Dec, Metric, NonNegative, PlanTerms
-from shared.types import CurrencyCode
+from billing.pricing.plan import Metric, NonNegative, Percentage, PlanTerms
+from shared.periods import CalendarMonth
+from shared.types import CurrencyCode, IsoDate, decimal_text, fits_numeric
+
+AS_TEXT = PlainSerializer(lambda v: str(v), return_type=str)
+
+
+# A target or a measurement (ratio, seconds, CSAT, NPS), as contracts bound service levels.
+Measure = Annotated[Decimal, BeforeValidator(decimal_text), fits_numeric(6, 6), AS_TEXT]
+CreditPercent = Annotated[Percentage, Field(ge=0, le=1000)]
 
 
 class SlaResultIn(BaseModel):
@@ -13,19 +21,21 @@ class SlaResultIn(BaseModel):
 
     key: str
     metric: str = "service_level"
-    target: Dec
+    target: Measure
     direction: Literal["at_least", "at_most"] = "at_least"
-    measured: Dec | None = None
+    measured: Measure | None = None
     status: Literal["met", "missed", "no_data"]
-    pool_share: Dec | None = None
+    pool_share: Annotated[Percentage, Field(ge=0, le=1)] | None = Field(
+        None, description="Fraction of the at-risk pool"
+    )
 
 
 class CreditTermsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at_risk_percent: NonNegative = Field(default=0)  # type: ignore[assignment]
-    credit_cap_percent: NonNegative | None = None
-    pool_cap_percent: NonNegative | None = None
+    at_risk_percent: CreditPercent = Field(default=Decimal(0))
+    credit_cap_percent: CreditPercent | None = None
+    pool_cap_percent: CreditPercent | None = None
     bonus_rules: list[dict[str, Any]] = []
 
 
@@ -59,10 +69,12 @@ class QuoteRequest(BaseModel):
     )
 
     price_plan_id: uuid.UUID | None = Field(None, description="A stored plan, or give `plan`")
-    on: date | None = Field(None, description="Which version of the stored plan (default: today)")
+    on: IsoDate | None = Field(
+        None, description="Which version of the stored plan (default: today)"
+    )
     plan: PlanTerms | None = Field(None, description="An inline rate card")
     currency: CurrencyCode | None = Field(None, description="Required with an inline plan")
-    period: str = Field("2026-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: CalendarMonth = "2026-01"
     usage: dict[Metric, NonNegative] = Field(
         default_factory=dict, description="Hypothetical totals per billable metric"
     )

@@ -5,12 +5,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.pagination import Page
-from shared.types import CountryCode, DecimalText, IsoDate
+from shared.types import CountryCode, IsoDate, Percent
 
 # Percentages travel as strings, like money: never a float.
 Percentage = Annotated[
-    DecimalText,
-    Field(ge=0, lt=100, max_digits=7, decimal_places=4, examples=["5.00"]),
+    Percent,
+    Field(ge=0, lt=100),
     PlainSerializer(lambda v: str(v), return_type=str),
 ]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -16,10 +15,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
-from shared.types import PERIOD_PATTERN, CurrencyCode
+from shared.periods import CalendarMonth
+from shared.types import CurrencyCode, IsoDate, MoneyAmount
+from shared.types import Percent as PercentValue
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
-Percent = Annotated[Decimal, Field(gt=0, le=1000, max_digits=9, decimal_places=4)]
+# Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
+Money = Annotated[MoneyAmount, Field(ge=0)]
+Percent = Annotated[PercentValue, Field(gt=0, le=1000)]
 
 
 class Element(BaseModel):
@@ -69,7 +71,7 @@ class WeeklyHours(Element):
 
 
 class ForecastVolume(Element):
-    period: str = Field(pattern=PERIOD_PATTERN, description="YYYY-MM")
+    period: CalendarMonth
     channel: Channel
     contacts: int = Field(ge=0)
 
@@ -84,7 +86,7 @@ class Scope(Element):
         [], description="Queue identifiers as the telephony platform names them"
     )
     hours: WeeklyHours = WeeklyHours()
-    holidays: list[date] = []
+    holidays: list[IsoDate] = []
     forecast_volumes: list[ForecastVolume] = []
 
     @field_validator("queues")
@@ -110,9 +112,9 @@ class Pricing(Element):
 
 
 class Term(Element):
-    start_date: date
+    start_date: IsoDate
     initial_term_months: int | None = Field(None, ge=1, le=1200)
-    end_date: date | None = None
+    end_date: IsoDate | None = None
     renewal_type: RenewalType = RenewalType.fixed
     renewal_term_months: int | None = Field(None, ge=1, le=120)
     max_renewals: int | None = Field(None, ge=0, le=1000)

@@ -485,6 +485,6 @@ async def get_service_terms(
     responses=_404,
 )
 async def get_billing_terms(
-    contract_id: uuid.UUID, service: ServiceDep, principal: Reader, on: date
+    contract_id: uuid.UUID, service: ServiceDep, principal: Reader, on: IsoDate
 ) -> BillingTermsRead:
     return await ContractReader(service).billing_terms(principal, contract_id, on)

@@ -18,7 +18,7 @@ from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
 from shared.pagination import Page
-from shared.types import CurrencyCode, TimeZoneName
+from shared.types import CurrencyCode, IsoDate, TimeZoneName
 
 EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
@@ -112,7 +112,7 @@ class AmendmentCreate(KeyElements):
         },
     )
 
-    effective_from: date
+    effective_from: IsoDate
     change_summary: str = Field(min_length=1, max_length=4000)
 
 
@@ -121,7 +121,7 @@ class VersionUpdate(KeyElements):
         extra="forbid", json_schema_extra={"examples": [{"effective_from": "2027-08-01"}]}
     )
 
-    effective_from: date | None = None
+    effective_from: IsoDate | None = None
     change_summary: str | None = Field(None, min_length=1, max_length=4000)
 
 
@@ -202,8 +202,8 @@ class TerminationCreate(BaseModel):
 
     kind: TerminationKind = TerminationKind.convenience
     reason: str = Field(min_length=1, max_length=4000)
-    notice_date: date | None = Field(None, description="When notice is given; default today")
-    effective_date: date | None = Field(
+    notice_date: IsoDate | None = Field(None, description="When notice is given; default today")
+    effective_date: IsoDate | None = Field(
         None, description="Last day in force; default the earliest the notice allows"
     )
 

@@ -12,12 +12,14 @@ from contracts.contracts.elements import (
     Metric,
     Scope,
     ServiceLevel,
+    Term,
     Variant,
     target_range,
 )
 from contracts.contracts.models import ContractType
 from contracts.contracts.terms import FeeKind, RenewalType
 from shared.errors import FieldError, ValidationFailed
+from shared.types import LAST_DAY
 
 # Which elements each type may carry (the others must be left out).
 ALLOWED: dict[ContractType, frozenset[str]] = {
@@ -98,7 +100,27 @@ def _check_term(elements: KeyElements) -> list[FieldError]:
         for name in ("renewal_term_months", "max_renewals"):
             if getattr(term, name) is not None:
                 errors.append(FieldError(f"term.{name}", "a fixed term does not renew"))
+    if not errors:
+        errors += _check_term_fits_the_calendar(term)
     return errors
+
+
+def _check_term_fits_the_calendar(term: Term) -> list[FieldError]:
+    """A term's last possible day (its final end when renewals are bounded) must fall within
+    the calendar every service computes in; 1,000 renewals of ten years would not even be a
+    date."""
+    rule = term.rule()
+    last = rule.last_renewal()
+    if last is None:
+        return []
+    try:
+        final_end = rule.period_end(last)
+    except (ValueError, OverflowError):
+        final_end = None
+    if final_end is not None and final_end <= LAST_DAY:
+        return []
+    field = "term.max_renewals" if last else "term.initial_term_months"
+    return [FieldError(field, f"the term would run past {LAST_DAY}", "out_of_range")]
 
 
 def _check_pricing_and_termination(elements: KeyElements, currency: str) -> list[FieldError]:

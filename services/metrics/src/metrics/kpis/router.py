@@ -76,10 +76,7 @@ async def get_kpis(
         raise ValidationFailed.on("threshold", "up to 10 thresholds between 0 and 604800 s")
     tz_name = time_zone or (terms["time_zone"] if terms else None)
     tz = ZoneInfo(tz_name or "UTC")
-    try:
-        start, end = parse_instant(range_from, tz), parse_instant(range_to, tz)
-    except ValueError as exc:
-        raise ValidationFailed.on("from", "a date or an ISO timestamp") from exc
+    start, end = _instant(range_from, tz, "from"), _instant(range_to, tz, "to")
     if end <= start:
         raise ValidationFailed.on("to", "must be after from")
     if end - start > timedelta(days=400):
@@ -103,3 +100,10 @@ async def get_kpis(
         include_flow_outs=include_flow_outs,
     )
     return await KpiService(KpiRepository(session)).report(query)
+
+
+def _instant(text: str, tz: ZoneInfo, field: str) -> datetime:
+    try:
+        return parse_instant(text, tz)
+    except ValueError as exc:
+        raise ValidationFailed.on(field, f"a date or an ISO timestamp ({exc})") from exc

@@ -13,7 +13,7 @@ from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
-from shared.types import PERIOD_PATTERN
+from shared.periods import CalendarMonth
 
 router = APIRouter(prefix="/v1/sla-reports", tags=["sla reports"])
 
@@ -79,7 +79,7 @@ async def list_sla_reports(
     page: PageParamsDep,
     principal: Annotated[Principal, Depends(require(*READERS))],
     contract_id: uuid.UUID | None = None,
-    period: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
+    period: Annotated[CalendarMonth | None, Query()] = None,
 ) -> SlaReportPage:
     items, next_cursor = await service.list(principal, page, contract_id=contract_id, period=period)
     return SlaReportPage(

@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
-from shared.types import PERIOD_PATTERN
+from shared.periods import CalendarMonth
 
 
 class SlaReportRequest(BaseModel):
@@ -23,7 +23,7 @@ class SlaReportRequest(BaseModel):
     )
 
     contract_id: uuid.UUID
-    period: str = Field(pattern=PERIOD_PATTERN, examples=["2026-10"])
+    period: CalendarMonth
     recompute: bool = False
 
 

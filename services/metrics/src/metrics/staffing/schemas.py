@@ -1,9 +1,11 @@
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.types import IsoDate
 
 
 class ForecastInterval(BaseModel):
@@ -72,7 +74,7 @@ class FeasibilityRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [FEASIBILITY_EXAMPLE]})
 
     contract_id: uuid.UUID
-    on: date = Field(description="Date whose contract version applies")
+    on: IsoDate = Field(description="Date whose contract version applies")
     interval_minutes: int = Field(30, ge=1, le=1440)
     intervals: list[ForecastInterval] = Field(min_length=1, max_length=2_000)
 

@@ -13,7 +13,8 @@ from metrics.usage.service import UsageService
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import ValidationFailed
-from shared.types import PERIOD_PATTERN, IsoDate
+from shared.periods import CalendarMonth
+from shared.types import IsoDate
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
@@ -59,7 +60,7 @@ async def get_usage(
     contracts: ContractsDep,
     principal: Annotated[Principal, Depends(require(*READERS))],
     contract_id: uuid.UUID,
-    period: Annotated[str, Query(pattern=PERIOD_PATTERN)],
+    period: Annotated[CalendarMonth, Query()],
     increment_seconds: Annotated[
         int, Query(description="Per-contact rounding: 1 (per second), 6, or 60 (started minute)")
     ] = 1,
