@@ -1,7 +1,8 @@
 """Schemathesis against the merged OpenAPI document, through the gateway, on a platform holding
 the demo quarter (small), once as an admin and once as a client user.
 
-Every check schemathesis has (`--checks all`: server errors, status codes, content types,
+Every check schemathesis has (what `--checks all` selects, enabled in ``schemathesis.toml`` so
+that its exceptions hold: server errors, status codes, content types,
 headers, response schemas, invalid input accepted, valid input refused, missing required
 headers, undeclared methods, Allow headers, use after delete, resources missing after create,
 ignored auth, object-level authorization), every phase (the schema's examples, coverage of its
@@ -16,7 +17,9 @@ Deterministic: one seed, a bounded number of examples per operation and no time 
 time budget makes schemathesis repeat fuzzing until it is spent, so the work done would depend
 on the machine's speed). The seeded data is the same on every run except its ids.
 
-Accepted exceptions, each with its reason, are in ``schemathesis.toml`` next to this file.
+Accepted exceptions, each with its reason, are in ``schemathesis.toml`` next to this file; the
+ones marked temporary wait for fixes of the findings they name. A failure's report ends with
+the curl command that reproduces it.
 """
 
 from __future__ import annotations
@@ -138,15 +141,42 @@ def config_with_ids(
     return path
 
 
+# Schemathesis' entry point, with one workaround: on CPython 3.11, ast.parse deep in a call stack
+# sometimes raises "SystemError: AST constructor recursion depth mismatch" (a CPython bug, not
+# the API's), and hypothesis parses source files to describe a lambda when it builds the repr
+# of a strategy, which the coverage phase does. The description is only a label: a plain one
+# replaces it when parsing fails.
+SCHEMATHESIS = """
+import sys
+from hypothesis.internal import lambda_sources
+
+describe = lambda_sources.lambda_description
+
+
+def lambda_description(f):
+    try:
+        return describe(f)
+    except SystemError:
+        return "lambda: <source unavailable>"
+
+
+lambda_sources.lambda_description = lambda_description
+from schemathesis.cli import schemathesis
+
+sys.argv[0] = "schemathesis"
+sys.exit(schemathesis())
+"""
+
+
 def fuzz(
     base_url: str, bearer: str | None, config: Path, workdir: Path
 ) -> subprocess.CompletedProcess[str]:
     """Schemathesis as ``bearer`` (or as the users the configuration names)."""
-    schemathesis = Path(sys.executable).parent / "schemathesis"
     auth = ["--header", f"Authorization: Bearer {bearer}"] if bearer else []
     return subprocess.run(
         [
-            str(schemathesis), "--config-file", str(config), "run", f"{base_url}/openapi.json",
+            sys.executable, "-c", SCHEMATHESIS,
+            "--config-file", str(config), "run", f"{base_url}/openapi.json",
             *auth,
             "--phases", "examples,coverage,fuzzing,stateful",
             "--max-examples", str(MAX_EXAMPLES),
