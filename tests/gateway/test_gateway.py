@@ -1,7 +1,11 @@
 """The gateway in front of the real service apps (in-process), and in front of a dead one."""
 
+from typing import Any
+
 from fastapi import FastAPI
 
+from gateway.openapi import merge
+from shared.openapi import document_problems
 from tests.conftest import TokenFactory, api_client, running_app
 
 DEAD = "http://127.0.0.1:9"  # discard port: nothing listens there
@@ -106,6 +110,96 @@ class TestOpenAPI:
         assert refs <= set(document["components"]["schemas"])
         assert docs.status_code == 200
         assert "swagger" in docs.text.lower()
+
+    async def test_every_operation_answers_with_its_own_services_schemas(
+        self, gateway: FastAPI, services: dict[str, FastAPI]
+    ) -> None:
+        """Each operation's responses (and request body) in the merged document, with every
+        reference followed, are exactly what its own service documents: a schema another
+        service defines under the same name cannot take its place."""
+        async with api_client(gateway) as client:
+            merged = (await client.get("/openapi.json")).json()
+        own = {name: app.openapi() for name, app in services.items()}
+        own["gateway"] = document_problems(gateway.openapi())
+        compared, wrong = 0, []
+        for service, document in own.items():
+            for path, item in document["paths"].items():
+                if not path.startswith(("/v1/", "/oauth/")):
+                    continue
+                for method, operation in item.items():
+                    theirs = merged["paths"][path][method]
+                    for code, response in operation.get("responses", {}).items():
+                        for media, content in response.get("content", {}).items():
+                            expected = resolved(content.get("schema", {}), document)
+                            got = resolved(
+                                theirs["responses"][code]["content"][media].get("schema", {}),
+                                merged,
+                            )
+                            compared += 1
+                            if got != expected:
+                                wrong.append(f"{service}: {method.upper()} {path} {code} {media}")
+                    body = operation.get("requestBody", {}).get("content", {})
+                    for media, content in body.items():
+                        merged_body = theirs["requestBody"]["content"][media]
+                        if resolved(merged_body.get("schema", {}), merged) != resolved(
+                            content.get("schema", {}), document
+                        ):
+                            wrong.append(f"{service}: {method.upper()} {path} request {media}")
+        assert compared > 100
+        assert wrong == []
+
+    async def test_same_named_schemas_of_two_services_both_survive(self) -> None:
+        def document(event: dict[str, Any]) -> dict[str, Any]:
+            ref = {"$ref": "#/components/schemas/EventRead"}
+            page = {"type": "object", "properties": {"items": {"type": "array", "items": ref}}}
+            return {
+                "paths": {
+                    f"/v1/{event['title']}": {
+                        "get": {
+                            "responses": {
+                                "200": {
+                                    "content": {
+                                        "application/json": {
+                                            "schema": {"$ref": "#/components/schemas/Page"}
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                },
+                "components": {"schemas": {"EventRead": event, "Page": page}},
+            }
+
+        contracts = document({"title": "contracts", "type": "object"})
+        billing = document({"title": "billing", "type": "string"})
+        merged = merge({"contracts": contracts, "billing": billing})
+        for service, original in (("contracts", contracts), ("billing", billing)):
+            schema = merged["paths"][f"/v1/{service}"]["get"]["responses"]["200"]["content"]
+            assert resolved(schema["application/json"]["schema"], merged) == resolved(
+                original["paths"][f"/v1/{service}"]["get"]["responses"]["200"]["content"][
+                    "application/json"
+                ]["schema"],
+                original,
+            )
+
+
+def resolved(node: Any, document: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """``node`` with every local reference replaced by what it points at (a reference back
+    into a schema being expanded becomes a marker naming it without its namespace)."""
+    if isinstance(node, list):
+        return [resolved(v, document, seen) for v in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/"):
+        section, _, name = ref.removeprefix("#/components/").partition("/")
+        if ref in seen:
+            return {"$recursive": name.rsplit(".", 1)[-1]}
+        target = document["components"][section][name]
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {**resolved(target, document, (*seen, ref)), **resolved(rest, document, seen)}
+    return {key: resolved(value, document, seen) for key, value in node.items()}
 
 
 class TestUpstreamTimeout:

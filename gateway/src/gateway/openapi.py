@@ -13,18 +13,41 @@ import structlog
 log = structlog.get_logger("gateway.openapi")
 
 
-def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
+REF_PREFIX = "#/components/"
+# Component sections a service document may define; each name is namespaced by its service.
+# Security schemes are not among them: the merged document declares the gateway's own.
+NAMESPACED = (
+    "schemas",
+    "responses",
+    "parameters",
+    "examples",
+    "requestBodies",
+    "headers",
+    "links",
+    "callbacks",
+    "pathItems",
+)
+
+
+def namespaced(service: str, name: str) -> str:
+    """The merged document's name of a service's component: ``contracts.EventRead``."""
+    return f"{service}.{name}"
+
+
+def _namespace_refs(node: Any, service: str) -> Any:
+    """A copy of ``node`` whose local component references point at ``service``'s own
+    components (``#/components/schemas/X`` becomes ``#/components/schemas/service.X``)."""
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                name = value.rsplit("/", 1)[-1]
-                out[key] = f"#/components/schemas/{renames.get(name, name)}"
+            if key == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
+                section, _, name = value[len(REF_PREFIX) :].partition("/")
+                out[key] = f"{REF_PREFIX}{section}/{namespaced(service, name)}"
             else:
-                out[key] = _rename_refs(value, renames)
+                out[key] = _namespace_refs(value, service)
         return out
     if isinstance(node, list):
-        return [_rename_refs(v, renames) for v in node]
+        return [_namespace_refs(v, service) for v in node]
     return node
 
 
@@ -52,8 +75,11 @@ HEALTH_PATHS: dict[str, Any] = {
 
 
 def merge(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Merge service documents; a schema name two services define differently is prefixed
-    with the service name so neither is lost."""
+    """Merge service documents. Every component is namespaced by its service
+    (``billing.EventRead``, ``contracts.EventRead``) and every reference inside that service's
+    paths and components rewritten to match, so no service's schema can replace another's,
+    even when two happen to share a name (or an identical wrapper such as ``Page_EventRead_``
+    whose inner schema differs)."""
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -80,20 +106,25 @@ def merge(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "security": [{"bearer": []}, {"clientCredentials": []}],
         "tags": [],
     }
-    schemas: dict[str, Any] = merged["components"]["schemas"]
+    components: dict[str, dict[str, Any]] = merged["components"]
+    methods = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
     for service, document in documents.items():
-        own = document.get("components", {}).get("schemas", {})
-        renames = {
-            name: f"{service.capitalize()}{name}"
-            for name, schema in own.items()
-            if name in schemas and schemas[name] != _rename_refs(schema, {})
-        }
-        for name, schema in own.items():
-            schemas[renames.get(name, name)] = _rename_refs(schema, renames)
+        for section in NAMESPACED:
+            for name, component in document.get("components", {}).get(section, {}).items():
+                components.setdefault(section, {})[namespaced(service, name)] = _namespace_refs(
+                    component, service
+                )
         for path, item in document.get("paths", {}).items():
             if not path.startswith(("/v1/", "/oauth/")):
                 continue  # each service's health endpoints stay internal
-            merged["paths"][path] = _rename_refs(item, renames)
+            item = _namespace_refs(item, service)
+            for method in methods:
+                operation = item.get(method)
+                if isinstance(operation, dict) and operation.get("security"):
+                    # A service names its own scheme (FastAPI's ``HTTPBearer``); through the
+                    # gateway the same token comes from either of the merged document's schemes.
+                    operation["security"] = [dict(r) for r in merged["security"]]
+            merged["paths"][path] = item
         merged["tags"] += [
             {**tag, "description": f"{tag.get('description', '')} ({service} service)".strip()}
             for tag in document.get("tags", [])
