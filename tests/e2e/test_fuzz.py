@@ -17,9 +17,9 @@ Deterministic: one seed, a bounded number of examples per operation and no time 
 time budget makes schemathesis repeat fuzzing until it is spent, so the work done would depend
 on the machine's speed). The seeded data is the same on every run except its ids.
 
-Accepted exceptions, each with its reason, are in ``schemathesis.toml`` next to this file; the
-ones marked temporary wait for fixes of the findings they name. A failure's report ends with
-the curl command that reproduces it.
+Accepted exceptions, each with its reason, are in ``schemathesis.toml`` next to this file (a
+finding is fixed, never excluded for good). A failure's report ends with the curl command that
+reproduces it.
 """
 
 from __future__ import annotations

@@ -152,3 +152,14 @@ Percent = Annotated[
 ]
 JsonInt = StrictInt
 JsonBool = StrictBool
+
+
+def _number_not_bool(value: object) -> object:
+    # JSON's true and false are not numbers, though Python's bool is an int
+    if isinstance(value, bool):
+        raise ValueError("a number is required, not a boolean")
+    return value
+
+
+# A measure (volumes, seconds): an integer or a fraction, never a boolean or a numeric string.
+JsonNumber = Annotated[float, BeforeValidator(_number_not_bool), Field(strict=True)]

@@ -217,3 +217,12 @@ def test_the_readme_csv_example_is_valid() -> None:
     for i, record in enumerate(records):
         normalized = normalize_contact(i, record, secret="s" * 32, new_id=uuid.uuid4)
         assert not isinstance(normalized, list), normalized
+
+
+async def test_an_empty_upload_is_a_422(metrics: httpx.AsyncClient, acme: object) -> None:
+    for content in (b"", b"  \n"):
+        response = await metrics.post(
+            "/v1/imports/csv", params={"source": "files"}, content=content
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body"

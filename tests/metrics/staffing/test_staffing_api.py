@@ -72,3 +72,31 @@ class TestFeasibility:
         body["intervals"][1]["planned_agents"] = 14
         ok = (await metrics.post("/v1/staffing/feasibility", json=body)).json()
         assert ok["feasible"] is True
+
+    async def test_traffic_beyond_the_calculator_is_a_422_and_counts_are_integers(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        contract_id, _ = await world.ids(
+            service_levels=[level("sl", "service_level", "0.80", threshold_seconds=20)]
+        )
+        body = {
+            "contract_id": str(contract_id),
+            "on": "2026-10-01",
+            "intervals": [{"volume": 2031179.03, "aht_seconds": 3076.86, "planned_agents": 5}],
+        }
+        response = await metrics.post("/v1/staffing/feasibility", json=body)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "intervals"
+        body["intervals"] = [{"volume": 100, "aht_seconds": 180, "planned_agents": False}]
+        refused = await metrics.post("/v1/staffing/feasibility", json=body)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "intervals[0].planned_agents"
+        staffing = {
+            "target_service_level": "0.80",
+            "threshold_seconds": True,
+            "intervals": [{"volume": False, "aht_seconds": 180}],
+        }
+        not_a_volume = await metrics.post("/v1/staffing", json=staffing)
+        assert not_a_volume.status_code == 422
+        fields = {e["field"] for e in not_a_volume.json()["errors"]}
+        assert fields == {"intervals[0].volume", "threshold_seconds"}

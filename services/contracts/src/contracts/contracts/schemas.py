@@ -18,7 +18,7 @@ from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
 from shared.pagination import Page
-from shared.types import CurrencyCode, IsoDate, TimeZoneName
+from shared.types import CurrencyCode, IsoDate, JsonBool, TimeZoneName
 
 EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
@@ -132,7 +132,7 @@ class SignerIn(BaseModel):
     email: EmailStr
     role: str | None = Field(None, max_length=200, examples=["Head of Customer Care"])
     party: Party
-    required: bool = True
+    required: JsonBool = True
 
 
 class ActionRequest(BaseModel):

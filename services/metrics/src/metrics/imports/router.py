@@ -48,6 +48,8 @@ async def import_file(
     body = await request.body()
     if len(body) > MAX_BYTES:
         raise PayloadTooLarge(f"files up to {MAX_BYTES // (1024 * 1024)} MiB")
+    if not body.strip():
+        raise ValidationFailed.on("body", "the file is empty: send its contents as the body")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

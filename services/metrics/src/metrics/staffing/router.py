@@ -56,9 +56,12 @@ async def check_feasibility(
     version = version_at(terms, request.on)
     if version is None:
         raise ValidationFailed.on("on", "no contract version is in effect on that date")
-    levels = feasibility(
-        version.get("service_levels") or [], request.intervals, request.interval_minutes
-    )
+    try:
+        levels = feasibility(
+            version.get("service_levels") or [], request.intervals, request.interval_minutes
+        )
+    except ValueError as exc:  # traffic beyond what the calculator carries, as in staffing
+        raise ValidationFailed.on("intervals", str(exc)) from exc
     verdicts = [lv.feasible for lv in levels if lv.assessable]
     return FeasibilityResponse(
         contract_id=request.contract_id,

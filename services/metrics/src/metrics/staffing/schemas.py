@@ -5,14 +5,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.types import IsoDate
+from shared.types import IsoDate, JsonInt, JsonNumber
 
 
 class ForecastInterval(BaseModel):
     start: datetime | None = None
-    volume: float = Field(ge=0, le=10_000_000, description="Contacts forecast in the interval")
-    aht_seconds: float = Field(gt=0, le=86_400)
-    planned_agents: int | None = Field(
+    volume: JsonNumber = Field(ge=0, le=10_000_000, description="Contacts forecast in the interval")
+    aht_seconds: JsonNumber = Field(gt=0, le=86_400)
+    planned_agents: JsonInt | None = Field(
         None, ge=0, description="Agents the plan puts on this interval (feasibility only)"
     )
 
@@ -30,9 +30,9 @@ STAFFING_EXAMPLE: Any = {
 class StaffingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [STAFFING_EXAMPLE]})
 
-    interval_minutes: int = Field(30, ge=1, le=1440)
+    interval_minutes: JsonInt = Field(30, ge=1, le=1440)
     target_service_level: Decimal = Field(gt=0, lt=1)
-    threshold_seconds: int = Field(ge=0, le=86_400)
+    threshold_seconds: JsonInt = Field(ge=0, le=86_400)
     max_occupancy: Decimal | None = Field(None, gt=0, le=1)
     shrinkage: Decimal = Field(Decimal(0), ge=0, lt=1)
     intervals: list[ForecastInterval] = Field(min_length=1, max_length=2_000)
@@ -75,7 +75,7 @@ class FeasibilityRequest(BaseModel):
 
     contract_id: uuid.UUID
     on: IsoDate = Field(description="Date whose contract version applies")
-    interval_minutes: int = Field(30, ge=1, le=1440)
+    interval_minutes: JsonInt = Field(30, ge=1, le=1440)
     intervals: list[ForecastInterval] = Field(min_length=1, max_length=2_000)
 
 

@@ -6,6 +6,7 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
+from shared.types import JsonInt
 
 EventType = Literal["invoice.issued", "invoice.paid", "invoice.voided", "credit_note.issued"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -97,7 +98,7 @@ class SecretRotate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"expire_previous_after_seconds": 3600}]}
     )
 
-    expire_previous_after_seconds: int = Field(
+    expire_previous_after_seconds: JsonInt = Field(
         0,
         ge=0,
         le=86_400,
