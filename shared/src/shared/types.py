@@ -87,6 +87,9 @@ def decimal_text(value: object) -> object:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamps need an offset (e.g. 2026-10-01T12:00:00Z)")
+    # Inside the calendar below, converting to UTC (as every service does) cannot overflow.
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(f"must be a moment from {FIRST_DAY} to {LAST_DAY}")
     return value
 
 

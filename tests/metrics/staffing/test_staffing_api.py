@@ -94,9 +94,9 @@ class TestFeasibility:
         staffing = {
             "target_service_level": "0.80",
             "threshold_seconds": True,
-            "intervals": [{"volume": False, "aht_seconds": 180}],
+            "intervals": [{"volume": False, "aht_seconds": 180, "start": 0}],
         }
         not_a_volume = await metrics.post("/v1/staffing", json=staffing)
         assert not_a_volume.status_code == 422
         fields = {e["field"] for e in not_a_volume.json()["errors"]}
-        assert fields == {"intervals[0].volume", "threshold_seconds"}
+        assert fields == {"intervals[0].volume", "intervals[0].start", "threshold_seconds"}

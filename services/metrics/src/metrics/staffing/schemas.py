@@ -5,11 +5,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.types import IsoDate, JsonInt, JsonNumber
+from shared.types import AwareDateTime, IsoDate, JsonInt, JsonNumber
 
 
 class ForecastInterval(BaseModel):
-    start: datetime | None = None
+    start: AwareDateTime | None = None
     volume: JsonNumber = Field(ge=0, le=10_000_000, description="Contacts forecast in the interval")
     aht_seconds: JsonNumber = Field(gt=0, le=86_400)
     planned_agents: JsonInt | None = Field(
