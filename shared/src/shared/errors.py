@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -263,7 +264,13 @@ def install_error_handlers(app: FastAPI) -> None:
         # unique key. The session dependency has already rolled the transaction back.
         if is_connection_failure(exc):  # the connection was lost mid-request
             return await on_app_error(request, DatabaseUnavailable())
-        sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+        # SQLAlchemy wraps the driver's error (``orig``); code that talks to asyncpg directly
+        # (the fast KPI and ingestion paths) raises the driver's error itself.
+        sqlstate = (
+            getattr(exc, "sqlstate", None)
+            or getattr(getattr(exc, "orig", None), "sqlstate", None)
+            or ""
+        )
         if sqlstate.startswith("22"):
             error: AppError = ValidationFailed(
                 "the database cannot store a value in this request (a NUL character, or a "
@@ -300,5 +307,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(UnicodeDecodeError, on_undecodable_body)
     app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(asyncpg.PostgresError, on_database_error)
     app.add_exception_handler(PoolTimeout, on_pool_timeout)
     app.add_exception_handler(Exception, on_unexpected)

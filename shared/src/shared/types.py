@@ -166,3 +166,20 @@ def _number_not_bool(value: object) -> object:
 
 # A measure (volumes, seconds): an integer or a fraction, never a boolean or a numeric string.
 JsonNumber = Annotated[float, BeforeValidator(_number_not_bool), Field(strict=True)]
+
+
+def _storable_text(value: str) -> str:
+    # PostgreSQL stores no NUL character, and UTF-8 has no lone surrogate (a JSON "\ud800"
+    # escape decodes to one): refused here, naming the field, instead of failing the write.
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must not contain a lone surrogate (invalid Unicode)") from None
+    return value
+
+
+# Text a service stores: any Unicode but NUL and lone surrogates.
+Text = Annotated[str, AfterValidator(_storable_text)]

@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.activity.models import ActivityState
 from metrics.records.schemas import CHANNEL_PATTERN
-from shared.types import AwareDateTime
+from shared.types import AwareDateTime, Text
 
 ACTIVITY_EXAMPLE: Any = {
     "external_id": "act-1",
@@ -26,11 +26,11 @@ class AgentActivityIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ACTIVITY_EXAMPLE]})
 
-    external_id: str = Field(min_length=1, max_length=200)
+    external_id: Text = Field(min_length=1, max_length=200)
     contract_id: uuid.UUID
-    agent: str = Field(min_length=1, max_length=200)
+    agent: Text = Field(min_length=1, max_length=200)
     state: ActivityState
-    queue: str | None = Field(
+    queue: Text | None = Field(
         None, min_length=1, max_length=200, description="The queue (skill) the span was in"
     )
     channel: str | None = Field(

@@ -34,6 +34,28 @@ _NON_DIGITS = re.compile(r"[^0-9]")
 MAX_ATTRIBUTE_DEPTH = 16
 
 
+# Text PostgreSQL cannot store: a NUL character (in text and in jsonb). Checked per row, so one
+# such value rejects its record and the rest of the batch is stored.
+NUL = "\x00"
+TEXT_FIELDS = ("external_id", "queue", "channel", "agent", "customer")
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a JSON value has a NUL character in any string or key (iterative)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def nested_deeper_than(value: Any, limit: int) -> bool:
     """Whether a JSON value nests objects or arrays more than ``limit`` levels (iterative,
     so any depth is measured without recursion)."""
@@ -222,8 +244,18 @@ def _problems(index: int, data: ContactRecordIn | FastContact, now: datetime) ->
         problems.append(
             Rejection(index=index, field="ended_at", message="must not be before enqueued_at")
         )
+    for name in TEXT_FIELDS:
+        text = getattr(data, name)
+        if text and NUL in text:
+            problems.append(
+                Rejection(index=index, field=name, message="must not contain a NUL character")
+            )
     attributes = data.attributes
-    if attributes and nested_deeper_than(attributes, MAX_ATTRIBUTE_DEPTH):
+    if attributes and holds_nul(attributes):
+        problems.append(
+            Rejection(index=index, field="attributes", message="must not contain a NUL character")
+        )
+    elif attributes and nested_deeper_than(attributes, MAX_ATTRIBUTE_DEPTH):
         problems.append(
             Rejection(
                 index=index,
