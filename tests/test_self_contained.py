@@ -4,7 +4,9 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTSIDE = ("../shared/", "/work/shared", "shared/docs/", "shared/samples/")
+# The team's reference folder beside the checkout, spelled so this file does not name it.
+REFERENCE = "sha" + "red"
+OUTSIDE = (f"../{REFERENCE}/", f"/work/{REFERENCE}", f"{REFERENCE}/docs/", f"{REFERENCE}/samples/")
 
 
 def test_no_tracked_file_points_outside_the_repository() -> None:
@@ -14,7 +16,7 @@ def test_no_tracked_file_points_outside_the_repository() -> None:
     offenders = []
     for name in tracked:
         path = ROOT / name
-        if name == "tests/test_self_contained.py" or not path.is_file():
+        if not path.is_file():
             continue
         try:
             text = path.read_text()

@@ -8,15 +8,13 @@ import json
 import urllib.parse
 import uuid
 
-import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from gateway.route_roles import ROUTE_ROLES
 from shared.errors import Unauthorized
 from tests.conftest import TokenFactory, api_client, running_app
+from tests.gateway.idp import FakeIdentityProvider
 from tests.gateway.test_security import get_token, new_api_client
 
 ROLES = ["admin", "operator", "finance", "client", "partner", "service"]
@@ -229,33 +227,20 @@ class TestForeignClaims:
     async def test_the_providers_ids_and_groups_map_to_ours(self, make_gateway) -> None:
         """An Okta-style token: the client is the provider's own id, the role a group."""
         acme = uuid.uuid4()
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-        jwks = {"keys": [{**jwk, "kid": "idp-1", "use": "sig", "alg": "RS256"}]}
+        idp = FakeIdentityProvider()
 
         def people_token(**claims: object) -> str:
-            base = {"sub": "vm@acme.example", "iss": "https://idp.example", "aud": "contrato-api"}
-            return jwt.encode(
-                {**base, "iat": 1, "exp": 4102444800, **claims},
-                key,
-                algorithm="RS256",
-                headers={"kid": "idp-1"},
-            )
+            return idp.token("vm@acme.example", **claims)
 
         app = make_gateway(
-            idp_issuer="https://idp.example",
-            idp_audience="contrato-api",
-            idp_jwks_url="http://idp.example/.well-known/jwks.json",
-            idp_role_claim="groups",
-            idp_role_map={"contrato-clients": "client", "contrato-finance": "finance"},
-            idp_client_claim="org_id",
-            idp_client_map={"0oa1b2c3d4EFGH5678": str(acme)},
-        )
-        verifier = app.state.settings.token_verifier(
-            http=httpx.AsyncClient(
-                transport=httpx.MockTransport(lambda _: httpx.Response(200, json=jwks))
+            **idp.settings(
+                idp_role_claim="groups",
+                idp_role_map={"contrato-clients": "client", "contrato-finance": "finance"},
+                idp_client_claim="org_id",
+                idp_client_map={"0oa1b2c3d4EFGH5678": str(acme)},
             )
         )
+        verifier = app.state.settings.token_verifier(http=idp.http())
         mapped = await verifier.verify(
             people_token(groups=["Everyone", "contrato-clients"], org_id="0oa1b2c3d4EFGH5678")
         )

@@ -8,10 +8,10 @@ import uuid
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from tests.conftest import TokenFactory, api_client, running_app
+from tests.gateway.idp import FakeIdentityProvider
 
 DEAD = "http://127.0.0.1:9"
 
@@ -273,35 +273,14 @@ class TestCircuitBreaker:
 
 class TestIdentityProvider:
     async def test_people_tokens_from_a_jwks_issuer(self, make_gateway, services) -> None:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-        jwks = {"keys": [{**jwk, "kid": "idp-1", "use": "sig", "alg": "RS256"}]}
-        people_token = jwt.encode(
-            {
-                "sub": "ana@operator.example",
-                "https://contrato/role": "operator",
-                "iss": "https://idp.example",
-                "aud": "contrato-api",
-                "iat": 1,
-                "exp": 4102444800,
-            },
-            key,
-            algorithm="RS256",
-            headers={"kid": "idp-1"},
-        )
-        app = make_gateway(
-            idp_issuer="https://idp.example",
-            idp_audience="contrato-api",
-            idp_jwks_url="http://idp.example/.well-known/jwks.json",
-            idp_role_claim="https://contrato/role",
-        )
+        idp = FakeIdentityProvider()
+        people_token = idp.token("ana@operator.example", **{"https://contrato/role": "operator"})
+        app = make_gateway(**idp.settings(idp_role_claim="https://contrato/role"))
         async with running_app(app) as gateway:
             from shared.auth import TokenVerifier
 
             verifier: TokenVerifier = gateway.state.token_verifier
-            verifier.http = httpx.AsyncClient(
-                transport=httpx.MockTransport(lambda _: httpx.Response(200, json=jwks))
-            )
+            verifier.http = idp.http()
             principal = await verifier.verify(people_token)
             assert (
                 principal.role.value == "operator" and principal.subject == "ana@operator.example"
