@@ -3,12 +3,15 @@ to the invoice afterwards; every page names its document and its page; credit no
 PDFs too; tiers read as people say them."""
 
 import io
+import uuid
 
 import httpx
+from fastapi import FastAPI
 from pypdf import PdfReader
 
 from tests.billing.conftest import BillingWorld
 from tests.billing.invoices.test_invoices import contract_with_plan, draft
+from tests.conftest import TokenFactory, api_client
 
 GRADUATED = {
     "key": "minutes",
@@ -101,3 +104,36 @@ class TestTierWording:
             "Handled minutes — tier 2 (over 100 up to 250)",
             "Handled minutes — tier 3 (over 250)",
         ]
+
+
+class TestAnotherTenant:
+    async def test_documents_and_numbers_of_another_client_are_not_found(
+        self,
+        finance: httpx.AsyncClient,
+        world: BillingWorld,
+        billing_app: FastAPI,
+        token: TokenFactory,
+    ) -> None:
+        invoice = await draft(finance, await contract_with_plan(finance, world))
+        issued = (
+            await finance.post(
+                f"/v1/invoices/{invoice['id']}/issue", json={"issue_date": "2026-02-02"}
+            )
+        ).json()
+        note = (
+            await finance.post(
+                "/v1/credit-notes",
+                json={"invoice_id": invoice["id"], "reason": "x", "issue_date": "2026-02-03"},
+            )
+        ).json()
+        stranger = token("client", client_id=uuid.uuid4())
+        async with api_client(billing_app, stranger) as other:
+            assert (await other.get(f"/v1/invoices/{invoice['id']}/pdf")).status_code == 404
+            assert (await other.get(f"/v1/credit-notes/{note['id']}/pdf")).status_code == 404
+            found = await other.get("/v1/invoices", params={"number": issued["number"]})
+            assert found.status_code == 200 and found.json()["items"] == []
+        owner = token("client", client_id=issued["client_id"])
+        async with api_client(billing_app, owner) as mine:
+            assert (await mine.get(f"/v1/credit-notes/{note['id']}/pdf")).status_code == 200
+            found = await mine.get("/v1/invoices", params={"number": issued["number"]})
+            assert [i["id"] for i in found.json()["items"]] == [invoice["id"]]
