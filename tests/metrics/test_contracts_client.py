@@ -71,6 +71,45 @@ class TestQueueLookup:
         await contracts.aclose()
 
 
+class TestQueueClaims:
+    async def test_cached_per_queue_and_day_and_asked_only_for_what_is_missing(
+        self, world: World, contracts_tx: FastAPI, token: TokenFactory
+    ) -> None:
+        contract_id, client_id = await world.ids(queues=["support", "sales"])
+        contracts, calls = client_for(contracts_tx, token, ttl=60)
+        october = (date(2026, 10, 1), date(2026, 10, 31))
+        spans = await contracts.queue_claims(["support", "nobody"], october)
+        assert spans["nobody"] == []
+        (support,) = spans["support"]  # the daily spans of the answer, one each
+        assert support.contract == QueueContract(contract_id, client_id, "support")
+        assert support.begins <= datetime(2026, 10, 1, tzinfo=UTC)
+        assert support.ends >= datetime(2026, 11, 1, tzinfo=UTC)
+        assert calls.seen == ["POST /v1/contracts/queue-claims"]
+        await contracts.queue_claims(["support"], (date(2026, 10, 3), date(2026, 10, 9)))
+        assert len(calls.seen) == 1  # every day of it is known
+        both = await contracts.queue_claims(["support", "sales"], october)
+        assert len(calls.seen) == 2 and both["sales"][0].contract.queue == "sales"
+        await contracts.aclose()
+
+    async def test_cached_per_tenant_never_across(
+        self, world: World, contracts_tx: FastAPI, token: TokenFactory
+    ) -> None:
+        await world.ids(queues=["support"])
+        other = await world.client()
+        contracts, calls = client_for(contracts_tx, token, ttl=60)
+        day = (date(2026, 10, 1), date(2026, 10, 1))
+        theirs = token(Role.client, client_id=other)
+        assert await contracts.queue_claims(["support"], day, tenant=other, token=theirs) == {
+            "support": []
+        }
+        assert len((await contracts.queue_claims(["support"], day))["support"]) == 1
+        assert (await contracts.queue_claims(["support"], day, tenant=other, token=theirs))[
+            "support"
+        ] == []
+        assert len(calls.seen) == 2
+        await contracts.aclose()
+
+
 class TestServiceTerms:
     async def test_shape_and_not_found(
         self, world: World, contracts_tx: FastAPI, token: TokenFactory

@@ -187,6 +187,108 @@ class TestQueueLookup:
             assert response.json()["errors"][0]["field"] == "at"
 
 
+class TestQueueClaims:
+    """The batch form of the queue look-up: every hour of a span answers as the single
+    look-up does."""
+
+    async def claims(self, client: httpx.AsyncClient, **body: Any) -> list[dict[str, Any]]:
+        response = await client.post("/v1/contracts/queue-claims", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["claims"]
+
+    async def test_every_hour_agrees_with_the_single_lookup(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        # acme-voice from 2027-01-01 (São Paulo); old-q expired at the end of 2025; a draft
+        # lists acme-chat (never in force); nobody lists nobody-voice.
+        acme, contract = await signed_sla(contracts)
+        term = {"start_date": "2025-01-01", "initial_term_months": 12, "renewal_type": "fixed"}
+        old = await post(
+            contracts,
+            "/v1/contracts",
+            sla(client_id=acme["id"], term=term, scope={**SLA["scope"], "queues": ["old-q"]}),
+        )
+        await sign_through(contracts, old["id"])
+        await post(
+            contracts,
+            "/v1/contracts",
+            sla(client_id=acme["id"], scope={**SLA["scope"], "queues": ["acme-chat"]}),
+        )
+        queues = ["acme-voice", "old-q", "acme-chat", "nobody-voice"]
+        for start, hours in (
+            (datetime(2026, 12, 31, 20, tzinfo=UTC), 10),
+            (datetime(2025, 12, 31, 22, tzinfo=UTC), 6),
+        ):
+            end = start + timedelta(hours=hours)
+            claims = await self.claims(
+                contracts, queues=queues, **{"from": start.isoformat()}, to=end.isoformat()
+            )
+            for queue in queues:
+                for hour in range(hours):
+                    at = start + timedelta(hours=hour, minutes=30)
+                    single = await contracts.get(
+                        "/v1/contracts/queue-lookup",
+                        params={"queue": queue, "at": at.isoformat()},
+                    )
+                    covering = [
+                        c
+                        for c in claims
+                        if c["queue"] == queue
+                        and datetime.fromisoformat(c["from"])
+                        <= at
+                        < datetime.fromisoformat(c["to"])
+                    ]
+                    if single.status_code == 200:
+                        assert [c["contract_id"] for c in covering] == [
+                            single.json()["contract_id"]
+                        ]
+                        assert covering[0]["client_id"] == acme["id"]
+                    else:
+                        assert single.status_code == 404 and covering == [], (queue, at)
+        # The São Paulo day 2027-01-01 begins at 03:00 UTC; the span clips the claim.
+        first = await self.claims(
+            contracts,
+            queues=["acme-voice"],
+            **{"from": "2026-12-31T00:00:00Z"},
+            to="2027-01-03T00:00:00Z",
+        )
+        assert [(c["contract_id"], c["from"], c["to"]) for c in first] == [
+            (contract["id"], "2027-01-01T03:00:00Z", "2027-01-03T00:00:00Z")
+        ]
+
+    async def test_another_clients_contracts_are_left_out(
+        self, contracts: httpx.AsyncClient, contracts_app: FastAPI, token: TokenFactory
+    ) -> None:
+        acme, _ = await signed_sla(contracts)
+        globex = await post(contracts, "/v1/organizations", client_body("Globex"))
+        span = {"from": "2027-03-01T00:00:00Z", "to": "2027-03-02T00:00:00Z"}
+        assert len(await self.claims(contracts, queues=["acme-voice"], **span)) == 1
+        filtered = await self.claims(
+            contracts, queues=["acme-voice"], client_id=globex["id"], **span
+        )
+        assert filtered == []
+        async with api_client(contracts_app, token("client", client_id=globex["id"])) as theirs:
+            assert await self.claims(theirs, queues=["acme-voice"], **span) == []
+        async with api_client(contracts_app, token("client", client_id=acme["id"])) as mine:
+            assert len(await self.claims(mine, queues=["acme-voice"], **span)) == 1
+
+    async def test_bad_spans_are_422_naming_the_field(self, contracts: httpx.AsyncClient) -> None:
+        cases = [
+            ({"queues": ["q"], "from": "2027-03-02T00:00Z", "to": "2027-03-01T00:00Z"}, "to"),
+            ({"queues": ["q"], "from": "2027-01-01T00:00Z", "to": "2028-03-01T00:00Z"}, "to"),
+            ({"queues": [], "from": "2027-01-01T00:00Z", "to": "2027-01-02T00:00Z"}, "queues"),
+            ({"queues": ["q"], "from": "2027-01-01T00:00", "to": "2027-01-02T00:00Z"}, "from"),
+            (
+                {"queues": ["a\u0000"], "from": "2027-01-01T00:00Z", "to": "2027-01-02T00:00Z"},
+                "queues[0]",
+            ),
+        ]
+        for body, field in cases:
+            response = await contracts.post("/v1/contracts/queue-claims", json=body)
+            assert response.status_code == 422, (body, response.text)
+            assert response.json()["errors"][0]["field"] == field, response.json()
+
+
 class TestBillingTerms:
     async def test_terms_status_and_fee_on_a_day(self, contracts: httpx.AsyncClient) -> None:
         acme, contract = await signed_sla(contracts)

@@ -147,6 +147,49 @@ class TestQueueResolution:
         assert (await push(metrics, records))["inserted"] == 40
         assert contracts_calls.seen[before:] == [f"GET /v1/contracts/{contract_id}/service-terms"]
 
+    async def test_a_sparse_month_is_resolved_with_one_request(
+        self, metrics: httpx.AsyncClient, contracts_calls: Calls, world: World
+    ) -> None:
+        """Records over a month, several queues and hours: one queue-claims request resolves
+        them all (it used to cost one look-up per queue and hour); the contract that starts
+        mid-month takes its queue's records from its first local day only, and only the
+        refused records' queue and hours are looked up singly, for the reason."""
+        steady, _ = await world.ids(queues=["sp-voice", "sp-chat"])
+        late, _ = await world.ids(
+            queues=["sp-late"], start_date="2026-10-15", time_zone="America/Sao_Paulo"
+        )
+        await make_source(metrics)
+        queues = ["sp-voice", "sp-chat", "sp-late"]
+        records = [
+            contact(f"s{i}", T0 + timedelta(hours=7 * i), queue=queues[i % 3]) for i in range(100)
+        ]
+        before = len(contracts_calls.seen)
+        result = await push(metrics, records)
+        assert contracts_calls.seen[before:] == ["POST /v1/contracts/queue-claims"] + [
+            "GET /v1/contracts/queue-lookup"
+        ] * sum(
+            1
+            for r in records
+            if r["queue"] == "sp-late" and r["enqueued_at"] < "2026-10-15T03:00:00Z"
+        )
+        late_starts = datetime(2026, 10, 15, 3, tzinfo=UTC)  # midnight in São Paulo
+        expected = {
+            r["external_id"]: str(steady if r["queue"] != "sp-late" else late)
+            for r in records
+            if r["queue"] != "sp-late" or datetime.fromisoformat(r["enqueued_at"]) >= late_starts
+        }
+        assert result["inserted"] == len(expected)
+        assert all("starts on 2026-10-15" in r["message"] for r in result["rejections"])
+        stored = {}
+        cursor = None
+        while True:
+            params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            page = (await metrics.get("/v1/contact-records", params=params)).json()
+            stored |= {r["external_id"]: r["contract_id"] for r in page["items"]}
+            if not (cursor := page["next_cursor"]):
+                break
+        assert stored == expected
+
 
 class TestTenants:
     async def test_partner_pushes_only_into_its_clients_contracts(

@@ -1,17 +1,20 @@
 """What metrics reads from the contracts service: queue -> contract and a contract's service terms.
 
 Both answers change rarely, so they are kept in an in-process cache for a short time (the TTL
-comes from settings). Queue look-ups are cached per queue and UTC hour: contracts start and end
-on dates, so an answer holds for the whole hour (time zones whose offset is not whole hours can
-be off at a boundary hour; see the README).
+comes from settings). A batch's queues are resolved with one ``queue-claims`` request for all
+its queues and days (the spans in which a contract in force claims each queue), cached per
+queue and UTC day; the single queue look-up, cached per queue and UTC hour, is asked only to
+explain why no contract takes a record.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from typing import Any
 
 from shared.errors import UpstreamError
@@ -34,6 +37,20 @@ class QueueUnclaimed:
 
     reason: str
     explanation: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimSpan:
+    """``contract`` claims its queue from ``begins`` (inclusive) to ``ends`` (exclusive)."""
+
+    contract: QueueContract
+    begins: datetime
+    ends: datetime
+
+
+# The contracts service answers at most this many queues and days per queue-claims request.
+CLAIMS_MAX_QUEUES = 500
+CLAIMS_MAX_DAYS = 400
 
 
 class TtlCache:
@@ -70,6 +87,7 @@ class ContractsClient:
         self.client = client
         self.queues = TtlCache(ttl_seconds)
         self.terms = TtlCache(ttl_seconds)
+        self.claim_days = TtlCache(ttl_seconds)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -118,6 +136,86 @@ class ContractsClient:
             )
         self.queues.put(key, answer)
         return answer
+
+    async def queue_claims(
+        self,
+        queues: Iterable[str],
+        days: tuple[date, date],
+        *,
+        client_id: uuid.UUID | None = None,
+        tenant: uuid.UUID | None = None,
+        token: str | None = None,
+    ) -> dict[str, list[ClaimSpan]]:
+        """For each queue, the spans of the UTC days ``days[0]``..``days[1]`` in which a
+        contract in force claims it (of ``client_id`` when given; among the contracts the
+        caller, whose tenant is ``tenant``, may see). Cached per queue, UTC day and tenant;
+        what is not cached is asked for in as few requests as the contracts service allows."""
+        all_days = [days[0] + timedelta(days=n) for n in range((days[1] - days[0]).days + 1)]
+        spans: dict[str, set[ClaimSpan]] = {}
+        missing: set[str] = set()
+        for queue in set(queues):
+            spans[queue] = set()
+            for day in all_days:
+                cached = self.claim_days.get((queue, day, client_id, tenant))
+                if cached is None:
+                    missing.add(queue)
+                    break
+                spans[queue].update(cached)
+        ordered = sorted(missing)
+        for q in range(0, len(ordered), CLAIMS_MAX_QUEUES):
+            chunk = ordered[q : q + CLAIMS_MAX_QUEUES]
+            for d in range(0, len(all_days), CLAIMS_MAX_DAYS):
+                chunk_days = all_days[d : d + CLAIMS_MAX_DAYS]
+                found = await self._fetch_claims(
+                    chunk, chunk_days[0], chunk_days[-1], client_id, token
+                )
+                for queue in chunk:
+                    for day in chunk_days:
+                        begins = datetime.combine(day, clock(), UTC)
+                        ends = begins + timedelta(days=1)
+                        on_day = tuple(
+                            s for s in found.get(queue, ()) if s.begins < ends and s.ends > begins
+                        )
+                        self.claim_days.put((queue, day, client_id, tenant), on_day)
+                        spans[queue].update(on_day)
+        return {queue: sorted(found, key=lambda s: s.begins) for queue, found in spans.items()}
+
+    async def _fetch_claims(
+        self,
+        queues: list[str],
+        first: date,
+        last: date,
+        client_id: uuid.UUID | None,
+        token: str | None,
+    ) -> dict[str, list[ClaimSpan]]:
+        body: dict[str, Any] = {
+            "queues": queues,
+            "from": datetime.combine(first, clock(), UTC).isoformat(),
+            "to": datetime.combine(last + timedelta(days=1), clock(), UTC).isoformat(),
+        }
+        if client_id is not None:
+            body["client_id"] = str(client_id)
+        path = "/v1/contracts/queue-claims"
+        response = await self.client.request("POST", path, json=body, token=token)
+        if response.status_code >= 400:
+            raise UpstreamError(
+                "contracts", f"contracts refused {path}: {response.text[:200]}", status=502
+            )
+        found: dict[str, list[ClaimSpan]] = {}
+        for claim in response.json()["claims"]:
+            contract = QueueContract(
+                contract_id=uuid.UUID(claim["contract_id"]),
+                client_id=uuid.UUID(claim["client_id"]),
+                queue=claim["queue"],
+            )
+            found.setdefault(contract.queue, []).append(
+                ClaimSpan(
+                    contract,
+                    datetime.fromisoformat(claim["from"]),
+                    datetime.fromisoformat(claim["to"]),
+                )
+            )
+        return found
 
     async def service_terms(
         self, contract_id: uuid.UUID, start: date, end: date, *, token: str | None = None

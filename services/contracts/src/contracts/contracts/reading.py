@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from contracts.contracts.elements import WeeklyHours
 from contracts.contracts.lifecycle import IN_FORCE, Status
-from contracts.contracts.models import Contract, ContractEvent
+from contracts.contracts.models import Contract, ContractEvent, ContractVersion
 from contracts.contracts.repository import ContractFilter, ContractRepository, ContractRow
 from contracts.contracts.schemas import (
+    MAX_CLAIM_DAYS,
     BillingCredits,
     BillingTerm,
     BillingTermination,
     BillingTermsRead,
     PartyRead,
+    QueueClaim,
+    QueueClaimsQuery,
+    QueueClaimsRead,
     QueueLookupRead,
     Reminder,
     ReminderKind,
@@ -51,6 +55,46 @@ def _not_in_force(contract: Contract, state: State, day: date) -> str:
     if state.status is not None and state.status not in IN_FORCE:
         return f"{number} is {state.status.value} on {day.isoformat()}"
     return f"{number} does not list the queue on {day.isoformat()}"
+
+
+def _claims_of(
+    contract: Contract,
+    versions: list[ContractVersion],
+    queues: set[str],
+    start: datetime,
+    end: datetime,
+) -> list[QueueClaim]:
+    """The spans of ``start``..``end`` in which ``contract`` is in force and lists one of
+    ``queues``: its local days, as UTC instants, consecutive days merged."""
+    zone = ZoneInfo(contract.time_zone)
+    open_claims: dict[str, QueueClaim] = {}
+    done: list[QueueClaim] = []
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    while day <= last:
+        begins = datetime.combine(day, time(), zone).astimezone(UTC)
+        ends = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+        if begins >= end:
+            break
+        state = state_on(contract, versions, day)
+        scope = state.elements.scope if state.elements else None
+        listed = queues & set(scope.queues) if state.status in IN_FORCE and scope else set()
+        for queue in list(open_claims):
+            if queue not in listed:  # the claim ended with the previous day
+                done.append(open_claims.pop(queue))
+        for queue in listed:
+            claim = open_claims.get(queue)
+            if claim is None:
+                open_claims[queue] = QueueClaim(
+                    queue=queue,
+                    contract_id=contract.id,
+                    client_id=contract.client_id,
+                    from_=max(begins, start),
+                    to=min(ends, end),
+                )
+            else:
+                claim.to = min(ends, end)
+        day += timedelta(days=1)
+    return done + list(open_claims.values())
 
 
 class ContractReader:
@@ -196,6 +240,33 @@ class ContractReader:
             reason="not_in_force",
             explanation=explanation,
         )
+
+    async def queue_claims(self, principal: Principal, query: QueueClaimsQuery) -> QueueClaimsRead:
+        """When each of ``query.queues`` is claimed, and by which contract in force, over a
+        span: the queue look-up for a whole batch of records in one request. The same
+        contracts are considered as by ``queue_lookup`` (those the caller may see, of
+        ``client_id`` when given), day by day in each contract's time zone."""
+        start, end = query.from_, query.to
+        if end <= start:
+            raise ValidationFailed.on("to", "must be after from")
+        if end - start > timedelta(days=MAX_CLAIM_DAYS):
+            raise ValidationFailed.on("to", f"the span may cover at most {MAX_CLAIM_DAYS} days")
+        asked = set(query.queues)
+        contracts = [
+            c
+            for c in await self.repository.listing_queues(sorted(asked))
+            if principal.can_see_client(c.client_id)
+            and (query.client_id is None or c.client_id == query.client_id)
+        ]
+        versions: dict[uuid.UUID, list[ContractVersion]] = {c.id: [] for c in contracts}
+        for version in await self.repository.versions_of(list(versions)):
+            versions[version.contract_id].append(version)
+        claims: list[QueueClaim] = []
+        for contract in contracts:
+            if signed(versions[contract.id]):
+                claims += _claims_of(contract, versions[contract.id], asked, start, end)
+        claims.sort(key=lambda c: (c.queue, c.from_))
+        return QueueClaimsRead(claims=claims)
 
     # --- for billing -----------------------------------------------------------------------
 

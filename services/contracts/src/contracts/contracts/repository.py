@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.contracts.lifecycle import FINAL, Stage, Status
@@ -180,6 +180,26 @@ class ContractRepository:
             .where(claims)
             .order_by(Contract.start_date, Contract.id)
             .distinct()
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def listing_queues(self, queues: Sequence[str]) -> list[Contract]:
+        """Contracts any of whose versions lists any of ``queues``: one query for a batch."""
+        lists_one = ContractVersion.elements["scope"]["queues"].has_any(array(list(queues)))
+        stmt = (
+            select(Contract)
+            .join(ContractVersion, ContractVersion.contract_id == Contract.id)
+            .where(lists_one)
+            .order_by(Contract.start_date, Contract.id)
+            .distinct()
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def versions_of(self, contract_ids: Sequence[uuid.UUID]) -> list[ContractVersion]:
+        stmt = (
+            select(ContractVersion)
+            .where(ContractVersion.contract_id.in_(contract_ids))
+            .order_by(ContractVersion.contract_id, ContractVersion.version)
         )
         return list((await self.session.execute(stmt)).scalars().all())
 

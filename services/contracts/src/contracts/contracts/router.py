@@ -21,6 +21,8 @@ from contracts.contracts.schemas import (
     ContractUpdate,
     EventPage,
     EventRead,
+    QueueClaimsQuery,
+    QueueClaimsRead,
     QueueLookupRead,
     ReminderPage,
     ServiceTermsRead,
@@ -227,6 +229,17 @@ async def lookup_queue(
     ] = None,
 ) -> QueueLookupRead:
     return await ContractReader(service).queue_lookup(principal, queue, at, client_id)
+
+
+@router.post(
+    "/queue-claims",
+    summary="Which contracts in force claim a set of queues over a span (a batch's look-up)",
+)
+async def queue_claims(
+    service: ServiceDep, principal: Reader, query: QueueClaimsQuery
+) -> QueueClaimsRead:
+    # A read, though POSTed: the queue list does not fit a URL. Nothing is written.
+    return await ContractReader(service).queue_claims(principal, query)
 
 
 @router.post(

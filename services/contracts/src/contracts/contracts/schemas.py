@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -18,7 +18,7 @@ from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
 from shared.pagination import Page
-from shared.types import CurrencyCode, IsoDate, JsonBool, TimeZoneName
+from shared.types import AwareDateTime, CurrencyCode, IsoDate, JsonBool, Text, TimeZoneName
 
 EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
@@ -416,6 +416,56 @@ class QueueLookupRead(BaseModel):
     contract_id: uuid.UUID
     client_id: uuid.UUID
     queue: str
+
+
+# A batch of records names a few queues over days or weeks: bounded so one request stays
+# one quick query (metrics asks in chunks).
+MAX_CLAIM_QUEUES = 500
+MAX_CLAIM_DAYS = 400
+
+
+class QueueClaimsQuery(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "queues": ["acme-voice", "acme-chat"],
+                    "from": "2026-10-01T00:00:00Z",
+                    "to": "2026-11-01T00:00:00Z",
+                }
+            ]
+        },
+    )
+
+    queues: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=MAX_CLAIM_QUEUES
+    )
+    from_: AwareDateTime = Field(alias="from", description="Start of the span (inclusive)")
+    to: AwareDateTime = Field(description="End of the span (exclusive)")
+    client_id: uuid.UUID | None = Field(
+        None, description="Only contracts of this client (a platform registered to it)"
+    )
+
+
+class QueueClaim(BaseModel):
+    """A contract in force claims ``queue`` from ``from`` (inclusive) to ``to`` (exclusive):
+    whole local days of the contract's time zone, clipped to the span asked for."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    queue: str
+    contract_id: uuid.UUID
+    client_id: uuid.UUID
+    from_: datetime = Field(alias="from")
+    to: datetime
+
+
+class QueueClaimsRead(BaseModel):
+    claims: list[QueueClaim] = Field(
+        description="Ordered by queue and start; a queue absent at a moment has no contract "
+        "in force claiming it then (ask the single queue look-up why)"
+    )
 
 
 class PartyRead(BaseModel):

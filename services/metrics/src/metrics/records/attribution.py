@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from metrics.contracts_client import ContractsClient, QueueContract
+from metrics.contracts_client import ClaimSpan, ContractsClient, QueueContract
 from metrics.records.ingest import NormalizedRecord
 from metrics.records.schemas import Rejection
 from metrics.sources.models import Source
@@ -39,7 +39,9 @@ class NamedContract:
 
 class ContractResolver:
     """Attributes one batch's records (or spans) to contracts and clients, remembering each
-    answer for the batch: one call per distinct queue and hour, and per named contract.
+    answer for the batch: one ``queue-claims`` request for all the batch's queues and days
+    (``prefetch``), one call per named contract, and a single queue look-up per queue and
+    hour only to explain a refusal.
 
     ``days`` are the first and last UTC days of the batch's records, which a named contract's
     terms are read for."""
@@ -57,8 +59,40 @@ class ContractResolver:
         # One day more on each side: local days of a UTC day reach into both neighbours.
         self.days = (days[0] - timedelta(days=1), days[1] + timedelta(days=1))
         self.claims: dict[tuple[str, datetime], Any] = {}
+        self.spans: dict[str, list[ClaimSpan]] = {}
         self.named: dict[uuid.UUID, NamedContract | None] = {}
         self.decisions: dict[tuple[uuid.UUID, str, datetime], Rejection | None] = {}
+
+    async def prepare(self, records: list[NormalizedRecord]) -> None:
+        """Read what attributing ``records`` takes before going record by record: each named
+        contract once, then, in one request, when the queues are claimed whose records name
+        no contract or a contract whose terms do not list their queue then."""
+        queues: set[str] = set()
+        for record in records:
+            named = None if record.contract_id is None else await self.contract(record.contract_id)
+            if record.contract_id is None or (
+                named is not None and not named.lists(record.queue, record.enqueued_at)
+            ):
+                queues.add(record.queue)
+        if queues:
+            await self.prefetch(queues)
+
+    async def prefetch(self, queues: set[str]) -> None:
+        """Learn when each of ``queues`` is claimed over the batch's days, in one request."""
+        self.spans = await self.contracts.queue_claims(
+            queues,
+            self.days,
+            client_id=self.source.client_id,
+            tenant=self.principal.tenant_client_id,
+            token=self.principal.token,
+        )
+
+    def claimed_by(self, queue: str, at: datetime) -> QueueContract | None:
+        """The contract in force claiming ``queue`` at ``at``, from the prefetched spans."""
+        for span in self.spans.get(queue, ()):
+            if span.begins <= at < span.ends:
+                return span.contract
+        return None
 
     async def claim(self, queue: str, hour: datetime) -> Any:
         """The queue look-up's answer (``QueueContract`` or ``QueueUnclaimed``) for an hour."""
@@ -130,7 +164,13 @@ class ContractResolver:
             if rejection is not None:
                 return rejection.model_copy(update={"index": record.index})
             return None
-        claim = await self.claim(record.queue, hour)
+        if record.queue in self.spans:
+            found = self.claimed_by(record.queue, at)
+            if found is not None:
+                record.contract_id = found.contract_id
+                record.client_id = found.client_id
+                return None
+        claim = await self.claim(record.queue, hour)  # why no contract takes it
         if isinstance(claim, QueueContract):
             record.contract_id = claim.contract_id
             record.client_id = claim.client_id
@@ -151,7 +191,11 @@ class ContractResolver:
         force claims the queue then (it may take those of a queue nobody claims)."""
         if named.lists(queue, hour):
             return None
-        claim = await self.claim(queue, hour)
+        claim: Any
+        if queue in self.spans:
+            claim = self.claimed_by(queue, hour)
+        else:
+            claim = await self.claim(queue, hour)
         if isinstance(claim, QueueContract) and claim.contract_id != contract_id:
             return Rejection(
                 index=0,

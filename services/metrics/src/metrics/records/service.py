@@ -68,13 +68,14 @@ class IngestService:
         the one it names, which must exist and may not be another contract than the one
         claiming its queue then. Its client is its contract's. Only contracts the caller may
         see, and of the source's client when the source has one, are considered, so another
-        tenant's queue or contract is answered exactly as an unknown one. One look-up per
-        distinct queue and hour and per distinct named contract, not per record."""
+        tenant's queue or contract is answered exactly as an unknown one. One look-up for
+        all the batch's queues and days and one per distinct named contract, not per record."""
         if not records:
             return []
         times = [r.enqueued_at for r in records]
         days = (min(times).date(), max(times).date())
         resolver = ContractResolver(self.contracts, principal, source, days)
+        await resolver.prepare(records)
         resolved: list[NormalizedRecord] = []
         for record in records:
             rejection = await resolver.attribute(record)
