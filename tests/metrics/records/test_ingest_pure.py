@@ -131,7 +131,15 @@ class TestRollupDeltas:
         assert before.sums[1] == -1 and before.answered_waits == {5: -1}
         assert after.sums[2] == 1 and after.abandoned_waits == {7: 1}
         cumulative = RollupDelta.cumulative(before.answered_waits)
-        assert cumulative[4] == 0 and cumulative[5] == -1 and cumulative[600] == -1
+        # trimmed after the longest wait: longer waits read the last element
+        assert cumulative == [0, 0, 0, 0, 0, -1]
+
+    def test_histograms_stop_at_the_longest_counted_wait(self) -> None:
+        assert RollupDelta.cumulative({}) == [] and RollupDelta.cumulative({3: 0}) == []
+        assert RollupDelta.cumulative({0: 2, 2: 1}) == [2, 2, 3]
+        assert RollupDelta.cumulative({1: 1, 900: 4}) == [0, 1]  # past 600 s: not counted
+        assert RollupDelta.cumulative_text({1: 1, 2: -1}) == "{0,1,0}"
+        assert RollupDelta.cumulative_text({}) == "{}"
 
     def test_per_contact_rounding_units(self) -> None:
         delta = next(iter(rollup_deltas([fact(T0, talk_seconds=61)], []).values()))

@@ -142,8 +142,8 @@ class KpiRepository:
             table = "contact_rollup_hour" if hourly else "contact_rollup"
             columns = [f"sum({name}) AS {name}" for name in SCALAR_FIELDS]
             for k in bounds:
-                columns.append(f"sum(answered_le[{k + 1}]) AS ale_{k}")
-                columns.append(f"sum(abandoned_le[{k + 1}]) AS able_{k}")
+                columns.append(f"sum(metrics_histogram_le(answered_le, {k})) AS ale_{k}")
+                columns.append(f"sum(metrics_histogram_le(abandoned_le, {k})) AS able_{k}")
         group_select = "".join(f", {g} AS g_{g}" for g in groups)
         group_by_sql = ", ".join(["1", *(f"g_{g}" for g in groups)])
         sql = (

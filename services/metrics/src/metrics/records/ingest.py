@@ -382,9 +382,6 @@ def contribution(r: Any) -> list[int]:
     ]
 
 
-ZERO_ARRAY_TEXT = "{" + ",".join(["0"] * HISTOGRAM_SIZE) + "}"
-
-
 @dataclass
 class RollupDelta:
     client_id: uuid.UUID | None
@@ -394,25 +391,25 @@ class RollupDelta:
 
     @staticmethod
     def cumulative(waits: dict[int, int]) -> list[int]:
-        histogram = [0] * HISTOGRAM_SIZE
-        for wait, count in waits.items():
-            if wait < HISTOGRAM_SIZE:
-                histogram[wait] += count
+        """``out[k]`` = contacts that waited at most ``k`` seconds, up to the longest wait
+        within the histogram: past it the count stays the same, so the array stops there
+        (stored trimmed; readers take the last element for any longer wait, and an empty
+        array is all zeros)."""
+        counted = [w for w, count in waits.items() if count and w < HISTOGRAM_SIZE]
+        if not counted:
+            return []
+        histogram = [0] * (max(counted) + 1)
+        for wait in counted:
+            histogram[wait] += waits[wait]
         return list(accumulate(histogram))
 
     @staticmethod
     def cumulative_text(waits: dict[int, int]) -> str:
-        """The cumulative histogram as a PostgreSQL array literal: encoding 601 integers as
-        text is much cheaper than the driver's per-element binary encoding."""
-        if not any(waits.values()):
-            return ZERO_ARRAY_TEXT
-        histogram = RollupDelta.cumulative(waits)
-        # The tail past the longest wait repeats the total: written once and repeated, which
-        # makes most of the array free to format.
-        varying = max((w for w, count in waits.items() if count), default=0) + 1
-        varying = min(varying, HISTOGRAM_SIZE)
-        tail = HISTOGRAM_SIZE - varying
-        return "{" + ",".join(map(str, histogram[:varying])) + f",{histogram[-1]}" * tail + "}"
+        """The trimmed cumulative histogram as a PostgreSQL array literal (encoding integers
+        as text is much cheaper than the driver's per-element binary encoding). A sparse
+        month writes a new rollup row for nearly every record: trimming its two histograms
+        to the longest wait (a few dozen integers, not 601) is most of what that costs."""
+        return "{" + ",".join(map(str, RollupDelta.cumulative(waits))) + "}"
 
     def is_zero(self) -> bool:
         return (

@@ -133,7 +133,9 @@ class RollupColumns:
     nps_responses: Mapped[int] = mapped_column(BigInteger, default=0)
     nps_promoters: Mapped[int] = mapped_column(BigInteger, default=0)
     nps_detractors: Mapped[int] = mapped_column(BigInteger, default=0)
-    # answered_le[k+1] = answered contacts that waited <= k seconds (k = 0..600), cumulative.
+    # answered_le[k+1] = answered contacts that waited <= k seconds (k = 0..600), cumulative,
+    # trimmed after the longest wait: for a longer k read the last element ({} is all zeros;
+    # ``metrics_histogram_le`` in SQL).
     answered_le: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     abandoned_le: Mapped[list[int]] = mapped_column(ARRAY(Integer))
 
