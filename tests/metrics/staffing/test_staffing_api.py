@@ -1,7 +1,20 @@
-import httpx
+from datetime import UTC, datetime, timedelta
 
+import httpx
+from fastapi import FastAPI
+
+from metrics.staffing import erlang_a
+from tests.conftest import TokenFactory, api_client
+from tests.metrics.builders import contact, make_source
 from tests.metrics.sla.test_sla_reports_api import level
 from tests.world import World
+
+PLAN = {
+    "interval_minutes": 30,
+    "target_service_level": "0.80",
+    "threshold_seconds": 20,
+    "intervals": [{"volume": 600, "aht_seconds": 300}, {"volume": 100, "aht_seconds": 180}],
+}
 
 
 class TestStaffing:
@@ -39,6 +52,97 @@ class TestStaffing:
         assert response.status_code == 200
         agents = [i["agents"] for i in response.json()["intervals"]]
         assert agents == sorted(agents) and agents[-1] > 5000
+
+
+class TestErlangA:
+    async def test_callers_who_hang_up_need_fewer_agents_than_erlang_c(
+        self, metrics: httpx.AsyncClient
+    ) -> None:
+        c = await metrics.post("/v1/staffing", json=PLAN)
+        a = await metrics.post(
+            "/v1/staffing", json={**PLAN, "model": "erlang_a", "patience_seconds": 90}
+        )
+        assert c.status_code == a.status_code == 200, a.text
+        body = a.json()
+        assert body["model"] == "erlang_a" and body["patience_seconds"] == 90
+        for with_c, with_a in zip(c.json()["intervals"], body["intervals"], strict=True):
+            assert with_a["erlang_c_agents"] == with_c["agents"]
+            assert with_a["agents"] < with_c["agents"]
+            assert with_a["service_level"] >= 0.8 and 0 < with_a["abandonment"] < 0.2
+        assert c.json()["intervals"][0]["abandonment"] is None
+        expected = erlang_a.required_agents(
+            100.0, 300, target_service_level=0.8, threshold=20, patience=90
+        )
+        assert body["intervals"][0]["agents"] == expected.agents
+
+    async def test_patience_estimated_from_the_contracts_own_contacts(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        contract_id, _ = await world.ids(queues=["patient"])
+        await make_source(metrics)
+        t0 = datetime(2026, 10, 1, 12, tzinfo=UTC)
+        records = [  # waits: answered 10+30, abandoned 50+70+20 -> 180 s over 3 abandons
+            contact("p1", t0, wait=10, queue="patient"),
+            contact("p2", t0 + timedelta(minutes=1), wait=30, queue="patient"),
+            contact("p3", t0 + timedelta(minutes=2), outcome="abandoned", wait=50, queue="patient"),
+            contact("p4", t0 + timedelta(hours=1), outcome="abandoned", wait=70, queue="patient"),
+            contact("p5", t0 + timedelta(hours=2), outcome="abandoned", wait=20, queue="patient"),
+        ]
+        pushed = await metrics.post(
+            "/v1/contact-records", json={"source": "pbx-1", "records": records}
+        )
+        assert pushed.json()["inserted"] == 5, pushed.text
+        span = {"contract_id": str(contract_id), "from": "2026-10-01T00:00:00Z",
+                "to": "2026-10-02T00:00:00Z"}  # fmt: skip
+        response = await metrics.post(
+            "/v1/staffing", json={**PLAN, "model": "erlang_a", "patience_from": span}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["patience_seconds"] == 60.0
+        estimate = body["patience_estimate"]
+        assert (estimate["abandoned"], estimate["waited_seconds"]) == (3, 180)
+        # An unaligned span is summed from the records: the 14:00 abandon is left out.
+        shorter = {**span, "to": "2026-10-01T13:30:10Z"}
+        response = await metrics.post(
+            "/v1/staffing", json={**PLAN, "model": "erlang_a", "patience_from": shorter}
+        )
+        assert response.json()["patience_estimate"]["waited_seconds"] == 160
+
+    async def test_patience_is_required_once_and_only_for_erlang_a(
+        self, metrics: httpx.AsyncClient, world: World
+    ) -> None:
+        contract_id, _ = await world.ids()
+        span = {"contract_id": str(contract_id), "from": "2026-10-01T00:00:00Z",
+                "to": "2026-10-02T00:00:00Z"}  # fmt: skip
+        cases = [
+            ({"model": "erlang_a"}, "patience_seconds"),
+            ({"model": "erlang_a", "patience_seconds": 60, "patience_from": span},
+             "patience_seconds"),
+            ({"patience_seconds": 60}, "patience_seconds"),
+            ({"model": "erlang_a", "patience_seconds": 0}, "patience_seconds"),
+            ({"model": "erlang_b"}, "model"),
+            ({"model": "erlang_a", "patience_from": span}, "patience_from"),  # no abandons
+            ({"model": "erlang_a", "patience_from": {**span, "to": span["from"]}},
+             "patience_from.to"),
+        ]  # fmt: skip
+        for extra, field in cases:
+            response = await metrics.post("/v1/staffing", json={**PLAN, **extra})
+            assert response.status_code == 422, (extra, response.text)
+            assert response.json()["errors"][0]["field"] == field, (extra, response.json())
+
+    async def test_another_clients_contract_is_not_found(
+        self, metrics_app: FastAPI, world: World, token: TokenFactory
+    ) -> None:
+        theirs, _ = await world.ids()
+        mine = await world.client()
+        span = {"contract_id": str(theirs), "from": "2026-10-01T00:00:00Z",
+                "to": "2026-10-02T00:00:00Z"}  # fmt: skip
+        async with api_client(metrics_app, token("client", client_id=mine)) as client:
+            response = await client.post(
+                "/v1/staffing", json={**PLAN, "model": "erlang_a", "patience_from": span}
+            )
+        assert response.status_code == 404, response.text
 
 
 class TestFeasibility:

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from metrics.deps import ContractsDep
+from metrics.kpis.repository import KpiRepository
 from metrics.sla.evaluate import version_at
 from metrics.staffing.schemas import (
     FeasibilityRequest,
@@ -11,8 +12,9 @@ from metrics.staffing.schemas import (
     StaffingRequest,
     StaffingResponse,
 )
-from metrics.staffing.service import feasibility, plan
+from metrics.staffing.service import check_patience, estimate_patience, feasibility, plan
 from shared.auth import Principal, Role, require
+from shared.db import SessionDep
 from shared.errors import ValidationFailed
 
 router = APIRouter(prefix="/v1/staffing", tags=["staffing"])
@@ -22,18 +24,28 @@ USERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
 
 @router.post(
     "",
-    summary="Required agents per interval (Erlang C)",
+    summary="Required agents per interval (Erlang C or Erlang A)",
     description="For each interval of forecast volume and AHT: the fewest agents meeting the "
     "target service level within the threshold (and the occupancy cap), with the achieved "
     "service level, probability of waiting, ASA and occupancy; scheduled staff = "
-    "ceil(agents / (1 - shrinkage)).",
+    "ceil(agents / (1 - shrinkage)). With `model: erlang_a` callers hang up after a mean "
+    "patience (given, or estimated from a contract's contacts): the answer also has the "
+    "abandonment and Erlang C's agents for comparison.",
 )
 async def staffing(
     request: StaffingRequest,
     principal: Annotated[Principal, Depends(require(*USERS))],
+    contracts: ContractsDep,
+    session: SessionDep,
 ) -> StaffingResponse:
+    check_patience(request)
+    estimate = None
+    if request.patience_from is not None:
+        estimate = await estimate_patience(
+            request.patience_from, principal, contracts, KpiRepository(session)
+        )
     try:
-        return plan(request)
+        return plan(request, estimate)
     except ValueError as exc:
         raise ValidationFailed.on("intervals", str(exc)) from exc
 

@@ -1,6 +1,7 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,15 +28,68 @@ STAFFING_EXAMPLE: Any = {
 }
 
 
+class QueueModel(StrEnum):
+    erlang_c = "erlang_c"
+    erlang_a = "erlang_a"
+
+
+class PatienceSource(BaseModel):
+    """Where to estimate callers' patience from: a contract's own contacts over a span."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contract_id: uuid.UUID
+    from_: AwareDateTime = Field(alias="from")
+    to: AwareDateTime
+
+
+ERLANG_A_EXAMPLE: Any = {
+    **STAFFING_EXAMPLE,
+    "model": "erlang_a",
+    "patience_from": {
+        "contract_id": "01938a52-0000-7000-8000-000000000001",
+        "from": "2026-09-01T00:00:00-03:00",
+        "to": "2026-10-01T00:00:00-03:00",
+    },
+}
+
+
 class StaffingRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [STAFFING_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [STAFFING_EXAMPLE, ERLANG_A_EXAMPLE]}
+    )
 
     interval_minutes: JsonInt = Field(30, ge=1, le=1440)
-    target_service_level: Decimal = Field(gt=0, lt=1)
+    target_service_level: Decimal = Field(
+        gt=0, lt=1, description="Answered within the threshold over offered, a fraction"
+    )
     threshold_seconds: JsonInt = Field(ge=0, le=86_400)
     max_occupancy: Decimal | None = Field(None, gt=0, le=1)
     shrinkage: Decimal = Field(Decimal(0), ge=0, lt=1)
     intervals: list[ForecastInterval] = Field(min_length=1, max_length=2_000)
+    model: QueueModel = Field(
+        QueueModel.erlang_c,
+        description="`erlang_c`: every caller waits as long as it takes. `erlang_a`: callers "
+        "hang up after an exponentially distributed patience (M/M/N+M), which sheds load: "
+        "give `patience_seconds`, or `patience_from` to estimate it from a contract's contacts",
+    )
+    patience_seconds: JsonNumber | None = Field(
+        None, gt=0, le=86_400, description="erlang_a: callers' mean patience, in seconds"
+    )
+    patience_from: PatienceSource | None = Field(
+        None,
+        description="erlang_a: estimate the mean patience from this contract's contacts in "
+        "the span (total time callers waited, answered or not, over the abandoned contacts)",
+    )
+
+
+class PatienceEstimate(BaseModel):
+    contract_id: uuid.UUID
+    start: datetime
+    end: datetime
+    abandoned: int = Field(description="Contacts abandoned in the span")
+    waited_seconds: int = Field(description="Seconds every contact waited, answered or not")
+    patience_seconds: float = Field(description="waited_seconds / abandoned")
 
 
 class IntervalStaffing(BaseModel):
@@ -49,9 +103,18 @@ class IntervalStaffing(BaseModel):
     probability_of_waiting: float
     asa_seconds: float | None
     occupancy: float
+    abandonment: float | None = Field(
+        None, description="erlang_a: abandoned over offered with these agents"
+    )
+    erlang_c_agents: int | None = Field(
+        None, description="erlang_a: what Erlang C would staff, for comparison"
+    )
 
 
 class StaffingResponse(BaseModel):
+    model: QueueModel = QueueModel.erlang_c
+    patience_seconds: float | None = None
+    patience_estimate: PatienceEstimate | None = None
     intervals: list[IntervalStaffing]
     peak_agents: int
     peak_scheduled_staff: int
