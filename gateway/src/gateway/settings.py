@@ -16,6 +16,7 @@ DEFAULT_ROUTES: dict[str, str] = {
     "imports": "metrics",
     "kpis": "metrics",
     "sla-reports": "metrics",
+    "sla-projections": "metrics",
     "usage": "metrics",
     "staffing": "metrics",
     "customers": "metrics",

@@ -17,6 +17,7 @@ from metrics.kpis.router import router as kpis_router
 from metrics.partitions.service import PartitionJob
 from metrics.records.router import router as records_router
 from metrics.records.schemas import ContactBatch
+from metrics.risk.router import router as risk_router
 from metrics.settings import MetricsSettings, get_settings
 from metrics.sla.router import router as sla_router
 from metrics.sources.router import router as sources_router
@@ -66,6 +67,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
             imports_router,
             kpis_router,
             sla_router,
+            risk_router,
             usage_router,
             staffing_router,
             customers_router,
@@ -78,8 +80,9 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
             {"name": "imports", "description": "Files in platform formats"},
             {"name": "kpis", "description": "Figures with numerators and denominators"},
             {"name": "sla reports", "description": "Service levels evaluated per month"},
+            {"name": "sla risk", "description": "Service levels projected to the period's end"},
             {"name": "usage", "description": "Billable usage per month"},
-            {"name": "staffing", "description": "Erlang C staffing and feasibility"},
+            {"name": "staffing", "description": "Erlang C / Erlang A staffing and feasibility"},
             {"name": "customers", "description": "Erasure of a customer's records"},
         ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,9 +107,23 @@ class SlaService:
         tz: ZoneInfo,
         first: date,
         last: date,
-        start: Any,
-        end: Any,
+        start: datetime,
+        end: datetime,
     ) -> list[dict[str, Any]]:
+        slices, activity = await self.read_slices(contract_id, version, tz, start, end)
+        return evaluate(version, slices=slices, tz=tz, first=first, last=last, activity=activity)
+
+    async def read_slices(
+        self,
+        contract_id: uuid.UUID,
+        version: Mapping[str, Any],
+        tz: ZoneInfo,
+        start: datetime,
+        end: datetime,
+    ) -> tuple[list[Slice], list[Mapping[str, Any]]]:
+        """What the version's service levels are evaluated from between two instants: sums
+        per quarter hour (or minute), queue and channel, and the agent activity spans when a
+        level measures occupancy."""
         levels = version.get("service_levels") or []
         bounds = thresholds_of(levels)
         hours = version.get("hours") or {}
@@ -130,16 +144,18 @@ class SlaService:
             extra_groups=("queue", "channel"),
         )
         slices = [Slice(bucket, group[0], group[1], sums) for bucket, group, sums in rows]
-        activity = []
+        activity: list[Mapping[str, Any]] = []
         if any(sl["metric"] == "occupancy" for sl in levels):
-            activity = await self.kpis.activity(
-                start,
-                end,
-                contract_id=contract_id,
-                client_id=None,
-                states=[*HANDLING_STATES, ActivityState.available],
+            activity = list(
+                await self.kpis.activity(
+                    start,
+                    end,
+                    contract_id=contract_id,
+                    client_id=None,
+                    states=[*HANDLING_STATES, ActivityState.available],
+                )
             )
-        return evaluate(version, slices=slices, tz=tz, first=first, last=last, activity=activity)
+        return slices, activity
 
     async def get(self, principal: Principal, report_id: uuid.UUID) -> SlaReport:
         report = await self.reports.get(report_id)

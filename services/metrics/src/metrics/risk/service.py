@@ -1,0 +1,371 @@
+"""SLA risk while the period can still be saved: each service level month to date, the rest of
+the period forecast from the contract's own history, the projected period-end value with the
+probability the level is met, and what recovery takes.
+
+The month-to-date figures are the SLA report's own evaluation over the contacts enqueued
+before ``observed_until``: at the end of the period they are the report's figures.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from metrics.kpis.figures import Sums
+from metrics.risk import forecast as fc
+from metrics.risk.recovery import Outlook, Recovery, bound, meets, recover
+from metrics.risk.schemas import (
+    ForecastSummary,
+    IntervalForecast,
+    LevelRisk,
+    MonthToDate,
+    RecoveryRead,
+    RiskStatus,
+    SlaRiskRead,
+)
+from metrics.sla.evaluate import (
+    DAY_KEYS,
+    Slice,
+    evaluate,
+    in_business_hours,
+    measure,
+    version_at,
+    windows,
+)
+from metrics.sla.service import SlaService, first_version_within
+from metrics.timeutil import local_midnight, month_bounds
+from shared.auth import Principal
+from shared.errors import ValidationFailed
+
+MODEL = "seasonal_weekday_quarter_hour"
+MODEL_EXPLANATION = (
+    f"Each remaining quarter hour is expected to bring the mean of the same weekday and quarter "
+    f"hour over the last {fc.HISTORY_WEEKS} weeks of this contract (holidays left out; a "
+    "holiday ahead is forecast as a Sunday, or closed for levels counting business hours), "
+    "performing at the rate of those weeks. Contact-center traffic repeats by week, so this "
+    "beats taking month to date as final whenever the days left are not an average sample "
+    "of the week; the band is the spread across those weeks."
+)
+ON_TRACK = 0.8  # probability at or above which a reachable level is on track
+DRAWS = 2_000
+
+# What one unit of a level's denominator can add to its numerator (None: unbounded) and the
+# figure's scale: a contact answered in time or not, a wait of any length, a score of 1..5.
+UNITS: dict[str, tuple[int, int, int | None]] = {
+    "service_level": (1, 0, 1),
+    "abandonment_rate": (1, 0, 1),
+    "fcr": (1, 0, 1),
+    "transfer_rate": (1, 0, 1),
+    "asa": (1, 0, None),
+    "aht": (1, 0, None),
+    "nps": (100, -1, 1),
+    "quality_score": (1, 0, 100),
+}
+
+
+def units_of(sl: Mapping[str, Any]) -> tuple[int, int, int | None] | None:
+    if sl["metric"] == "csat":
+        return (1, 0, 1) if sl.get("csat_mode") == "top2" else (1, 1, 5)
+    return UNITS.get(sl["metric"])
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+    start: datetime
+    end: datetime
+    tz: ZoneInfo
+    hours: Mapping[str, Sequence[Sequence[str]]]
+    holidays: set[date]
+
+
+class RiskService:
+    def __init__(self, sla: SlaService) -> None:
+        self.sla = sla
+
+    async def risk(
+        self, principal: Principal, contract_id: uuid.UUID, period: str, as_of: datetime
+    ) -> SlaRiskRead:
+        utc_first, utc_last, _, _ = month_bounds(period, ZoneInfo("UTC"))
+        history_from = utc_first - timedelta(weeks=fc.HISTORY_WEEKS + 1)
+        # With the caller's token: another tenant's contract is a 404.
+        terms = await self.sla.contracts.service_terms(
+            contract_id, history_from, utc_last, token=principal.token
+        )
+        tz = ZoneInfo(terms["time_zone"])
+        first, last, start, end = month_bounds(period, tz)
+        version = version_at(terms, first)
+        if version is None and (starting := first_version_within(terms, first, last)):
+            version, first = starting, date.fromisoformat(starting["effective_from"])
+            start = local_midnight(first, tz)
+        if version is None:
+            raise ValidationFailed.on(
+                "period", f"no version of contract {contract_id} is in effect on {first}"
+            )
+        hours = version.get("hours") or {d: [["00:00", "24:00"]] for d in DAY_KEYS}
+        holidays = {date.fromisoformat(h) for h in version.get("holidays") or ()}
+        span = Period(first, last, start, end, tz, hours, holidays)
+        cut = min(max(fc.floor_to_slot(as_of), start), end)
+
+        observed: list[Slice] = []
+        activity: list[Mapping[str, Any]] = []
+        if cut > start:
+            observed, activity = await self.sla.read_slices(contract_id, version, tz, start, cut)
+        month_to_date = evaluate(
+            version, slices=observed, tz=tz, first=first, last=last, activity=activity
+        )
+        began = min(date.fromisoformat(v["effective_from"]) for v in terms["versions"])
+        history_start = max(cut - timedelta(weeks=fc.HISTORY_WEEKS), local_midnight(began, tz))
+        history: list[Slice] = []
+        if cut > history_start:
+            history, _ = await self.sla.read_slices(contract_id, version, tz, history_start, cut)
+        history_days = _whole_days(history_start, cut, tz, holidays)
+        seed = f"{contract_id}:{period}:{cut.isoformat()}"
+
+        levels = []
+        for sl, mtd in zip(version.get("service_levels") or (), month_to_date, strict=True):
+            levels.append(self.level(sl, mtd, observed, history, history_days, span, cut, seed))
+        offered = fc.learn(_offered(history, tz), history_days)
+        intervals = [
+            IntervalForecast(start=s.start, expected_contacts=round(s.expected, 3))
+            for s in fc.rest_of_period(offered, cut, end, tz, holidays=holidays, closed=_open)
+        ]
+        client_id = terms.get("client_id")
+        return SlaRiskRead(
+            contract_id=contract_id,
+            client_id=uuid.UUID(client_id) if client_id else None,
+            period=period,
+            time_zone=tz.key,
+            as_of=as_of,
+            observed_until=cut,
+            contract_version=int(version["version"]),
+            model=MODEL,
+            model_explanation=MODEL_EXPLANATION,
+            history_days=len(history_days),
+            levels=levels,
+            intervals=intervals,
+        )
+
+    def level(
+        self,
+        sl: Mapping[str, Any],
+        mtd: Mapping[str, Any],
+        observed: Sequence[Slice],
+        history: Sequence[Slice],
+        history_days: list[date],
+        span: Period,
+        cut: datetime,
+        seed: str,
+    ) -> LevelRisk:
+        target, direction = Decimal(str(sl["target"])), sl.get("direction") or "at_least"
+        base = {
+            "key": sl["key"],
+            "metric": sl["metric"],
+            "target": str(target),
+            "direction": direction,
+            "window": sl.get("window") or "month",
+            "threshold_seconds": sl.get("threshold_seconds"),
+            "month_to_date": MonthToDate(
+                value=None if mtd["measured"] is None else Decimal(mtd["measured"]),
+                numerator=mtd["numerator"],
+                denominator=mtd["denominator"],
+            ),
+        }
+        units = units_of(sl)
+        if units is None:
+            return LevelRisk(
+                **base,
+                forecast=None,
+                projected_value=None,
+                probability_met=None,
+                recovery=None,
+                status=RiskStatus.not_projected,
+            )
+        scale, low, high = units
+
+        def admitted(piece: Slice) -> bool:
+            return _admits(sl, piece, span)
+
+        profile = fc.learn(_cells(sl, history, span, admitted), history_days)
+
+        def closed(local: datetime) -> bool:
+            return bool(sl.get("business_hours_only")) and not in_business_hours(
+                local, span.hours, span.holidays
+            )
+
+        rng = random.Random(f"{seed}:{sl['key']}")  # noqa: S311 (a simulation)
+        probability = 1.0
+        open_recovery: RecoveryRead | None = None
+        outlooks: list[Outlook] = []
+        total_n = total_d = 0
+        total_rest = total_low = total_high = 0.0
+        rate = profile.rate
+        for first, last in windows(sl.get("window") or "month", span.first, span.last):
+            w_start = local_midnight(first, span.tz)
+            w_end = local_midnight(last + timedelta(days=1), span.tz)
+            n, d = _sum(sl, (p for p in observed if w_start <= p.start < w_end and admitted(p)))
+            rest_slots = fc.rest_of_period(
+                profile, max(cut, w_start), w_end, span.tz, holidays=span.holidays, closed=closed
+            )
+            expected, band_low, band_high = fc.band(rest_slots)
+            total_n, total_d = total_n + n, total_d + d
+            total_rest, total_low, total_high = (
+                total_rest + expected,
+                total_low + band_low,
+                total_high + band_high,
+            )
+            rest = round(expected)
+            if d == 0 and rest == 0:
+                continue  # no contacts in the window, none expected: no data, not a miss
+            if rest_slots:
+                got = recover(
+                    n, d, rest, target=target, direction=direction, scale=scale, low=low, high=high
+                )
+            else:  # the window is over: judged as the report judges it
+                met = meets(n, d, scale, target, direction)
+                got = Recovery(Outlook.secured if met else Outlook.unreachable, None, None)
+            outlooks.append(got.outlook)
+            window_rate = rate if rate is not None else (n / d if d else None)
+            probability *= _probability(
+                n, d, expected, math.sqrt(sum(s.variance for s in rest_slots)), window_rate,
+                profile, target, direction, scale, low, high, rng,
+            )  # fmt: skip
+            if rest_slots and open_recovery is None:
+                open_recovery = RecoveryRead(
+                    window_start=first,
+                    window_end=last,
+                    outlook=got.outlook.value,
+                    needed=got.needed,
+                    expected_rest=rest,
+                    rest_must_reach=got.rest_must_reach,
+                )
+        projected = None
+        effective_rate = rate
+        if effective_rate is None and total_d:
+            effective_rate = mtd["numerator"] / total_d
+        if total_d + total_rest > 0 and effective_rate is not None:
+            value = scale * (total_n + effective_rate * total_rest) / (total_d + total_rest)
+            projected = Decimal(str(value)).quantize(Decimal("0.000001"))
+        elif total_d:
+            projected = base["month_to_date"].value
+        if not outlooks or (total_d == 0 and rate is None):
+            status = RiskStatus.not_projected  # no data, none expected
+        elif Outlook.unreachable in outlooks:
+            status = RiskStatus.lost
+        elif all(o is Outlook.secured for o in outlooks):
+            status = RiskStatus.secured
+        else:
+            status = RiskStatus.on_track if probability >= ON_TRACK else RiskStatus.at_risk
+        return LevelRisk(
+            **base,
+            forecast=ForecastSummary(
+                expected_denominator=round(total_rest, 3),
+                low=round(total_low, 3),
+                high=round(total_high, 3),
+                expected_rate=None if rate is None else round(rate, 6),
+            ),
+            projected_value=projected,
+            probability_met=round(probability, 4),
+            recovery=open_recovery,
+            status=status,
+        )
+
+
+def _open(_: datetime) -> bool:
+    return False
+
+
+def _admits(sl: Mapping[str, Any], piece: Slice, span: Period) -> bool:
+    """The SLA report's filters: the level's queues, channels and business hours."""
+    queues, channels = sl.get("queues") or (), sl.get("channels") or ()
+    if queues and piece.queue not in queues:
+        return False
+    if channels and piece.channel not in channels:
+        return False
+    return not sl.get("business_hours_only") or in_business_hours(
+        piece.start.astimezone(span.tz), span.hours, span.holidays
+    )
+
+
+def _sum(sl: Mapping[str, Any], pieces: Any) -> tuple[int, int]:
+    total = Sums()
+    for piece in pieces:
+        total.add(piece.sums)
+    figure = measure(sl, total)
+    return figure.numerator, figure.denominator
+
+
+def _cells(
+    sl: Mapping[str, Any], history: Sequence[Slice], span: Period, admitted: Any
+) -> fc.Observed:
+    observed = fc.Observed()
+    for piece in history:
+        if not admitted(piece):
+            continue
+        local = piece.start.astimezone(span.tz)
+        figure = measure(sl, piece.sums)
+        observed.add(local.date(), fc.slot_of(local), figure.numerator, figure.denominator)
+    return observed
+
+
+def _offered(history: Sequence[Slice], tz: ZoneInfo) -> fc.Observed:
+    observed = fc.Observed()
+    for piece in history:
+        local = piece.start.astimezone(tz)
+        observed.add(local.date(), fc.slot_of(local), 0, piece.sums.offered)
+    return observed
+
+
+def _whole_days(start: datetime, end: datetime, tz: ZoneInfo, holidays: set[date]) -> list[date]:
+    """The local days wholly between two instants, holidays left out."""
+    first = start.astimezone(tz).date()
+    if local_midnight(first, tz) < start:
+        first += timedelta(days=1)
+    last = end.astimezone(tz).date() - timedelta(days=1)
+    days = []
+    while first <= last:
+        if first not in holidays:
+            days.append(first)
+        first += timedelta(days=1)
+    return days
+
+
+def _probability(
+    n: int,
+    d: int,
+    expected: float,
+    sigma: float,
+    rate: float | None,
+    profile: fc.Profile,
+    target: Decimal,
+    direction: str,
+    scale: int,
+    low: int,
+    high: int | None,
+    rng: random.Random,
+) -> float:
+    """P(the window meets its target): the rest's volume and rate drawn from the forecast's
+    normal approximations (fixed seed: the same question gets the same answer)."""
+    limit = float(bound(target, direction))
+    if expected <= 0 or rate is None:  # nothing more to expect: the window stands as it is
+        return 1.0 if meets(n, d, scale, target, direction) else 0.0
+    met = 0
+    for _ in range(DRAWS):
+        rest = max(0.0, rng.gauss(expected, sigma))
+        spread = math.sqrt(fc.rest_rate_variance(profile, rest)) if rest > 0 else 0.0
+        drawn = rng.gauss(rate, spread)
+        drawn = max(low, drawn if high is None else min(high, drawn))
+        total = d + rest
+        if total <= 0:
+            continue
+        value = scale * (n + drawn * rest) / total
+        met += value >= limit if direction == "at_least" else value < limit
+    return met / DRAWS
