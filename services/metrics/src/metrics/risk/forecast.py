@@ -46,6 +46,7 @@ class SlotForecast:
     start: datetime  # UTC
     expected: float  # the level's denominator expected in this quarter hour
     variance: float
+    numerator: float = 0.0  # the level's numerator expected with it
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Profile:
 
     mean: dict[tuple[int, int], float]
     variance: dict[tuple[int, int], float]
+    numerator: dict[tuple[int, int], float]  # mean numerator: the rate follows the slot mix
     rate: float | None
     rate_variance_per_day: float  # spread of one day's rate around ``rate``
     daily_volume: float  # a history day's mean denominator
@@ -62,6 +64,9 @@ class Profile:
 
     def slot(self, weekday: int, slot: int) -> tuple[float, float]:
         return self.mean.get((weekday, slot), 0.0), self.variance.get((weekday, slot), 0.0)
+
+    def slot_numerator(self, weekday: int, slot: int) -> float:
+        return self.numerator.get((weekday, slot), 0.0)
 
 
 def learn(observed: Observed, days: Iterable[date]) -> Profile:
@@ -73,11 +78,14 @@ def learn(observed: Observed, days: Iterable[date]) -> Profile:
     slots_of_day = 96  # quarter hours; a DST day's 92 or 100 are folded by local clock time
     mean: dict[tuple[int, int], float] = {}
     variance: dict[tuple[int, int], float] = {}
+    numerators: dict[tuple[int, int], float] = {}
     for weekday, weekdays in by_weekday.items():
         for slot in range(slots_of_day):
-            values = [observed.cells.get((d, slot), (0, 0))[1] for d in weekdays]
+            cells = [observed.cells.get((d, slot), (0, 0)) for d in weekdays]
+            values = [d for _, d in cells]
             m = sum(values) / len(values)
             mean[(weekday, slot)] = m
+            numerators[(weekday, slot)] = sum(n for n, _ in cells) / len(cells)
             # Between-week spread, and at least Poisson's (a count's own noise)
             spread = sum((v - m) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else m
             variance[(weekday, slot)] = max(spread, m)
@@ -97,7 +105,7 @@ def learn(observed: Observed, days: Iterable[date]) -> Profile:
         if len(weighted) > 1:
             rate_variance = sum(d * (r - rate) ** 2 for d, r in weighted) / denominator
     daily_volume = denominator / history_days if history_days else 0.0
-    return Profile(mean, variance, rate, rate_variance, daily_volume, history_days)
+    return Profile(mean, variance, numerators, rate, rate_variance, daily_volume, history_days)
 
 
 def rest_rate_variance(profile: Profile, rest: float) -> float:
@@ -132,8 +140,9 @@ def rest_of_period(
             out.append(SlotForecast(at, 0.0, 0.0))
         else:
             weekday = SUNDAY if local.date() in holidays else local.weekday()
-            m, v = profile.slot(weekday, slot_of(local))
-            out.append(SlotForecast(at, m, v))
+            slot = slot_of(local)
+            m, v = profile.slot(weekday, slot)
+            out.append(SlotForecast(at, m, v, profile.slot_numerator(weekday, slot)))
         at += SLOT
     return out
 

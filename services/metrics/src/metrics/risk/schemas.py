@@ -27,8 +27,8 @@ class ForecastSummary(BaseModel):
     low: float = Field(description="90 % band, low")
     high: float = Field(description="90 % band, high")
     expected_rate: float | None = Field(
-        description="Numerator per denominator unit the rest is expected to bring (the "
-        "history's); null without history"
+        description="Numerator per denominator unit the rest is expected to bring: its "
+        "quarter hours as they performed in the history; null without history"
     )
 
 

@@ -49,7 +49,8 @@ MODEL_EXPLANATION = (
     f"Each remaining quarter hour is expected to bring the mean of the same weekday and quarter "
     f"hour over the last {fc.HISTORY_WEEKS} weeks of this contract (holidays left out; a "
     "holiday ahead is forecast as a Sunday, or closed for levels counting business hours), "
-    "performing at the rate of those weeks. Contact-center traffic repeats by week, so this "
+    "each quarter hour performing as it did in those weeks (a busy Monday morning that "
+    "misses its target weighs as such). Contact-center traffic repeats by week, so this "
     "beats taking month to date as final whenever the days left are not an average sample "
     "of the week; the band is the spread across those weeks."
 )
@@ -206,7 +207,7 @@ class RiskService:
         open_recovery: RecoveryRead | None = None
         outlooks: list[Outlook] = []
         total_n = total_d = 0
-        total_rest = total_low = total_high = 0.0
+        total_rest = total_low = total_high = total_rest_numerator = 0.0
         rate = profile.rate
         for first, last in windows(sl.get("window") or "month", span.first, span.last):
             w_start = local_midnight(first, span.tz)
@@ -216,6 +217,8 @@ class RiskService:
                 profile, max(cut, w_start), w_end, span.tz, holidays=span.holidays, closed=closed
             )
             expected, band_low, band_high = fc.band(rest_slots)
+            rest_numerator = sum(s.numerator for s in rest_slots)
+            total_rest_numerator += rest_numerator
             total_n, total_d = total_n + n, total_d + d
             total_rest, total_low, total_high = (
                 total_rest + expected,
@@ -233,7 +236,11 @@ class RiskService:
                 met = meets(n, d, scale, target, direction)
                 got = Recovery(Outlook.secured if met else Outlook.unreachable, None, None)
             outlooks.append(got.outlook)
-            window_rate = rate if rate is not None else (n / d if d else None)
+            # The rest performs as its quarter hours did in the history (their mix of busy and
+            # quiet hours), else as the history overall, else as month to date.
+            window_rate = rest_numerator / expected if expected > 0 else rate
+            if window_rate is None and d:
+                window_rate = n / d
             probability *= _probability(
                 n, d, expected, math.sqrt(sum(s.variance for s in rest_slots)), window_rate,
                 profile, target, direction, scale, low, high, rng,
@@ -248,14 +255,9 @@ class RiskService:
                     rest_must_reach=got.rest_must_reach,
                 )
         projected = None
-        effective_rate = rate
-        if effective_rate is None and total_d:
-            effective_rate = mtd["numerator"] / total_d
-        if total_d + total_rest > 0 and effective_rate is not None:
-            value = scale * (total_n + effective_rate * total_rest) / (total_d + total_rest)
+        if total_d + total_rest > 0:
+            value = scale * (total_n + total_rest_numerator) / (total_d + total_rest)
             projected = Decimal(str(value)).quantize(Decimal("0.000001"))
-        elif total_d:
-            projected = base["month_to_date"].value
         if not outlooks or (total_d == 0 and rate is None):
             status = RiskStatus.not_projected  # no data, none expected
         elif Outlook.unreachable in outlooks:
@@ -270,7 +272,9 @@ class RiskService:
                 expected_denominator=round(total_rest, 3),
                 low=round(total_low, 3),
                 high=round(total_high, 3),
-                expected_rate=None if rate is None else round(rate, 6),
+                expected_rate=round(total_rest_numerator / total_rest, 6)
+                if total_rest > 0
+                else None,
             ),
             projected_value=projected,
             probability_met=round(probability, 4),
