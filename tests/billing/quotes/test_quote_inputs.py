@@ -123,6 +123,21 @@ class TestUsagePerChannel:
             in (response.json()["errors"][0]["message"])
         )
 
+    async def test_a_bad_entry_is_named_by_its_place(self, finance: httpx.AsyncClient) -> None:
+        response = await finance.post(
+            "/v1/quotes",
+            json={
+                "plan": {"charges": [EMAIL]},
+                "currency": "EUR",
+                "usage": [
+                    {"metric": "handled_contacts", "channel": "email", "quantity": "1"},
+                    {"metric": "handled_contacts", "channel": "email", "quantity": "-1"},
+                ],
+            },
+        )
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == ["usage[1].quantity"]
+
     async def test_totals_still_price_a_plan_without_filters(
         self, finance: httpx.AsyncClient
     ) -> None:

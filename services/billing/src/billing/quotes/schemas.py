@@ -2,7 +2,15 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    field_validator,
+)
 
 from billing.pricing.plan import Metric, NonNegative, Percentage, PlanTerms
 from shared.periods import CalendarMonth
@@ -40,6 +48,11 @@ class UsageIn(BaseModel):
     channel: str | None = Field(None, min_length=1, max_length=40)
     queue: str | None = Field(None, min_length=1, max_length=120)
     quantity: NonNegative
+
+
+USAGE_FORMS = list[UsageIn] | dict[Metric, NonNegative]
+_USAGE_LIST = TypeAdapter(list[UsageIn])
+_USAGE_TOTALS = TypeAdapter(dict[Metric, NonNegative])
 
 
 class CreditTermsIn(BaseModel):
@@ -100,6 +113,15 @@ class QuoteRequest(BaseModel):
     service_credit_terms: CreditTermsIn | None = Field(
         None, description="Override the contract's service-credit terms"
     )
+
+    @field_validator("usage", mode="plain", json_schema_input_type=USAGE_FORMS)
+    @classmethod
+    def _one_usage_form(cls, value: Any) -> list[UsageIn] | dict[Metric, Decimal]:
+        """A list is the per-channel form, anything else the totals form: errors then name
+        ``usage[2].quantity`` or ``usage.handled_minutes``, not pydantic's union branches."""
+        if isinstance(value, list):
+            return _USAGE_LIST.validate_python(value)
+        return _USAGE_TOTALS.validate_python(value)
 
 
 class CreditTermsUsed(BaseModel):
