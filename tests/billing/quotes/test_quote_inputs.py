@@ -214,6 +214,17 @@ class TestContractTerms:
         assert amounts(overridden.json())["credit:sl"] == Decimal("-100.00")
         assert overridden.json()["service_credit_terms"]["source"] == "request"
 
+    async def test_another_contract_than_the_plans_is_refused(
+        self, finance: httpx.AsyncClient, world: BillingWorld
+    ) -> None:
+        plan_id = await stored_plan(finance, await world.billed(), [FEE])
+        other = await world.billed()
+        response = await finance.post(
+            "/v1/quotes", json={"price_plan_id": plan_id, "contract_id": other}
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "contract_id"
+
     async def test_an_inline_plan_with_a_contract_uses_its_terms(
         self, finance: httpx.AsyncClient, world: BillingWorld
     ) -> None:
