@@ -8,6 +8,8 @@ BILLING_SEGMENTS = {
     "credit-notes",
     "invoice-runs",
     "payments",
+    "credit-balances",
+    "refunds",
     "quotes",
     "billing-events",
     "webhook-endpoints",

@@ -56,6 +56,7 @@ ID_SOURCES = {
     "invoice_id": "/v1/invoices",
     "credit_note_id": "/v1/credit-notes",
     "payment_id": "/v1/payments",
+    "refund_id": "/v1/refunds",
     "run_id": "/v1/invoice-runs",
     "endpoint_id": "/v1/webhook-endpoints",
     "tax_rate_id": "/v1/tax-rates",

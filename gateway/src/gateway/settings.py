@@ -26,6 +26,8 @@ DEFAULT_ROUTES: dict[str, str] = {
     "credit-notes": "billing",
     "invoice-runs": "billing",
     "payments": "billing",
+    "credit-balances": "billing",
+    "refunds": "billing",
     "quotes": "billing",
     "billing-events": "billing",
     "webhook-endpoints": "billing",

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from billing.credit_balances.router import balances_router, refunds_router
 from billing.events.dispatcher import webhook_loop
 from billing.events.router import router as events_router
 from billing.events.webhooks.delivery import DeliveryOptions
@@ -35,7 +36,13 @@ TAGS = [
     {"name": "payments", "description": "Money received against issued invoices"},
     {"name": "invoice runs", "description": "Month-end drafting of every active contract"},
     {"name": "quotes", "description": "Price a plan against hypothetical volumes"},
-    {"name": "billing events", "description": "invoice.issued, invoice.paid, credit_note.issued"},
+    {
+        "name": "billing events",
+        "description": "invoice.issued, invoice.paid, credit_note.issued, "
+        "credit_balance.credited, credit_balance.applied, refund.due, refund.refunded",
+    },
+    {"name": "credit balances", "description": "Credit notes' excess kept for the next invoice"},
+    {"name": "refunds", "description": "Credit notes' excess owed back to the client"},
     {"name": "webhook endpoints", "description": "Partner URLs the billing events are POSTed to"},
     {"name": "tax rates", "description": "Tax rates that plans apply"},
 ]
@@ -113,6 +120,8 @@ def create_app(
             invoices_router,
             credit_notes_router,
             payments_router,
+            balances_router,
+            refunds_router,
             invoice_runs_router,
             quotes_router,
             events_router,

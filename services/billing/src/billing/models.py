@@ -1,6 +1,7 @@
 """Every table of the service, imported in one place for Alembic."""
 
 from billing.base import Base, idempotency
+from billing.credit_balances.models import CreditEntry, Refund
 from billing.events.models import OutboxEvent, WebhookDelivery
 from billing.events.webhooks.models import WebhookAttempt, WebhookEndpoint
 from billing.invoice_runs.models import InvoiceRun, InvoiceRunItem
@@ -17,6 +18,7 @@ from billing.tax_rates.models import TaxRate
 
 __all__ = [
     "Base",
+    "CreditEntry",
     "CreditNote",
     "CreditNoteLine",
     "Invoice",
@@ -28,6 +30,7 @@ __all__ = [
     "Payment",
     "PricePlan",
     "PricePlanVersion",
+    "Refund",
     "TaxRate",
     "WebhookAttempt",
     "WebhookDelivery",

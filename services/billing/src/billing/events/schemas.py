@@ -12,7 +12,8 @@ class EventRead(BaseModel):
 
     id: uuid.UUID
     type: str = Field(
-        description="invoice.issued | invoice.paid | invoice.voided | credit_note.issued"
+        description="invoice.issued | invoice.paid | invoice.voided | credit_note.issued | "
+        "credit_balance.credited | credit_balance.applied | refund.due | refund.refunded"
     )
     subject_id: uuid.UUID
     client_id: uuid.UUID

@@ -74,6 +74,18 @@ def service_end(terms: dict[str, Any]) -> date | None:
     return end
 
 
+async def period_billing_terms(
+    upstream: Upstream, contract_id: uuid.UUID, period: Period, *, token: str | None = None
+) -> dict[str, Any]:
+    """The contract's billing terms for ``period``, as of its last day (NotFound when the
+    contract was in force on neither its last nor its first day)."""
+    try:
+        return await upstream.contracts.billing_terms(contract_id, period.end, token=token)
+    except NotFound:
+        # Ended or terminated during the month: ask about the first day instead.
+        return await upstream.contracts.billing_terms(contract_id, period.start, token=token)
+
+
 class Drafter:
     def __init__(
         self, invoices: InvoiceRepository, plans: PricePlanRepository, upstream: Upstream
@@ -97,14 +109,7 @@ class Drafter:
         """
         started = time.perf_counter()
         try:
-            terms = await self.upstream.contracts.billing_terms(
-                contract_id, period.end, token=token
-            )
-        except NotFound:
-            # Ended or terminated during the month: ask about the first day instead.
-            terms = await self.upstream.contracts.billing_terms(
-                contract_id, period.start, token=token
-            )
+            terms = await period_billing_terms(self.upstream, contract_id, period, token=token)
         finally:
             self.waited += time.perf_counter() - started
         client_id = uuid.UUID(str(terms["client_id"]))

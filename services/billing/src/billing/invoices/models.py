@@ -91,6 +91,11 @@ class Invoice(Base):
     at_risk: Mapped[Decimal] = mapped_column(Numeric(30, 10))
     amount_paid: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     amount_credited: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    # The client's credit balance applied when the invoice was issued.
+    credit_applied: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    # The part of its credit notes beyond what the invoice still had due: moved to the client's
+    # credit balance or a refund, so the balance never goes below zero.
+    credit_excess: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     seller: Mapped[dict[str, Any]] = mapped_column(JSONB)
     buyer: Mapped[dict[str, Any]] = mapped_column(JSONB)
     service_levels: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
@@ -109,7 +114,13 @@ class Invoice(Base):
 
     @property
     def balance(self) -> Decimal:
-        return self.total - self.amount_paid - self.amount_credited
+        return (
+            self.total
+            - self.amount_paid
+            - self.amount_credited
+            - self.credit_applied
+            + self.credit_excess
+        )
 
 
 class InvoiceLine(Base):
@@ -171,6 +182,10 @@ class CreditNote(Base):
     tax: Mapped[Decimal] = mapped_column(AMOUNT)
     total: Mapped[Decimal] = mapped_column(AMOUNT)
     issue_date: Mapped[date] = mapped_column(Date)
+    # What the note credited beyond the invoice's balance due, and where it went:
+    # "credit_balance" (the client's, applied to its next invoice) or "refund".
+    excess: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    excess_to: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     issued_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

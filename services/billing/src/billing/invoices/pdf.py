@@ -173,7 +173,10 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
         totals.append(("Credited", -invoice.amount_credited))
     if invoice.amount_paid:
         totals.append(("Paid", -invoice.amount_paid))
-    if invoice.amount_credited or invoice.amount_paid:
+    if invoice.credit_applied:
+        notes = ", ".join(c.number or "" for c in invoice.credits_applied)
+        totals.append((f"Credit applied ({notes})", -invoice.credit_applied))
+    if invoice.amount_credited or invoice.amount_paid or invoice.credit_applied:
         totals.append(("Balance due", invoice.balance))
     for label, amount in totals:
         pdf.set_font(FAMILY, "B" if label in ("Total", "Balance due") else "", 10)

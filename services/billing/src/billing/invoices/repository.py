@@ -92,6 +92,23 @@ class InvoiceRepository:
         )
         return {k for k in (await self.session.execute(stmt)).scalars() if k}
 
+    async def issued_one_time_charges(
+        self, contract_id: uuid.UUID
+    ) -> list[tuple[str, uuid.UUID, str | None]]:
+        """(charge key, invoice id, invoice number) of the one-time charges on the contract's
+        issued or paid invoices, oldest issue first."""
+        stmt = (
+            select(InvoiceLine.charge_key, Invoice.id, Invoice.number)
+            .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+            .where(
+                Invoice.contract_id == contract_id,
+                Invoice.status.in_([InvoiceStatus.issued, InvoiceStatus.paid]),
+                InvoiceLine.kind == "one_time",
+            )
+            .order_by(Invoice.issue_date, Invoice.number)
+        )
+        return [(k, i, n) for k, i, n in (await self.session.execute(stmt)).all() if k]
+
     async def issued_pdf(self, document: Invoice | CreditNote) -> bytes | None:
         await self.session.refresh(document, ["issued_pdf"])
         return document.issued_pdf

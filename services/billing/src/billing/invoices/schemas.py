@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -82,6 +82,9 @@ class InvoiceSummary(BaseModel):
     total: Money
     amount_paid: Money
     amount_credited: Money
+    credit_applied: Money = Field(
+        description="The client's credit balance applied at issue (see credits_applied)"
+    )
     balance: Money
     revision: int
     computed_at: datetime = Field(description="When the lines were last (re)computed")
@@ -110,6 +113,10 @@ class InvoiceRead(InvoiceSummary):
     lines: list[LineRead]
     credit_notes: list[DocumentRef] = []
     payments: list[DocumentRef] = []
+    credits_applied: list[DocumentRef] = Field(
+        default=[],
+        description="Credit applied from the client's balance: the credit notes it came from",
+    )
 
 
 InvoicePage = Page[InvoiceSummary]
@@ -159,6 +166,11 @@ class CreditNoteCreate(BaseModel):
         None, description="Partial credit; omit to credit the whole invoice"
     )
     issue_date: IsoDate | None = None
+    excess: Literal["credit_balance", "refund"] = Field(
+        "credit_balance",
+        description="Where the part beyond the invoice's balance due goes (a paid invoice): the "
+        "client's credit balance, applied to its next invoice, or a refund due",
+    )
 
 
 class CreditNoteLineRead(BaseModel):
@@ -185,6 +197,8 @@ class CreditNoteRead(BaseModel):
     tax: Money
     total: Money
     issue_date: date
+    excess: Money = Field(description="What it credited beyond the invoice's balance due")
+    excess_to: Literal["credit_balance", "refund"] | None
     created_at: datetime
     lines: list[CreditNoteLineRead] = []
 

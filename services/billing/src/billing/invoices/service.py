@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from billing.credit_balances.repository import CreditBalanceRepository
+from billing.credit_balances.service import apply_credit_balance
 from billing.errors import InvoiceNotFound, InvoiceStateConflict
 from billing.invoices.documents import PdfRenderer
 from billing.invoices.drafting import Drafter, DraftResult
@@ -44,6 +46,7 @@ MONEY_FIELDS = (
     "amount_credited",
     "balance",
     "credit_base",
+    "credit_applied",
 )
 
 
@@ -91,7 +94,7 @@ class InvoiceService:
         quantities, prices and rates without trailing zeros."""
         cur = invoice.currency
         lines = await self.repository.lines(invoice.id)
-        skip = ("lines", "credit_notes", "payments")
+        skip = ("lines", "credit_notes", "payments", "credits_applied")
         data = {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in skip}
         data["credit_notes"] = [
             DocumentRef(
@@ -107,6 +110,15 @@ class InvoiceService:
                 reference=p.reference,
             )
             for p in await self.repository.payments_of(invoice.id)
+        ]
+        data["credits_applied"] = [
+            DocumentRef(
+                id=e.credit_note_id,
+                number=e.credit_note_number,
+                date=e.created_at.date(),
+                amount=round_money(-e.amount, cur),
+            )
+            for e in await CreditBalanceRepository(self.repository.session).applied_to(invoice.id)
         ]
         for field in MONEY_FIELDS:
             data[field] = round_money(data[field], cur)
@@ -148,12 +160,24 @@ class InvoiceService:
         invoice.issued_at = datetime.now(UTC)
         invoice.revision += 1
         await self.repository.flush()
+        # The client's credit balance (credit notes' excess) pays what it can of this invoice.
+        await apply_credit_balance(
+            CreditBalanceRepository(self.repository.session), self.repository, invoice
+        )
+        covered = invoice.credit_applied > 0 and invoice.balance == 0
+        if covered:
+            invoice.status = InvoiceStatus.paid
+            invoice.paid_at = invoice.issued_at
         # The document as issued, frozen: what the client files never changes afterwards.
         invoice.issued_pdf = await self.pdfs.invoice(await self.read(invoice))
         await self.repository.flush()
         await self.repository.emit(
             "invoice.issued", invoice.id, invoice.client_id, event_payload(invoice)
         )
+        if covered:
+            await self.repository.emit(
+                "invoice.paid", invoice.id, invoice.client_id, event_payload(invoice)
+            )
         return invoice
 
     async def pdf(self, principal: Principal, invoice_id: uuid.UUID) -> tuple[str, bytes]:
@@ -171,9 +195,10 @@ class InvoiceService:
         invoice = await self._visible(principal, invoice_id, for_update=True)
         if invoice.status not in (InvoiceStatus.draft, InvoiceStatus.issued):
             raise InvoiceStateConflict(f"a {invoice.status.value} invoice cannot be voided")
-        if invoice.amount_paid > 0 or invoice.amount_credited > 0:
+        if invoice.amount_paid > 0 or invoice.amount_credited > 0 or invoice.credit_applied > 0:
             raise InvoiceStateConflict(
-                "an invoice with payments or credit notes cannot be voided; issue a credit note"
+                "an invoice with payments, credit notes or applied credit cannot be voided; "
+                "issue a credit note"
             )
         invoice.status = InvoiceStatus.void
         invoice.void_reason = reason
@@ -204,6 +229,7 @@ def event_payload(invoice: Invoice) -> dict[str, Any]:
         "total",
         "amount_paid",
         "amount_credited",
+        "credit_applied",
         "issue_date",
         "due_date",
     )

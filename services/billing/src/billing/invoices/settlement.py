@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from billing.credit_balances.repository import CreditBalanceRepository
+from billing.credit_balances.service import move_excess
 from billing.errors import CreditNoteNotFound, InvoiceNotFound, InvoiceStateConflict
 from billing.invoices.documents import PdfRenderer
 from billing.invoices.models import CreditNote, CreditNoteLine, Invoice, InvoiceStatus, Payment
@@ -148,6 +150,9 @@ class SettlementService:
                 f"credits would exceed the invoice total ({invoice.total}; "
                 f"already credited {invoice.amount_credited})",
             )
+        # Beyond what the invoice still has due (it was paid, or credited before), the note's
+        # excess goes to the client's credit balance or a refund: never a negative balance.
+        excess = max(ZERO, total - max(ZERO, invoice.balance))
         number, issue_date = await number_for(
             self.repository, invoice.operator_id, "CN", data.issue_date,
             not_before=invoice.issue_date,
@@ -165,6 +170,8 @@ class SettlementService:
             tax=tax,
             total=total,
             issue_date=issue_date,
+            excess=excess,
+            excess_to=data.excess if excess > 0 else None,
             created_by=principal.subject,
         )
         await self.repository.add(note)
@@ -180,8 +187,11 @@ class SettlementService:
         ]
         await self.repository.add(*note_lines)
         invoice.amount_credited += total
+        invoice.credit_excess += excess
         invoice.revision += 1
         await self.repository.flush()
+        await move_excess(CreditBalanceRepository(self.repository.session), self.repository,
+                          invoice, note)  # fmt: skip
         read = _note_read(note, note_lines)
         if self.invoices is not None:  # the credit note as issued, frozen like an invoice
             note.issued_pdf = await self.pdfs.credit_note(read, await self.invoices.read(invoice))
@@ -260,7 +270,7 @@ def _scope(principal: Principal, client_id: uuid.UUID | None) -> tuple[bool, uui
 def _note_read(note: CreditNote, lines: list[CreditNoteLine]) -> CreditNoteRead:
     cur = note.currency
     data = {k: getattr(note, k) for k in CreditNoteRead.model_fields if k != "lines"}
-    for field in ("subtotal", "tax", "total"):
+    for field in ("subtotal", "tax", "total", "excess"):
         data[field] = round_money(data[field], cur)
     items = []
     for ln in lines:

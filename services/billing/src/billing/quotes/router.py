@@ -2,7 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from billing.dependencies import BILLERS
+from billing.dependencies import BILLERS, UpstreamDep
+from billing.invoices.repository import InvoiceRepository
 from billing.price_plans.repository import PricePlanRepository
 from billing.quotes.schemas import QuoteRead, QuoteRequest
 from billing.quotes.service import quote
@@ -19,6 +20,9 @@ router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
 async def create_quote(
     data: QuoteRequest,
     session: SessionDep,
+    upstream: UpstreamDep,
     principal: Annotated[Principal, Depends(require(*BILLERS, Role.client))],
 ) -> QuoteRead:
-    return await quote(PricePlanRepository(session), principal, data)
+    return await quote(
+        PricePlanRepository(session), InvoiceRepository(session), upstream, principal, data
+    )

@@ -2,7 +2,15 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    field_validator,
+)
 
 from billing.pricing.plan import Metric, NonNegative, Percentage, PlanTerms
 from shared.periods import CalendarMonth
@@ -30,6 +38,23 @@ class SlaResultIn(BaseModel):
     )
 
 
+class UsageIn(BaseModel):
+    """A volume of one metric, optionally of one channel and/or queue only (as metrics counts
+    them for an invoice: a charge filtered on email prices the email entries)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Metric
+    channel: str | None = Field(None, min_length=1, max_length=40)
+    queue: str | None = Field(None, min_length=1, max_length=120)
+    quantity: NonNegative
+
+
+USAGE_FORMS = list[UsageIn] | dict[Metric, NonNegative]
+_USAGE_LIST = TypeAdapter(list[UsageIn])
+_USAGE_TOTALS = TypeAdapter(dict[Metric, NonNegative])
+
+
 class CreditTermsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -47,12 +72,12 @@ class QuoteRequest(BaseModel):
                 {
                     "price_plan_id": "0195f3a4-6b1c-7c2e-9a5d-3f4e5a6b7c8d",
                     "period": "2026-03",
-                    "usage": {
-                        "handled_minutes": "120000",
-                        "handled_contacts": "30000",
-                        "offered_contacts": "32000",
-                        "productive_agent_hours": "2100",
-                    },
+                    "usage": [
+                        {"metric": "handled_minutes", "channel": "voice", "quantity": "120000"},
+                        {"metric": "handled_contacts", "channel": "voice", "quantity": "30000"},
+                        {"metric": "handled_contacts", "channel": "email", "quantity": "1200"},
+                        {"metric": "productive_agent_hours", "quantity": "2100"},
+                    ],
                     "sla_results": [
                         {
                             "key": "sl-80-20",
@@ -62,24 +87,60 @@ class QuoteRequest(BaseModel):
                             "pool_share": "0.5",
                         }
                     ],
-                    "service_credit_terms": {"at_risk_percent": "10"},
                 }
             ]
         },
     )
 
     price_plan_id: uuid.UUID | None = Field(None, description="A stored plan, or give `plan`")
+    contract_id: uuid.UUID | None = Field(
+        None,
+        description="Whose service-credit terms and billed one-time fees apply "
+        "(default: the stored plan's contract)",
+    )
     on: IsoDate | None = Field(
         None, description="Which version of the stored plan (default: today)"
     )
     plan: PlanTerms | None = Field(None, description="An inline rate card")
     currency: CurrencyCode | None = Field(None, description="Required with an inline plan")
     period: CalendarMonth = "2026-01"
-    usage: dict[Metric, NonNegative] = Field(
-        default_factory=dict, description="Hypothetical totals per billable metric"
+    usage: list[UsageIn] | dict[Metric, NonNegative] = Field(
+        default_factory=dict,
+        description="Hypothetical volumes: a list of {metric, channel?, queue?, quantity}, or "
+        "totals per metric (refused by charges filtered on a channel or queue)",
     )
     sla_results: list[SlaResultIn] = []
-    service_credit_terms: CreditTermsIn | None = None
+    service_credit_terms: CreditTermsIn | None = Field(
+        None, description="Override the contract's service-credit terms"
+    )
+
+    @field_validator("usage", mode="plain", json_schema_input_type=USAGE_FORMS)
+    @classmethod
+    def _one_usage_form(cls, value: Any) -> list[UsageIn] | dict[Metric, Decimal]:
+        """A list is the per-channel form, anything else the totals form: errors then name
+        ``usage[2].quantity`` or ``usage.handled_minutes``, not pydantic's union branches."""
+        if isinstance(value, list):
+            return _USAGE_LIST.validate_python(value)
+        return _USAGE_TOTALS.validate_python(value)
+
+
+class CreditTermsUsed(BaseModel):
+    source: Literal["request", "contract", "none"] = Field(
+        description="request: given with the quote; contract: the contract's terms on the "
+        "period; none: neither (no credits)"
+    )
+    contract_id: uuid.UUID | None = None
+    at_risk_percent: str
+    credit_cap_percent: str | None
+    pool_cap_percent: str | None
+    bonus_rules: list[dict[str, Any]]
+
+
+class QuoteNote(BaseModel):
+    charge_key: str
+    message: str
+    invoice_id: uuid.UUID | None = None
+    invoice_number: str | None = None
 
 
 class QuoteRead(BaseModel):
@@ -96,3 +157,7 @@ class QuoteRead(BaseModel):
     credit_base: str
     at_risk: str
     service_levels: list[dict[str, Any]]
+    service_credit_terms: CreditTermsUsed
+    notes: list[QuoteNote] = Field(
+        default_factory=list, description="Why a charge of the plan is not on the quote"
+    )

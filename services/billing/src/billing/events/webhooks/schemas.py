@@ -8,7 +8,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from shared.pagination import Page
 from shared.types import JsonInt
 
-EventType = Literal["invoice.issued", "invoice.paid", "invoice.voided", "credit_note.issued"]
+EventType = Literal[
+    "invoice.issued",
+    "invoice.paid",
+    "invoice.voided",
+    "credit_note.issued",
+    "credit_balance.credited",
+    "credit_balance.applied",
+    "refund.due",
+    "refund.refunded",
+]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 # Plain http is accepted only for a receiver on this machine (development).
