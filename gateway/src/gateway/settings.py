@@ -29,6 +29,7 @@ DEFAULT_ROUTES: dict[str, str] = {
     "credit-balances": "billing",
     "refunds": "billing",
     "quotes": "billing",
+    "sla-risk": "billing",
     "billing-events": "billing",
     "webhook-endpoints": "billing",
 }

@@ -386,34 +386,36 @@ class TestDelivery:
         self, app: FastAPI, token: TokenFactory, make_world: WorldFactory, partners: Partners
     ) -> None:
         url, other = "https://flaky.example/h", "https://steady.example/h"
+        # A base long enough that a loaded machine still asks again before the wait is over.
+        slow = DeliveryOptions(backoff_base=1.5, backoff_max=10)
         async with api_client(app, token("finance")) as finance:
             made = await register(finance, url)
             await register(finance, other)
             async with make_world() as world:
                 invoices = [await issued(finance, world) for _ in range(3)]
             partners.down.add("flaky.example")
-            assert await deliver(app, partners) == 3  # the steady one is not held up
+            assert await deliver(app, partners, slow) == 3  # the steady one is not held up
             path = f"/v1/webhook-endpoints/{made['id']}"
             status = (await finance.get(path)).json()["delivery"]
             assert status["consecutive_failures"] == 1 and status["last_status_code"] == 503
             assert status["last_error"] == "answered 503" and status["failing_since"]
             first_wait = _seconds(status["next_attempt_at"]) - _seconds(status["last_attempt_at"])
-            assert first_wait == pytest.approx(0.4, abs=0.05)
+            assert first_wait == pytest.approx(1.5, abs=0.05)
 
             calls = len(partners.calls)
-            assert await deliver(app, partners) == 0
+            assert await deliver(app, partners, slow) == 0
             assert len(partners.calls) == calls  # backing off: not asked again yet
-            await asyncio.sleep(0.45)
-            await deliver(app, partners)
+            await asyncio.sleep(1.55)
+            await deliver(app, partners, slow)
             assert len(partners.calls) == calls + 1  # one try, failed again
             status = (await finance.get(path)).json()["delivery"]
             second_wait = _seconds(status["next_attempt_at"]) - _seconds(status["last_attempt_at"])
             assert status["consecutive_failures"] == 2
-            assert second_wait == pytest.approx(0.8, abs=0.05)  # exponential
+            assert second_wait == pytest.approx(3.0, abs=0.05)  # exponential
 
             partners.down.clear()
-            await asyncio.sleep(0.85)
-            assert await deliver(app, partners) == 3
+            await asyncio.sleep(3.05)
+            assert await deliver(app, partners, slow) == 3
             status = (await finance.get(path)).json()["delivery"]
             assert status["consecutive_failures"] == 0 and status["next_attempt_at"] is None
             attempts = (await finance.get(path + "/attempts")).json()["items"]

@@ -21,6 +21,7 @@ from billing.invoices.router import credit_notes_router, payments_router
 from billing.invoices.router import router as invoices_router
 from billing.price_plans.router import router as price_plans_router
 from billing.quotes.router import router as quotes_router
+from billing.risk.router import router as risk_router
 from billing.settings import BillingSettings, get_settings
 from billing.tax_rates.router import router as tax_rates_router
 from billing.upstream import ContractsClient, MetricsClient, Upstream
@@ -124,6 +125,7 @@ def create_app(
             refunds_router,
             invoice_runs_router,
             quotes_router,
+            risk_router,
             events_router,
             webhook_endpoints_router,
             tax_rates_router,

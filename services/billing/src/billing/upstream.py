@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from billing.pricing.engine import UsageQuery
@@ -86,6 +86,22 @@ class MetricsClient:
         except NotFound as exc:  # the contract exists (we priced it): missing usage is upstream's
             raise UpstreamError(self.http.name, f"no usage for {period}: {exc.detail}") from exc
         _expect(self.http.name, body, "handled_contacts", "handled_minutes")
+        return body
+
+    async def sla_projection(
+        self, contract_id: uuid.UUID, period: str, as_of: datetime, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """Each service level of the period projected to its end (``GET /v1/sla-projections``)."""
+        body = await self.http.get_json(
+            "/v1/sla-projections",
+            params={
+                "contract_id": str(contract_id),
+                "period": period,
+                "as_of": as_of.isoformat(),
+            },
+            token=token,
+        )
+        _expect(self.http.name, body, "levels", "observed_until", "contacts_expected")
         return body
 
     async def sla_report(

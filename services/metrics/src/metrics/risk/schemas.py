@@ -54,6 +54,8 @@ class LevelRisk(BaseModel):
     direction: str
     window: str
     threshold_seconds: int | None
+    pool_share: str | None = Field(description="The level's share of the at-risk pool")
+    critical: bool
     month_to_date: MonthToDate
     forecast: ForecastSummary | None
     projected_value: Decimal | None = Field(description="The period-end value, as projected")
@@ -84,4 +86,7 @@ class SlaRiskRead(BaseModel):
     levels: list[LevelRisk]
     intervals: list[IntervalForecast] = Field(
         description="Offered contacts expected per remaining quarter hour"
+    )
+    contacts_expected: float = Field(
+        description="Offered contacts expected from observed_until to the period's end"
     )

@@ -135,9 +135,9 @@ class RiskService:
         for sl, mtd in zip(version.get("service_levels") or (), month_to_date, strict=True):
             levels.append(self.level(sl, mtd, observed, history, history_days, span, cut, seed))
         offered = fc.learn(_offered(history, tz), history_days)
+        rest = fc.rest_of_period(offered, cut, end, tz, holidays=holidays, closed=_open)
         intervals = [
-            IntervalForecast(start=s.start, expected_contacts=round(s.expected, 3))
-            for s in fc.rest_of_period(offered, cut, end, tz, holidays=holidays, closed=_open)
+            IntervalForecast(start=s.start, expected_contacts=round(s.expected, 3)) for s in rest
         ]
         client_id = terms.get("client_id")
         return SlaRiskRead(
@@ -153,6 +153,7 @@ class RiskService:
             history_days=len(history_days),
             levels=levels,
             intervals=intervals,
+            contacts_expected=round(sum(s.expected for s in rest), 3),
         )
 
     def level(
@@ -174,6 +175,8 @@ class RiskService:
             "direction": direction,
             "window": sl.get("window") or "month",
             "threshold_seconds": sl.get("threshold_seconds"),
+            "pool_share": None if sl.get("pool_share") is None else str(sl["pool_share"]),
+            "critical": bool(sl.get("critical")),
             "month_to_date": MonthToDate(
                 value=None if mtd["measured"] is None else Decimal(mtd["measured"]),
                 numerator=mtd["numerator"],

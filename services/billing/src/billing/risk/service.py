@@ -1,0 +1,162 @@
+"""Money at risk: the credit the period's invoice would carry if the period ended as projected.
+
+The projection of every service level is the metrics service's (``GET /v1/sla-projections``);
+the money is priced here by the invoice engine itself (``pricing.engine.price_period``) with the
+contract's plan and service-credit terms, month-to-date usage scaled to the period's end, and
+the projected results in place of the SLA report: no second implementation of the credit rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from billing.invoices.drafting import period_billing_terms
+from billing.invoices.repository import InvoiceRepository
+from billing.price_plans.repository import PricePlanRepository
+from billing.pricing.credits import CreditTerms
+from billing.pricing.engine import PricingInput, UsageQuery, price_period, usage_queries
+from billing.pricing.periods import Period, service_window
+from billing.pricing.plan import PlanTerms
+from billing.risk.schemas import MoneyAtRisk, SlaRiskRead
+from billing.upstream import Upstream
+from shared.auth import Principal
+from shared.errors import NotFound
+from shared.money import round_money
+
+USAGE_FIELDS = ("handled_contacts", "handled_minutes", "offered_contacts", "productive_agent_hours")
+MET = {"secured": "met", "lost": "missed"}
+
+
+def projected_results(projection: dict[str, Any]) -> list[dict[str, Any]]:
+    """The projection's levels as the SLA report's results: the projected value is the
+    measured one, met or missed by the report's own rule (six decimals, half up)."""
+    results = []
+    for level in projection["levels"]:
+        value = level.get("projected_value")
+        status = MET.get(level["status"])
+        if status is None:
+            if value is None:
+                status = "no_data"
+            else:
+                measured = Decimal(str(value)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+                target = Decimal(level["target"])
+                good = (
+                    measured >= target if level["direction"] == "at_least" else measured <= target
+                )
+                status = "met" if good else "missed"
+        results.append(
+            {
+                "key": level["key"],
+                "metric": level["metric"],
+                "target": level["target"],
+                "direction": level["direction"],
+                "measured": None if value is None else str(value),
+                "status": status,
+                "pool_share": level.get("pool_share"),
+                "critical": level.get("critical", False),
+            }
+        )
+    return results
+
+
+def scaled(answer: dict[str, Any], factor: Decimal) -> dict[str, Any]:
+    out = dict(answer)
+    for name in USAGE_FIELDS:
+        if answer.get(name) is not None:
+            out[name] = str((Decimal(str(answer[name])) * factor).quantize(Decimal("0.0001")))
+    return out
+
+
+async def sla_risk(
+    plans: PricePlanRepository,
+    invoices: InvoiceRepository,
+    upstream: Upstream,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    period_text: str,
+    as_of: datetime,
+) -> SlaRiskRead:
+    period = Period.parse(period_text)
+    token = principal.token
+    # The projection reads the contract with the caller's token: another tenant's is a 404.
+    projection = await upstream.metrics.sla_projection(contract_id, period_text, as_of, token=token)
+    observed_until = datetime.fromisoformat(projection["observed_until"])
+
+    def answer(money: MoneyAtRisk | None, note: str | None = None) -> SlaRiskRead:
+        return SlaRiskRead(
+            contract_id=contract_id,
+            period=period_text,
+            as_of=as_of,
+            observed_until=observed_until,
+            projection=projection,
+            money_at_risk=money,
+            note=note,
+        )
+
+    terms = await period_billing_terms(upstream, contract_id, period, token=token)
+    if not principal.can_see_client(uuid.UUID(str(terms["client_id"]))):
+        raise NotFound(f"no contract {contract_id}")
+    plan = await plans.by_contract(contract_id)
+    if plan is None:
+        return answer(None, "the contract has no price plan: nothing to price")
+    version = await plans.version_on(plan.id, period.start) or await plans.version_on(
+        plan.id, period.end
+    )
+    if version is None:
+        return answer(None, "no version of the price plan is in effect in the period")
+    plan_terms = PlanTerms.model_validate(version.terms)
+
+    # Month-to-date usage: the local days up to the one observed_until falls in (the whole of
+    # it: asked about now, nothing later has happened yet).
+    local = observed_until.astimezone(ZoneInfo(projection["time_zone"]))
+    last_day = local.date() if local.time() != time() else local.date() - timedelta(days=1)
+    if last_day < period.start:
+        return answer(None, "nothing of the period has been observed yet: no usage to scale")
+    days = (period.start, min(last_day, period.end))
+    # The plan's usage questions, and the unfiltered one whose offered contacts the forecast
+    # of contacts is compared with.
+    queries = list(dict.fromkeys([UsageQuery(), *usage_queries(plan_terms)]))
+    answers = {
+        q: await upstream.metrics.usage(contract_id, period_text, q, days=days, token=token)
+        for q in queries
+    }
+    so_far = Decimal(str(answers[UsageQuery()].get("offered_contacts") or 0))
+    if so_far <= 0:
+        return answer(None, "no contacts so far: no usage to scale")
+    expected = Decimal(str(projection["contacts_expected"]))
+    factor = ((so_far + expected) / so_far).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    usage = {q: scaled(a, factor) for q, a in answers.items()}
+    priced = price_period(
+        PricingInput(
+            currency=plan.currency,
+            period=period,
+            window=service_window(period, None, None),  # type: ignore[arg-type]
+            terms=plan_terms,
+            plan_source={"price_plan_id": str(plan.id), "plan_version": version.version},
+            usage=usage,
+            report={"id": "projection", "results": projected_results(projection)},
+            credit_terms=CreditTerms.from_json(terms.get("service_credit_terms")),
+            billed_one_time=frozenset(
+                await invoices.billed_one_time_keys(contract_id, period_text)
+            ),
+        )
+    )
+    lines = [line.as_json() for line in priced.lines]
+    credit = -sum((Decimal(str(line["amount"])) for line in lines if line["kind"] == "credit"),
+                  Decimal(0))  # fmt: skip
+    return answer(
+        MoneyAtRisk(
+            currency=plan.currency,
+            credit=str(round_money(credit, plan.currency)),
+            at_risk=str(priced.at_risk),
+            credit_base=str(priced.credit_base),
+            projected_subtotal=str(priced.subtotal),
+            usage_factor=str(factor),
+            usage_days=days,
+            lines=lines,
+        )
+    )
