@@ -139,7 +139,18 @@ class SlaService:
                 client_id=None,
                 states=[*HANDLING_STATES, ActivityState.available],
             )
-        return evaluate(version, slices=slices, tz=tz, first=first, last=last, activity=activity)
+        evaluations = []
+        if any(sl["metric"] == "quality_score" for sl in levels):
+            evaluations = await self.kpis.evaluations(start, end, contract_id=contract_id)
+        return evaluate(
+            version,
+            slices=slices,
+            tz=tz,
+            first=first,
+            last=last,
+            activity=activity,
+            evaluations=evaluations,
+        )
 
     async def get(self, principal: Principal, report_id: uuid.UUID) -> SlaReport:
         report = await self.reports.get(report_id)
