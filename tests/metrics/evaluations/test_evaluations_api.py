@@ -204,3 +204,41 @@ class TestErasure:
         assert [e["external_id"] for e in await listed(metrics)] == ["of-other"]
         again = ok(await push(metrics, "a-qa", rows[:1]))
         assert again["rejections"][0]["field"] == "contact"
+
+
+class TestHostileInput:
+    async def test_nul_far_dates_and_odd_numbers_reject_their_own_row(
+        self, metrics: httpx.AsyncClient, tenants: Tenants
+    ) -> None:
+        good = evaluation("ok", contact="a-call", contact_source="ops-connect")
+        rows: list[Any] = [
+            good,
+            {**good, "external_id": "nul-form", "form": "Voice\u0000QA"},
+            {**good, "external_id": "nul-source", "contact_source": "ops\u0000connect"},
+            {**good, "external_id": "nul-contact", "contact": "a-\u0000call"},
+            {**good, "external_id": "far", "evaluated_at": "9999-12-31T23:59:59-05:00"},
+            evaluation("far-day", agent="ana", day="0001-01-01", queue="a-voice"),
+            {**good, "external_id": "nan", "score": "NaN"},
+            {**good, "external_id": "huge", "score": "1e1000"},
+            {**good, "external_id": "bool", "score": True},
+            {**good, "external_id": "three-places", "score": "80.125"},
+        ]
+        response = await push(metrics, "ops-connect", rows)
+        assert response.status_code == 200, response.text
+        result = response.json()
+        assert result["inserted"] == 1
+        assert [(r["index"], r["field"]) for r in result["rejections"]] == [
+            (1, "form"),
+            (2, "contact_source"),
+            (3, "contact"),
+            (4, "evaluated_at"),
+            (5, "day"),
+            (6, "score"),
+            (7, "score"),
+            (8, "score"),
+            (9, "score"),
+        ]
+        listed_far = await metrics.get(
+            "/v1/quality-evaluations", params={"from": "0001-01-01T00:00:00+05:00"}
+        )
+        assert listed_far.status_code == 422

@@ -51,6 +51,7 @@ class EvaluationIn(BaseModel):
         None,
         min_length=1,
         max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",  # a source name, as registered
         description="Name of the source the contact came through (default: the evaluation's "
         "source); a tenant may name the operator's source for its own contacts",
     )
