@@ -150,13 +150,7 @@ class TestKpisMatchBruteForce:
             rs = expected[bucket_key(bucket)]
             assert bucket["counts"]["offered"] == len(rs)
             want = brute.metrics(rs, short=3)
-            # Occupancy (agent activity) and the quality score (QA evaluations) have tests of
-            # their own; these records carry neither.
-            got = {
-                k: v
-                for k, v in bucket["metrics"].items()
-                if k not in ("occupancy", "quality_score")
-            }
+            got = {k: v for k, v in bucket["metrics"].items() if k != "occupancy"}
             assert got == want
             for level in bucket["service_level"]:
                 assert {k: level[k] for k in ("value", "numerator", "denominator")} == (
