@@ -9,7 +9,7 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -229,6 +229,25 @@ class BillingWorld(World):
                 }
             )
         await self.push("/v1/agent-activity", spans)
+
+    async def quality_scores(self, contract_id: str, period: str, scores: Sequence[str]) -> None:
+        """QA evaluations of agents' days in the contract, one a day from the 2nd, each
+        made the next day at 12:00 UTC."""
+        first = date.fromisoformat(f"{period}-02")
+        evaluations = []
+        for i, score in enumerate(scores):
+            day = first + timedelta(days=i)
+            evaluations.append(
+                {
+                    "external_id": f"qa{next(self._ids)}",
+                    "contract_id": contract_id,
+                    "agent": f"agent-{i % 8}",
+                    "day": day.isoformat(),
+                    "evaluated_at": f"{day + timedelta(days=1)}T12:00:00Z",
+                    "score": score,
+                }
+            )
+        await self.push("/v1/quality-evaluations", evaluations)
 
 
 WorldFactory = Callable[[], AbstractAsyncContextManager[BillingWorld]]

@@ -203,6 +203,18 @@ class TestLimitsAndHeaders:
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
 
+    async def test_qa_evaluation_batches_get_the_bulk_limit(
+        self, make_gateway, token: TokenFactory
+    ) -> None:
+        """A batch of QA evaluations is bulk ingestion, like contact records: past the
+        ordinary limit it still reaches metrics (which answers for the unknown source)."""
+        body = {"source": "no-such-source", "records": [{"form": "x" * 5000}]}
+        async with running_app(make_gateway(max_body_bytes=1000)) as gateway:
+            async with api_client(gateway, token("admin")) as client:
+                response = await client.post("/v1/quality-evaluations", json=body)
+        assert response.status_code == 404, response.text
+        assert "no-such-source" in response.json()["detail"]  # metrics' answer, not a 413
+
     async def test_oversized_chunked_body_is_413(self, make_gateway, token: TokenFactory) -> None:
         async def chunks():  # no Content-Length: the limit is enforced while streaming
             for _ in range(10):

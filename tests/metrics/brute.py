@@ -94,6 +94,9 @@ def metrics(rs: list[dict[str, Any]], short: int = 0) -> dict[str, dict[str, Any
             sum(1 for n in nps if n >= 9) - sum(1 for n in nps if n <= 6), len(nps), scale=100
         ),
         "transfer_rate": fig(sum(1 for r in rs if r.get("transferred")), len(a)),
+        # From QA evaluations, not contact records: none here (the evaluations' own tests
+        # compute it, tests/metrics/evaluations/test_quality_kpi.py).
+        "quality_score": fig(0, 0),
     }
 
 

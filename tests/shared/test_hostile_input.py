@@ -31,7 +31,7 @@ JSON_ROUTES = {
 # ... and the routes that read the raw body themselves.
 RAW_ROUTES = {
     "contracts": [],
-    "metrics": ["/v1/contact-records", "/v1/agent-activity"],
+    "metrics": ["/v1/contact-records", "/v1/agent-activity", "/v1/quality-evaluations"],
     "billing": [],
 }
 

@@ -13,6 +13,7 @@ DEFAULT_ROUTES: dict[str, str] = {
     "sources": "metrics",
     "contact-records": "metrics",
     "agent-activity": "metrics",
+    "quality-evaluations": "metrics",
     "imports": "metrics",
     "kpis": "metrics",
     "sla-reports": "metrics",
@@ -63,7 +64,12 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 1_048_576
     max_bulk_body_bytes: int = 64 * 1_048_576
     bulk_segments: list[str] = Field(
-        default_factory=lambda: ["contact-records", "agent-activity", "imports"]
+        default_factory=lambda: [
+            "contact-records",
+            "agent-activity",
+            "quality-evaluations",
+            "imports",
+        ]
     )
     # Circuit breaker per upstream.
     breaker_failure_threshold: int = 5

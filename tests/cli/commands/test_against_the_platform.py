@@ -36,6 +36,7 @@ SAMPLES = ROOT / "samples"
 SAMPLE = SAMPLES / "amazon-connect.jsonl"
 QUEUE_LOG = SAMPLES / "asterisk-queue_log"
 OUR_CSV = SAMPLES / "contact-records.csv"
+QA_EVALUATIONS = SAMPLES / "qa-evaluations.jsonl"
 
 
 def csv_file(tmp_path: Path, month: Month, bad_line_at: int, rows: int) -> Path:
@@ -153,6 +154,25 @@ class TestImport:
             (6, "enqueued_at"),
             (6, "csat"),
         }
+
+    def test_qa_evaluations_sample_file(self, cli: Cli, month: Month) -> None:
+        """What samples/README.md says of the file: the contacts of the Connect sample scored
+        through a QA tool's own source, a re-score replacing the first, an agent's day, the
+        contact never stored and the score out of range rejected on their lines."""
+        cli.json("import", str(SAMPLE), "--format", "amazon-connect", "--source", month.source)
+        created = cli.json(
+            "sources", "create", "--name", "acme-qa", "--kind", "api", "--client", month.client_id
+        )
+        assert created["name"] == "acme-qa"
+        args = ("import", str(QA_EVALUATIONS), "--format", "qa-evaluations", "--source", "acme-qa")
+        report = cli.json(*args, "--contact-source", month.source)
+        assert (report["received"], report["inserted"], report["unchanged"]) == (7, 4, 1)
+        assert [(r["line"], r["field"]) for r in report["rejections"]] == [
+            (5, "contact"),
+            (6, "score"),
+        ]
+        again = cli.json(*args, "--contact-source", month.source)
+        assert (again["unchanged"], again["rejected"]) == (5, 2)
 
     def test_unknown_source_says_how_to_register_it(
         self, cli: Cli, month: Month, tmp_path: Path

@@ -93,6 +93,25 @@ class TestValidation:
         response = await contracts.post("/v1/contracts", json=body)
         assert fields(response) == ["service_levels[0].target"]
 
+    async def test_quality_score_is_in_points_at_least_by_default(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        quality = {"key": "qa", "metric": "quality_score", "target": "85", "bonus_target": "92"}
+        body = await self.body(contracts, service_levels=[SLA["service_levels"][0], quality])
+        response = await contracts.post("/v1/contracts", json=body)
+        assert response.status_code == 201, response.text
+        level = response.json()["service_levels"][1]
+        assert (level["metric"], level["direction"], level["target"]) == (
+            "quality_score",
+            "at_least",
+            "85",
+        )
+        too_high = [{"key": "qa", "metric": "quality_score", "target": "100.5"}]
+        response = await contracts.post(
+            "/v1/contracts", json=await self.body(contracts, service_levels=too_high)
+        )
+        assert fields(response) == ["service_levels[0].target"]
+
     async def test_bad_hours_are_named(self, contracts: httpx.AsyncClient) -> None:
         scope = {**SLA["scope"], "hours": {"mon": [["20:00", "08:00"]]}}
         response = await contracts.post(

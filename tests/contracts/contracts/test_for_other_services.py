@@ -9,7 +9,14 @@ from pypdf import PdfReader
 
 from contracts.contracts.terms import add_months
 from tests.conftest import TokenFactory, api_client
-from tests.contracts.contracts.helpers import SLA, post, sign_through, signed_sla, sla
+from tests.contracts.contracts.helpers import (
+    SLA,
+    parties,
+    post,
+    sign_through,
+    signed_sla,
+    sla,
+)
 from tests.contracts.test_organizations import client_body
 
 
@@ -442,6 +449,17 @@ class TestDocuments:
         assert (
             hashlib.sha256(html.content).hexdigest() == contract["versions"][0]["document_sha256"]
         )
+
+    async def test_a_quality_score_target_reads_in_points(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        _, acme = await parties(contracts)
+        quality = {"key": "qa", "metric": "quality_score", "target": "85"}
+        body = sla(client_id=acme["id"], service_levels=[quality])
+        body.pop("service_credit_terms")
+        created = await post(contracts, "/v1/contracts", body)
+        html = (await contracts.get(f"/v1/contracts/{created['id']}/document")).text
+        assert "quality_score: at least 85 points (QA score 0-100) per month" in html
 
     async def test_user_text_is_escaped(self, contracts: httpx.AsyncClient) -> None:
         acme = (await signed_sla(contracts))[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -50,6 +51,9 @@ class ImportFormat(StrEnum):
     csv = "csv"
     amazon_connect = "amazon-connect"
     asterisk = "asterisk"
+    # A QA tool's evaluations, one JSON object a line in the shape of the API's; sent as
+    # batches to /v1/quality-evaluations (the metrics service has no file import for them).
+    qa_evaluations = "qa-evaluations"
 
 
 CONTENT_TYPES = {
@@ -171,6 +175,7 @@ CHUNKERS = {
     ImportFormat.csv: csv_chunks,
     ImportFormat.amazon_connect: jsonl_chunks,
     ImportFormat.asterisk: queue_log_chunks,
+    ImportFormat.qa_evaluations: jsonl_chunks,
 }
 
 
@@ -195,14 +200,16 @@ class Summary:
     rejected: int = 0
     rejections: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, result: dict[str, Any], chunk: Chunk) -> None:
+    def add(self, result: dict[str, Any], chunk: Chunk, first_index: int = 1) -> None:
+        """Count a request's answer; its rejections' indexes count from ``first_index`` (1
+        for the file imports, whose index is the chunk's line; 0 for a JSON batch)."""
         self.requests += 1
         for key in ("received", "inserted", "updated", "unchanged", "rejected"):
             setattr(self, key, getattr(self, key) + int(result.get(key, 0)))
         for rejection in result.get("rejections", []):
             self.rejections.append(
                 {
-                    "line": chunk.file_line(int(rejection["index"])),
+                    "line": chunk.file_line(int(rejection["index"]) - first_index + 1),
                     "field": rejection.get("field", ""),
                     "message": rejection.get("message", ""),
                 }
@@ -218,6 +225,22 @@ class Summary:
             "rejected": self.rejected,
             "rejections": sorted(self.rejections, key=lambda r: r["line"]),
         }
+
+
+def evaluation_batch(chunk: Chunk, source: str, contact_source: str | None) -> dict[str, Any]:
+    """A chunk of QA evaluation lines as the body of ``POST /v1/quality-evaluations``. A line
+    that is not JSON goes as its text, so the service rejects it on that row (and line);
+    ``contact_source`` is filled into evaluations of a contact that name none."""
+    records: list[Any] = []
+    for line in chunk.text.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            record = line
+        if contact_source and isinstance(record, dict) and "contact" in record:
+            record.setdefault("contact_source", contact_source)
+        records.append(record)
+    return {"source": source, "records": records}
 
 
 def import_file(
@@ -239,7 +262,16 @@ def import_file(
         ImportFormat | None,
         typer.Option(
             "--format",
-            help="File format (default: from the extension: .csv, .jsonl, queue_log)",
+            help="File format (default: from the extension: .csv, .jsonl, queue_log); "
+            "qa-evaluations for a QA tool's evaluations, one JSON object a line",
+            show_default=False,
+        ),
+    ] = None,
+    contact_source: Annotated[
+        str | None,
+        typer.Option(
+            help="qa-evaluations: the source the evaluated contacts came through, for the "
+            "evaluations that name none (default: --source)",
             show_default=False,
         ),
     ] = None,
@@ -256,10 +288,13 @@ def import_file(
     as_json: JsonOut = False,
 ) -> None:
     """Import contact records from a file (our CSV, Amazon Connect JSON lines, Asterisk
-    queue_log) through the gateway, in chunks, with a progress bar and a summary."""
+    queue_log), or a QA tool's evaluations, through the gateway, in chunks, with a progress
+    bar and a summary."""
     fmt = file_format or guess_format(file)
     if fmt is None:
         fail_usage(f"cannot tell the format of {file.name}: pass --format")
+    if contact_source is not None and fmt is not ImportFormat.qa_evaluations:
+        fail_usage("--contact-source is only for --format qa-evaluations")
     try:
         text = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
@@ -284,13 +319,18 @@ def import_file(
         with progress:
             task = progress.add_task("import", total=total)
             for chunk in chunks:
-                result = api.post(
-                    f"/v1/imports/{fmt.value}",
-                    params={"source": source},
-                    content=chunk.text.encode(),
-                    headers={"content-type": CONTENT_TYPES[fmt]},
-                )
-                summary.add(result, chunk)
+                if fmt is ImportFormat.qa_evaluations:
+                    batch = evaluation_batch(chunk, source, contact_source)
+                    result = api.post("/v1/quality-evaluations", batch)
+                    summary.add(result, chunk, first_index=0)
+                else:
+                    result = api.post(
+                        f"/v1/imports/{fmt.value}",
+                        params={"source": source},
+                        content=chunk.text.encode(),
+                        headers={"content-type": CONTENT_TYPES[fmt]},
+                    )
+                    summary.add(result, chunk)
                 progress.advance(task, chunk.records)
                 if _header_refused(result, chunk):
                     break

@@ -12,6 +12,8 @@ from metrics.activity.router import router as activity_router
 from metrics.activity.schemas import ActivityBatch, AgentActivityIn
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
+from metrics.evaluations.router import router as evaluations_router
+from metrics.evaluations.schemas import EvaluationBatch, EvaluationIn
 from metrics.imports.router import router as imports_router
 from metrics.kpis.router import router as kpis_router
 from metrics.partitions.service import PartitionJob
@@ -64,6 +66,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
             sources_router,
             records_router,
             activity_router,
+            evaluations_router,
             imports_router,
             kpis_router,
             sla_router,
@@ -87,7 +90,9 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         ],
     )
     app.state.contracts = None
-    add_body_schemas(app, [ContactBatch, ActivityBatch, AgentActivityIn])
+    add_body_schemas(
+        app, [ContactBatch, ActivityBatch, AgentActivityIn, EvaluationBatch, EvaluationIn]
+    )
     return app
 
 

@@ -2,6 +2,7 @@
 
 from metrics.activity.models import AgentActivity
 from metrics.base import Base, idempotency
+from metrics.evaluations.models import QualityEvaluation
 from metrics.records.models import (
     ContactKey,
     ContactRecord,
@@ -18,6 +19,7 @@ __all__ = [
     "ContactRecord",
     "ContactRollup",
     "ContactRollupHour",
+    "QualityEvaluation",
     "SlaReport",
     "Source",
     "idempotency",

@@ -19,7 +19,7 @@ from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
-from contracts.contracts.elements import DAYS, KeyElements
+from contracts.contracts.elements import DAYS, KeyElements, Metric
 from shared.pdf import FAMILY, unicode_pdf
 
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -169,10 +169,14 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
         for s in el.service_levels:
             threshold = f" within {s.threshold_seconds}s" if s.threshold_seconds else ""
             direction = s.direction.value.replace("_", " ") if s.direction else ""
+            # A quality score's target is in points, where most targets are fractions: the
+            # signed text says so, so "85" cannot be read as 85 %.
+            unit = " points (QA score 0-100)" if s.metric is Metric.quality_score else ""
             rows.append(
                 (
                     s.key,
-                    f"{s.metric.value}{threshold}: {direction} {s.target} per {s.window.value}"
+                    f"{s.metric.value}{threshold}: {direction} {s.target}{unit} "
+                    f"per {s.window.value}"
                     f"; channels {_value([c.value for c in s.channels])}"
                     f"; queues {_value(s.queues)}; business hours only "
                     f"{_value(s.business_hours_only)}; critical {_value(s.critical)}"

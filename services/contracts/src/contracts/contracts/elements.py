@@ -165,6 +165,9 @@ class Metric(StrEnum):
     nps = "nps"
     transfer_rate = "transfer_rate"
     occupancy = "occupancy"
+    # The mean score of QA evaluations (a quality analyst's score of a contact, or of an
+    # agent's day), in points 0..100 — a score, not a fraction like the ratios above.
+    quality_score = "quality_score"
 
 
 class Direction(StrEnum):
@@ -205,17 +208,21 @@ NATURAL_DIRECTION = {
     Metric.nps: Direction.at_least,
     Metric.transfer_rate: Direction.at_most,
     Metric.occupancy: Direction.at_least,
+    Metric.quality_score: Direction.at_least,
 }
 
 
 def target_range(metric: Metric, csat_mode: CsatMode | None) -> tuple[Decimal, Decimal | None]:
-    """Allowed targets: ratios 0..1, seconds >= 0, CSAT mean 1..5, NPS -100..100."""
+    """Allowed targets: ratios 0..1, seconds >= 0, CSAT mean 1..5, NPS -100..100, quality
+    score 0..100 points."""
     if metric in RATIO_METRICS or (metric is Metric.csat and csat_mode is CsatMode.top2):
         return Decimal(0), Decimal(1)
     if metric is Metric.csat:
         return Decimal(1), Decimal(5)
     if metric is Metric.nps:
         return Decimal(-100), Decimal(100)
+    if metric is Metric.quality_score:
+        return Decimal(0), Decimal(100)
     return Decimal(0), None
 
 
@@ -227,7 +234,9 @@ class ServiceLevel(Element):
     )
     strict: bool = Field(False, description="Answered strictly before the threshold")
     target: Decimal = Field(
-        max_digits=12, decimal_places=6, description="Ratios 0..1, seconds, CSAT score, NPS"
+        max_digits=12,
+        decimal_places=6,
+        description="Ratios 0..1, seconds, CSAT score, NPS, quality score points 0..100",
     )
     direction: Direction | None = Field(None, description="Defaults to the metric's natural one")
     window: Window = Window.month

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.deps import SettingsDep
+from metrics.evaluations.repository import EvaluationRepository
 from metrics.records.ingest import RollupChange, customer_key
 from metrics.records.repository import RecordRepository, as_facts
 from shared.auth import Principal, Role, require
@@ -25,6 +26,7 @@ class EraseRequest(BaseModel):
 class EraseResult(BaseModel):
     customer_key: str
     erased_records: int
+    erased_evaluations: int = Field(description="QA evaluations of the erased contacts")
 
 
 @router.post(
@@ -33,7 +35,9 @@ class EraseResult(BaseModel):
     description="The identifier is hashed here with the same keyed hash as at ingestion; every "
     "record with that key is deleted and its share taken out of the rollups in the same "
     "transaction. The record keys stay as tombstones so a platform resending them cannot "
-    "bring them back. Tenant-scoped callers erase only their own client's records.",
+    "bring them back. The QA evaluations of those contacts are deleted with them (a QA tool "
+    "resending one is refused: its contact is gone). Tenant-scoped callers erase only their "
+    "own client's records.",
 )
 async def erase_customer(
     data: EraseRequest,
@@ -45,4 +49,9 @@ async def erase_customer(
     repository = RecordRepository(session)
     removed = await repository.erase_customer(key, principal.tenant_client_id)
     await repository.add_to_rollups(RollupChange.of([], as_facts(removed)))
-    return EraseResult(customer_key=key, erased_records=len(removed))
+    erased_evaluations = await EvaluationRepository(session).erase_of_contacts(
+        [(row["source_id"], row["external_id"]) for row in removed]
+    )
+    return EraseResult(
+        customer_key=key, erased_records=len(removed), erased_evaluations=erased_evaluations
+    )

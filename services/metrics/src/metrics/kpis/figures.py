@@ -85,18 +85,25 @@ SCALAR_FIELDS = tuple(f.name for f in fields(Sums) if f.name not in ("answered_l
 @dataclass(frozen=True)
 class Figure:
     value: Decimal | None
-    numerator: int
+    # A count (or seconds) for every metric but quality_score, whose numerator is a sum of
+    # scores with two decimals.
+    numerator: int | Decimal
     denominator: int
+
+    @property
+    def numerator_json(self) -> int | str:
+        """The numerator as JSON carries it: an integer, or a decimal as a string."""
+        return str(self.numerator) if isinstance(self.numerator, Decimal) else self.numerator
 
     def as_dict(self) -> dict[str, object]:
         return {
             "value": None if self.value is None else str(self.value),
-            "numerator": self.numerator,
+            "numerator": self.numerator_json,
             "denominator": self.denominator,
         }
 
 
-def ratio(numerator: int, denominator: int, scale: int = 1) -> Figure:
+def ratio(numerator: int | Decimal, denominator: int, scale: int = 1) -> Figure:
     if denominator == 0:
         return Figure(None, numerator, denominator)
     value = (Decimal(numerator * scale) / Decimal(denominator)).quantize(QUANTUM, ROUND_HALF_UP)
@@ -172,6 +179,11 @@ def transfer_rate(s: Sums) -> Figure:
 
 def occupancy(handle_seconds: int, idle_seconds: int) -> Figure:
     return ratio(handle_seconds, handle_seconds + idle_seconds)
+
+
+def quality_score(score_sum: Decimal, evaluations: int) -> Figure:
+    """The mean QA score (points 0..100) of the evaluations: their sum over their number."""
+    return ratio(score_sum, evaluations)
 
 
 def thresholds_needed(

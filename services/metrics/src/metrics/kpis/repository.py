@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -205,4 +206,47 @@ class KpiRepository:
             FROM agent_activity WHERE {where}
             """,  # noqa: S608
             *params,
+        )
+
+    async def quality_sums(
+        self,
+        scope: Scope,
+        start: datetime,
+        end: datetime,
+        *,
+        granularity: str,
+        tz: str,
+        group_by: str | None,
+    ) -> list[tuple[datetime, Any, Decimal, int]]:
+        """(bucket, group, sum of scores, number of evaluations) of the QA evaluations made
+        in [start, end), bucketed by ``evaluated_at``. Evaluations have no direction; one
+        that does not name the queue (channel) a scope or grouping asks for is left out."""
+        params: list[Any] = [start, end]
+        bucket = _bucket(granularity, "evaluated_at", params, tz)
+        where = _where(replace(scope, direction=None), "evaluated_at", params)
+        group = GROUP_COLUMNS[group_by] if group_by else None
+        if group is not None:
+            where += f" AND {group} IS NOT NULL"
+        group_select = f", {group} AS g" if group else ", NULL::text AS g"
+        conn = await raw_connection(self.session)
+        rows = await conn.fetch(
+            f"SELECT {bucket} AS bucket{group_select}, sum(score) AS score_sum, "  # noqa: S608
+            f"count(*) AS evaluations FROM quality_evaluation WHERE {where} "
+            "GROUP BY 1, 2 ORDER BY 1, 2",
+            *params,
+        )
+        return [(row["bucket"], row["g"], row["score_sum"], row["evaluations"]) for row in rows]
+
+    async def evaluations(
+        self, start: datetime, end: datetime, *, contract_id: uuid.UUID
+    ) -> list[Any]:
+        """A contract's QA evaluations made in [start, end): evaluated_at, queue, channel,
+        score (for SLA reports)."""
+        conn = await raw_connection(self.session)
+        return await conn.fetch(
+            "SELECT evaluated_at, queue, channel, score FROM quality_evaluation"
+            " WHERE contract_id = $1 AND evaluated_at >= $2 AND evaluated_at < $3",
+            contract_id,
+            start,
+            end,
         )

@@ -30,7 +30,9 @@ READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
         "ranges not on 15-minute boundaries scan raw records (`computed_from` says which). "
         "Occupancy comes from agent activity, each agent-second once (handling wins over "
         "available); filtered or grouped by queue or channel, only activity spans naming a "
-        "matching queue (channel) count, so without such spans occupancy is no data."
+        "matching queue (channel) count, so without such spans occupancy is no data. "
+        "The quality score is the mean score (0-100) of the QA evaluations made in the bucket "
+        "(by `evaluated_at`): its numerator, the sum of the scores, is a decimal string."
     ),
 )
 async def get_kpis(

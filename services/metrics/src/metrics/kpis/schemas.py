@@ -1,15 +1,19 @@
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from metrics.kpis.figures import Variant
 
 
 class FigureOut(BaseModel):
     value: str | None
-    numerator: int
+    numerator: int | Decimal = Field(
+        description="An integer count or seconds; for quality_score the sum of the scores, "
+        "a decimal string"
+    )
     denominator: int
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from metrics.activity.models import HANDLING_STATES, ActivityState
@@ -35,8 +36,11 @@ def figure(fig: f.Figure) -> FigureOut:
     )
 
 
+NO_DATA = f.Figure(None, 0, 0)
+
+
 def bucket_figures(
-    s: Sums, q: KpiQuery, occupancy: f.Figure | None
+    s: Sums, q: KpiQuery, occupancy: f.Figure | None, quality: f.Figure = NO_DATA
 ) -> tuple[Counts, dict[str, FigureOut], list[ServiceLevelOut]]:
     """Every KPI of one bucket from its sums (pure)."""
     short = s.short_abandons(q.short_abandon_seconds)
@@ -59,7 +63,8 @@ def bucket_figures(
         "csat_top2": figure(f.csat_top2(s)),
         "nps": figure(f.nps(s)),
         "transfer_rate": figure(f.transfer_rate(s)),
-        "occupancy": figure(occupancy or f.Figure(None, 0, 0)),
+        "occupancy": figure(occupancy or NO_DATA),
+        "quality_score": figure(quality),
     }
     levels = []
     for threshold in q.thresholds:
@@ -83,6 +88,13 @@ def bucket_figures(
                 )
             )
     return counts, metrics, levels
+
+
+def _bucket_order(row: tuple[datetime, tuple[Any, ...], Sums]) -> tuple[Any, ...]:
+    """Buckets by start, then group, no group last (the SQL order of the sums)."""
+    bucket, group, _ = row
+    value = group[0] if group else None
+    return (bucket, value is None, value or "")
 
 
 class KpiService:
@@ -109,13 +121,25 @@ class KpiService:
             raw=raw,
         )
         occupancy = await self._occupancy(q)
+        quality = await self._quality(q)
+        # A bucket of QA evaluations without contacts is still a bucket (no contact counts).
+        contact_keys = {(bucket, group[0] if group else None) for bucket, group, _ in rows}
+        only_evaluated = [
+            (bucket, (group,) if q.group_by else (), Sums())
+            for bucket, group in quality
+            if (bucket, group) not in contact_keys
+        ]
+        if only_evaluated:
+            rows = sorted(rows + only_evaluated, key=_bucket_order)
         buckets = []
         for bucket, group, sums in rows:
             group_value = group[0] if group else None
             key = (None if q.granularity == "total" else bucket, group_value)
             handling, idle = occupancy.get(key, (0, 0))
             occ = f.occupancy(handling, idle)
-            counts, metrics, levels = bucket_figures(sums, q, occ)
+            counts, metrics, levels = bucket_figures(
+                sums, q, occ, quality.get((bucket, group_value), NO_DATA)
+            )
             buckets.append(
                 KpiBucket(
                     start=bucket.astimezone(q.tz),
@@ -139,6 +163,16 @@ class KpiService:
             computed_from="raw_records" if raw else "rollups",
             buckets=buckets,
         )
+
+    async def _quality(self, q: KpiQuery) -> dict[tuple[datetime, str | None], f.Figure]:
+        """The quality score per bucket and group from the QA evaluations made in it."""
+        rows = await self.repository.quality_sums(
+            q.scope, q.start, q.end, granularity=q.granularity, tz=q.tz.key, group_by=q.group_by
+        )
+        return {
+            (bucket, group): f.quality_score(score_sum, count)
+            for bucket, group, score_sum, count in rows
+        }
 
     async def _occupancy(
         self, q: KpiQuery

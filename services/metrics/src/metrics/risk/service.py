@@ -67,8 +67,9 @@ UNITS: dict[str, tuple[int, int, int | None]] = {
     "asa": (1, 0, None),
     "aht": (1, 0, None),
     "nps": (100, -1, 1),
-    "quality_score": (1, 0, 100),
 }
+# Not projected (month to date only): occupancy is agent activity, not contacts, and
+# quality_score sums QA evaluations (decimal scores), not contact slices.
 
 
 def units_of(sl: Mapping[str, Any]) -> tuple[int, int, int | None] | None:
@@ -118,16 +119,26 @@ class RiskService:
 
         observed: list[Slice] = []
         activity: list[Mapping[str, Any]] = []
+        evaluations: list[Mapping[str, Any]] = []
         if cut > start:
-            observed, activity = await self.sla.read_slices(contract_id, version, tz, start, cut)
+            inputs = await self.sla.read_slices(contract_id, version, tz, start, cut)
+            observed, activity, evaluations = inputs.slices, inputs.activity, inputs.evaluations
         month_to_date = evaluate(
-            version, slices=observed, tz=tz, first=first, last=last, activity=activity
+            version,
+            slices=observed,
+            tz=tz,
+            first=first,
+            last=last,
+            activity=activity,
+            evaluations=evaluations,
         )
         began = min(date.fromisoformat(v["effective_from"]) for v in terms["versions"])
         history_start = max(cut - timedelta(weeks=fc.HISTORY_WEEKS), local_midnight(began, tz))
         history: list[Slice] = []
         if cut > history_start:
-            history, _ = await self.sla.read_slices(contract_id, version, tz, history_start, cut)
+            history = (
+                await self.sla.read_slices(contract_id, version, tz, history_start, cut)
+            ).slices
         history_days = _whole_days(history_start, cut, tz, holidays)
         seed = f"{contract_id}:{period}:{cut.isoformat()}"
 

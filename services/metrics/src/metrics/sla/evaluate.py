@@ -145,8 +145,32 @@ def thresholds_of(levels: Iterable[Mapping[str, Any]]) -> set[int]:
     return f.thresholds_needed(pairs, shorts)
 
 
-def measure(sl: Mapping[str, Any], s: Sums, occupancy: tuple[int, int] | None = None) -> Figure:
-    """The service level's metric over the sums ``s``."""
+def quality_by_day(
+    sl: Mapping[str, Any], evaluations: Iterable[Mapping[str, Any]], tz: ZoneInfo
+) -> dict[date, tuple[Decimal, int]]:
+    """(Sum of scores, number of evaluations) per local day of ``evaluated_at``, for a
+    quality_score service level: its queue and channel filters admit only evaluations naming
+    a matching queue (channel). Business hours do not apply: an evaluation is made when the
+    QA team makes it, not while the contract's lines are open."""
+    queues, channels = set(sl.get("queues") or ()), set(sl.get("channels") or ())
+    days: dict[date, tuple[Decimal, int]] = {}
+    for row in evaluations:
+        if (queues and row["queue"] not in queues) or (channels and row["channel"] not in channels):
+            continue
+        day = row["evaluated_at"].astimezone(tz).date()
+        total, count = days.get(day, (Decimal(0), 0))
+        days[day] = (total + row["score"], count + 1)
+    return days
+
+
+def measure(
+    sl: Mapping[str, Any],
+    s: Sums,
+    occupancy: tuple[int, int] | None = None,
+    quality: tuple[Decimal, int] | None = None,
+) -> Figure:
+    """The service level's metric over the sums ``s`` (and the occupancy seconds or quality
+    scores of the same days, for those metrics)."""
     metric = sl["metric"]
     short = int(sl.get("short_abandon_seconds") or 0)
     if metric == "service_level":
@@ -175,6 +199,9 @@ def measure(sl: Mapping[str, Any], s: Sums, occupancy: tuple[int, int] | None = 
     if metric == "occupancy":
         handling, idle = occupancy or (0, 0)
         return f.occupancy(handling, idle)
+    if metric == "quality_score":
+        score_sum, evaluations = quality or (Decimal(0), 0)
+        return f.quality_score(score_sum, evaluations)
     raise ValueError(f"unknown metric {metric!r}")
 
 
@@ -196,6 +223,7 @@ def evaluate_level(
     hours: Mapping[str, Sequence[Sequence[str]]],
     holidays: set[date],
     activity: Sequence[Mapping[str, Any]] = (),
+    evaluations: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     queues, channels = set(sl.get("queues") or ()), set(sl.get("channels") or ())
     business_only = bool(sl.get("business_hours_only"))
@@ -220,18 +248,22 @@ def evaluate_level(
         if sl["metric"] == "occupancy"
         else {}
     )
+    quality = quality_by_day(sl, evaluations, tz) if sl["metric"] == "quality_score" else {}
 
     def window_figure(start: date, end: date) -> Figure:
         total = Sums()
-        handling = idle = 0
+        handling = idle = evaluated = 0
+        score_sum = Decimal(0)
         day = start
         while day <= end:
             if day in by_day:
                 total.add(by_day[day])
             h, i = occupancy.get(day, (0, 0))
             handling, idle = handling + h, idle + i
+            scores, count = quality.get(day, (Decimal(0), 0))
+            score_sum, evaluated = score_sum + scores, evaluated + count
             day += timedelta(days=1)
-        return measure(sl, total, (handling, idle))
+        return measure(sl, total, (handling, idle), (score_sum, evaluated))
 
     results = []
     misses = 0
@@ -246,7 +278,7 @@ def evaluate_level(
                 "start": start.isoformat(),
                 "end": end.isoformat(),
                 "measured": None if fig.value is None else str(fig.value),
-                "numerator": fig.numerator,
+                "numerator": fig.numerator_json,
                 "denominator": fig.denominator,
                 "status": status,
                 "margin": margin,
@@ -267,7 +299,7 @@ def evaluate_level(
         "target": str(target),
         "direction": direction,
         "measured": None if overall.value is None else str(overall.value),
-        "numerator": overall.numerator,
+        "numerator": overall.numerator_json,
         "denominator": overall.denominator,
         "status": status,
         "margin": margin,
@@ -297,9 +329,11 @@ def evaluate(
     first: date,
     last: date,
     activity: Sequence[Mapping[str, Any]] = (),
+    evaluations: Sequence[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Every service level of a contract version over the period [first, last] (local dates);
-    ``activity``: the agent activity spans of the period, for occupancy service levels."""
+    ``activity``: the agent activity spans of the period, for occupancy service levels;
+    ``evaluations``: the QA evaluations made in the period, for quality_score ones."""
     hours = version.get("hours") or {d: [["00:00", "24:00"]] for d in DAY_KEYS}
     holidays = {date.fromisoformat(h) for h in version.get("holidays") or ()}
     return [
@@ -312,6 +346,7 @@ def evaluate(
             hours=hours,
             holidays=holidays,
             activity=activity,
+            evaluations=evaluations,
         )
         for sl in version.get("service_levels") or ()
     ]

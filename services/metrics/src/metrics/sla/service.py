@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +38,13 @@ def first_version_within(
         if first <= date.fromisoformat(v["effective_from"]) <= last
     ]
     return min(starting, key=lambda v: v["effective_from"], default=None)
+
+
+@dataclass(frozen=True)
+class EvaluationInputs:
+    slices: list[Slice]
+    activity: list[Mapping[str, Any]]
+    evaluations: list[Mapping[str, Any]]
 
 
 class SlaReportNotFound(NotFound):
@@ -110,8 +118,16 @@ class SlaService:
         start: datetime,
         end: datetime,
     ) -> list[dict[str, Any]]:
-        slices, activity = await self.read_slices(contract_id, version, tz, start, end)
-        return evaluate(version, slices=slices, tz=tz, first=first, last=last, activity=activity)
+        inputs = await self.read_slices(contract_id, version, tz, start, end)
+        return evaluate(
+            version,
+            slices=inputs.slices,
+            tz=tz,
+            first=first,
+            last=last,
+            activity=inputs.activity,
+            evaluations=inputs.evaluations,
+        )
 
     async def read_slices(
         self,
@@ -120,10 +136,10 @@ class SlaService:
         tz: ZoneInfo,
         start: datetime,
         end: datetime,
-    ) -> tuple[list[Slice], list[Mapping[str, Any]]]:
+    ) -> EvaluationInputs:
         """What the version's service levels are evaluated from between two instants: sums
-        per quarter hour (or minute), queue and channel, and the agent activity spans when a
-        level measures occupancy."""
+        per quarter hour (or minute), queue and channel, the agent activity spans when a
+        level measures occupancy, and the QA evaluations when one measures quality."""
         levels = version.get("service_levels") or []
         bounds = thresholds_of(levels)
         hours = version.get("hours") or {}
@@ -155,7 +171,10 @@ class SlaService:
                     states=[*HANDLING_STATES, ActivityState.available],
                 )
             )
-        return slices, activity
+        evaluations: list[Mapping[str, Any]] = []
+        if any(sl["metric"] == "quality_score" for sl in levels):
+            evaluations = list(await self.kpis.evaluations(start, end, contract_id=contract_id))
+        return EvaluationInputs(slices, activity, evaluations)
 
     async def get(self, principal: Principal, report_id: uuid.UUID) -> SlaReport:
         report = await self.reports.get(report_id)
