@@ -318,7 +318,9 @@ def _sum(sl: Mapping[str, Any], pieces: Any) -> tuple[int, int]:
     for piece in pieces:
         total.add(piece.sums)
     figure = measure(sl, total)
-    return figure.numerator, figure.denominator
+    # Projected metrics count contacts, seconds or survey points: whole numbers (only
+    # quality_score's sums of decimal scores are not, and it is not projected).
+    return int(figure.numerator), figure.denominator
 
 
 def _cells(
@@ -330,7 +332,7 @@ def _cells(
             continue
         local = piece.start.astimezone(span.tz)
         figure = measure(sl, piece.sums)
-        observed.add(local.date(), fc.slot_of(local), figure.numerator, figure.denominator)
+        observed.add(local.date(), fc.slot_of(local), int(figure.numerator), figure.denominator)
     return observed
 
 
