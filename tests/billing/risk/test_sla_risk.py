@@ -21,7 +21,10 @@ CONTACTS = {
 AS_OF = "2026-10-11T03:00:00Z"  # midnight in São Paulo: ten days observed
 
 
-async def contract_with_a_missed_month(finance: httpx.AsyncClient, world: BillingWorld) -> str:
+async def contract_with_a_missed_month(
+    finance: httpx.AsyncClient, world: BillingWorld
+) -> tuple[str, str]:
+    """A contract, its price plan, and ten days of October at 70 % within 20 s."""
     contract_id = await world.billed(
         credit_terms={"at_risk_percent": "10"},
         service_levels=[
@@ -40,13 +43,13 @@ async def contract_with_a_missed_month(finance: httpx.AsyncClient, world: Billin
     for day in range(1, 11):  # ten a day, seven within 20 s: 70 %
         calls = [{"wait": 5, "handle": 60}] * 7 + [{"wait": 60, "handle": 60}] * 3
         await world.contacts(contract_id, "2026-10", calls, day=day)
-    return contract_id
+    return contract_id, plan.json()["id"]
 
 
 async def test_the_projected_miss_is_priced_as_the_invoice_would_be(
     finance: httpx.AsyncClient, world: BillingWorld
 ) -> None:
-    contract_id = await contract_with_a_missed_month(finance, world)
+    contract_id, plan_id = await contract_with_a_missed_month(finance, world)
     response = await finance.get(
         "/v1/sla-risk", params={"contract_id": contract_id, "period": "2026-10", "as_of": AS_OF}
     )
@@ -65,7 +68,7 @@ async def test_the_projected_miss_is_priced_as_the_invoice_would_be(
         "/v1/quotes",
         json={
             "contract_id": contract_id,
-            "price_plan_id": (await finance.get("/v1/price-plans")).json()["items"][0]["id"],
+            "price_plan_id": plan_id,
             "period": "2026-10",
             "usage": {"handled_contacts": str((100 * factor).quantize(Decimal("0.0001")))},
             "sla_results": [
@@ -89,7 +92,7 @@ async def test_the_projected_miss_is_priced_as_the_invoice_would_be(
 async def test_another_clients_contract_is_not_found_and_the_client_sees_its_own(
     finance: httpx.AsyncClient, world: BillingWorld, billing_app: FastAPI, token: TokenFactory
 ) -> None:
-    contract_id = await contract_with_a_missed_month(finance, world)
+    contract_id, _ = await contract_with_a_missed_month(finance, world)
     owner = await world.client_of(contract_id)
     other = await world.client("Globex")
     params = {"contract_id": contract_id, "period": "2026-10", "as_of": AS_OF}

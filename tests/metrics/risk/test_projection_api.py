@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from metrics.risk.recovery import Outlook, recover
+from metrics.staffing import erlang, erlang_a
 from tests.conftest import TokenFactory, api_client
 from tests.metrics.builders import contact
 from tests.metrics.kpis.test_kpis_api import load_month, make_source
@@ -146,3 +147,80 @@ async def test_bad_parameters_are_422(metrics: httpx.AsyncClient, world: World) 
         )
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == field
+
+
+async def test_recovery_staffing_by_erlang_c_and_erlang_a(
+    metrics: httpx.AsyncClient, world: World
+) -> None:
+    """Callers who hang up lighten the queue: Erlang A never staffs more than Erlang C for
+    what the rest of the month must reach, with the history's handle time and patience."""
+    contract_id, _ = await world.ids(
+        time_zone="UTC",
+        start_date="2026-09-01",
+        service_levels=[level("sl", "service_level", "0.80", threshold_seconds=20)],
+    )
+    await make_source(metrics, "pbx")
+    records = []
+    day = datetime(2026, 9, 1, tzinfo=UTC)
+    n = 0
+    while day < datetime(2026, 10, 11, tzinfo=UTC):
+        for minute in range(0, 120, 4):  # 30 contacts between 10:00 and 12:00
+            at = day + timedelta(hours=10, minutes=minute)
+            kind = n % 10
+            if kind < 7:
+                records.append(contact(f"s{n}", at, wait=5, contract_id=contract_id))
+            elif kind < 9:
+                records.append(contact(f"s{n}", at, wait=45, contract_id=contract_id))
+            else:
+                records.append(
+                    contact(f"s{n}", at, wait=40, outcome="abandoned", contract_id=contract_id)
+                )
+            n += 1
+        day += timedelta(days=1)
+    for i in range(0, len(records), 500):
+        await metrics.post(
+            "/v1/contact-records", json={"source": "pbx", "records": records[i : i + 500]}
+        )
+    response = await metrics.get(
+        "/v1/sla-projections",
+        params={
+            "contract_id": str(contract_id),
+            "period": "2026-10",
+            "as_of": "2026-10-11T00:00:00Z",
+            "staffing": "true",
+        },
+    )
+    assert response.status_code == 200, response.text
+    (sl,) = response.json()["levels"]
+    recovery = sl["recovery"]
+    assert recovery["outlook"] == "reachable", recovery
+    staffing = recovery["staffing"]
+    assert staffing["aht_seconds"] == 120.0  # talk 100 + after-contact work 20
+    # every contact's wait (5 x 7 + 45 x 2 + 40) over one abandon in ten
+    assert staffing["patience_seconds"] == 165.0
+    assert Decimal(staffing["target_service_level"]) == Decimal(recovery["rest_must_reach"])
+    intervals = staffing["intervals"]
+    assert len(intervals) == 21 * 8  # eight busy quarter hours a day, 21 days left
+    assert all(i["erlang_a_agents"] <= i["erlang_c_agents"] for i in intervals)
+    first = intervals[0]
+    traffic = first["expected_contacts"] * 120 / 900
+    target = float(recovery["rest_must_reach"])
+    assert (
+        first["erlang_c_agents"]
+        == erlang.required_agents(traffic, 120, target_service_level=target, threshold=20).agents
+    )
+    assert (
+        first["erlang_a_agents"]
+        == erlang_a.required_agents(
+            traffic, 120, target_service_level=target, threshold=20, patience=165.0
+        ).agents
+    )
+    without = await metrics.get(
+        "/v1/sla-projections",
+        params={
+            "contract_id": str(contract_id),
+            "period": "2026-10",
+            "as_of": "2026-10-11T00:00:00Z",
+        },
+    )
+    assert without.json()["levels"][0]["recovery"]["staffing"] is None

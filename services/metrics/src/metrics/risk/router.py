@@ -38,7 +38,12 @@ async def sla_projection(
     contract_id: uuid.UUID,
     period: Annotated[CalendarMonth, Query(description="YYYY-MM")],
     as_of: Annotated[AwareDateTime | None, Query(description="ISO 8601 with offset")] = None,
+    staffing: Annotated[
+        bool, Query(description="Add the agents recovery takes per remaining quarter hour")
+    ] = False,
 ) -> SlaRiskRead:
     sla = SlaService(SlaReportRepository(session), KpiRepository(session), contracts)
     service = RiskService(sla)
-    return await service.risk(principal, contract_id, period, as_of or datetime.now(UTC))
+    return await service.risk(
+        principal, contract_id, period, as_of or datetime.now(UTC), staffing=staffing
+    )

@@ -32,6 +32,25 @@ class ForecastSummary(BaseModel):
     )
 
 
+class IntervalStaffing(BaseModel):
+    start: datetime
+    expected_contacts: float
+    erlang_c_agents: int
+    erlang_a_agents: int
+
+
+class RecoveryStaffing(BaseModel):
+    target_service_level: Decimal = Field(
+        description="What every remaining quarter hour must reach: the rest's required value"
+    )
+    threshold_seconds: int
+    aht_seconds: float = Field(description="From the history: handle time over answered")
+    patience_seconds: float = Field(
+        description="From the history: time every contact waited over the abandoned ones"
+    )
+    intervals: list[IntervalStaffing]
+
+
 class RecoveryRead(BaseModel):
     window_start: date
     window_end: date
@@ -44,6 +63,12 @@ class RecoveryRead(BaseModel):
     expected_rest: int = Field(description="The rest's denominator this is computed for")
     rest_must_reach: Decimal | None = Field(
         description="The value the rest of the window must reach on its own"
+    )
+    staffing: RecoveryStaffing | None = Field(
+        None,
+        description="With staffing=true, for a service level still reachable: the agents each "
+        "remaining quarter hour needs to reach rest_must_reach, by Erlang C and by Erlang A "
+        "(callers hang up after the patience the history shows)",
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,9 +25,11 @@ from metrics.risk.recovery import Outlook, Recovery, bound, meets, recover
 from metrics.risk.schemas import (
     ForecastSummary,
     IntervalForecast,
+    IntervalStaffing,
     LevelRisk,
     MonthToDate,
     RecoveryRead,
+    RecoveryStaffing,
     RiskStatus,
     SlaRiskRead,
 )
@@ -40,6 +43,7 @@ from metrics.sla.evaluate import (
     windows,
 )
 from metrics.sla.service import SlaService, first_version_within
+from metrics.staffing import erlang, erlang_a
 from metrics.timeutil import local_midnight, month_bounds
 from shared.auth import Principal
 from shared.errors import ValidationFailed
@@ -94,7 +98,13 @@ class RiskService:
         self.sla = sla
 
     async def risk(
-        self, principal: Principal, contract_id: uuid.UUID, period: str, as_of: datetime
+        self,
+        principal: Principal,
+        contract_id: uuid.UUID,
+        period: str,
+        as_of: datetime,
+        *,
+        staffing: bool = False,
     ) -> SlaRiskRead:
         utc_first, utc_last, _, _ = month_bounds(period, ZoneInfo("UTC"))
         history_from = utc_first - timedelta(weeks=fc.HISTORY_WEEKS + 1)
@@ -144,7 +154,11 @@ class RiskService:
 
         levels = []
         for sl, mtd in zip(version.get("service_levels") or (), month_to_date, strict=True):
-            levels.append(self.level(sl, mtd, observed, history, history_days, span, cut, seed))
+            levels.append(
+                self.level(
+                    sl, mtd, observed, history, history_days, span, cut, seed, staffing=staffing
+                )
+            )
         offered = fc.learn(_offered(history, tz), history_days)
         rest = fc.rest_of_period(offered, cut, end, tz, holidays=holidays, closed=_open)
         intervals = [
@@ -177,6 +191,8 @@ class RiskService:
         span: Period,
         cut: datetime,
         seed: str,
+        *,
+        staffing: bool = False,
     ) -> LevelRisk:
         target, direction = Decimal(str(sl["target"])), sl.get("direction") or "at_least"
         base = {
@@ -267,6 +283,9 @@ class RiskService:
                     needed=got.needed,
                     expected_rest=rest,
                     rest_must_reach=got.rest_must_reach,
+                    staffing=recovery_staffing(sl, got, rest_slots, history, admitted)
+                    if staffing
+                    else None,
                 )
         projected = None
         if total_d + total_rest > 0:
@@ -295,6 +314,64 @@ class RiskService:
             recovery=open_recovery,
             status=status,
         )
+
+
+def recovery_staffing(
+    sl: Mapping[str, Any],
+    got: Recovery,
+    rest_slots: Sequence[fc.SlotForecast],
+    history: Sequence[Slice],
+    admitted: Any,
+) -> RecoveryStaffing | None:
+    """The agents each remaining quarter hour needs for its service level to reach what the
+    rest must: Erlang C, and Erlang A with the callers' patience seen in the history (waits
+    over abandons, the maximum-likelihood estimate for exponential patience)."""
+    if sl["metric"] != "service_level" or got.outlook is not Outlook.reachable:
+        return None
+    if got.rest_must_reach is None or not 0 < got.rest_must_reach < 1:
+        return None
+    total = Sums()
+    for piece in history:
+        if admitted(piece):
+            total.add(piece.sums)
+    if not total.answered or not total.abandoned:
+        return None  # no handle time or no patience to go by
+    aht = total.handle_seconds / total.answered
+    patience = (total.wait_answered + total.wait_abandoned) / total.abandoned
+    threshold = int(sl["threshold_seconds"])
+    target = float(got.rest_must_reach)
+    seconds = fc.SLOT.total_seconds()
+
+    @lru_cache(maxsize=4096)
+    def agents(volume: float) -> tuple[int, int]:
+        traffic = erlang.traffic_erlangs(volume, aht, seconds)
+        c = erlang.required_agents(traffic, aht, target_service_level=target, threshold=threshold)
+        a = erlang_a.required_agents(
+            traffic, aht, target_service_level=target, threshold=threshold, patience=patience
+        )
+        return c.agents, a.agents
+
+    intervals = []
+    for slot in rest_slots:
+        if slot.expected <= 0:
+            continue
+        volume = round(slot.expected, 2)
+        c_agents, a_agents = agents(volume)
+        intervals.append(
+            IntervalStaffing(
+                start=slot.start,
+                expected_contacts=volume,
+                erlang_c_agents=c_agents,
+                erlang_a_agents=a_agents,
+            )
+        )
+    return RecoveryStaffing(
+        target_service_level=got.rest_must_reach,
+        threshold_seconds=threshold,
+        aht_seconds=round(aht, 3),
+        patience_seconds=round(patience, 3),
+        intervals=intervals,
+    )
 
 
 def _open(_: datetime) -> bool:
