@@ -383,3 +383,63 @@ def test_a_partner_cannot_touch_another_clients_records(
     ).json()["items"][0]
     assert stored == target
     admin.close()
+
+
+def test_sla_risk_mid_month_on_the_demo_quarter(
+    month_platform: Platform, token: TokenFactory
+) -> None:
+    """Through the gateway on the seeded quarter, as the README walks it: on the 10th of the
+    open month a level is at risk or lost, with what recovery takes and the money at risk; at
+    the month's end the projection is the SLA report; Erlang A staffs the recovery with no more
+    agents than Erlang C."""
+    headers = {"authorization": f"Bearer {token('finance', ttl_seconds=3600)}"}
+    with httpx.Client(base_url=month_platform.base_url, headers=headers, timeout=120) as client:
+        contracts = client.get(
+            "/v1/contracts",
+            params={"status": "active", "active_on": f"{OPEN_MONTH}-15", "limit": 500},
+        ).json()["items"]
+        slas = [c for c in contracts if c["type"] == "SLA"]
+        troubled = 0
+        for contract in slas:
+            params = {"contract_id": contract["id"], "period": OPEN_MONTH}
+            mid = client.get("/v1/sla-risk", params={**params, "as_of": "2026-10-11T03:00:00Z"})
+            assert mid.status_code == 200, mid.text
+            body = mid.json()
+            levels = body["projection"]["levels"]
+            for level in levels:
+                if level["status"] in ("at_risk", "lost"):
+                    troubled += 1
+                    assert level["recovery"] is not None
+            if body["money_at_risk"] is not None and any(
+                level["status"] in ("at_risk", "lost") and level["pool_share"] for level in levels
+            ):
+                assert Decimal(body["money_at_risk"]["credit"]) >= 0
+            report = client.post("/v1/sla-reports", json=params)
+            assert report.status_code in (200, 201), report.text
+            end = client.get(
+                "/v1/sla-projections", params={**params, "as_of": "2026-11-02T00:00:00Z"}
+            ).json()
+            for level, result in zip(end["levels"], report.json()["results"], strict=True):
+                mtd = level["month_to_date"]
+                assert (mtd["numerator"], mtd["denominator"], mtd["value"]) == (
+                    result["numerator"],
+                    result["denominator"],
+                    result["measured"],
+                ), (contract["number"], level["key"])
+        assert troubled > 0
+
+        acme_sla = next(c for c in slas if "Acme" in (c.get("client_name") or c["title"]))
+        staffed = client.get(
+            "/v1/sla-projections",
+            params={"contract_id": acme_sla["id"], "period": OPEN_MONTH,
+                    "as_of": "2026-10-11T03:00:00Z", "staffing": "true"},
+        )  # fmt: skip
+        assert staffed.status_code == 200, staffed.text
+        plans = [
+            level["recovery"]["staffing"]
+            for level in staffed.json()["levels"]
+            if level["recovery"] and level["recovery"]["staffing"]
+        ]
+        for plan in plans:
+            pairs = [(i["erlang_c_agents"], i["erlang_a_agents"]) for i in plan["intervals"]]
+            assert all(a <= c for c, a in pairs)
