@@ -168,18 +168,50 @@ def _number_not_bool(value: object) -> object:
 JsonNumber = Annotated[float, BeforeValidator(_number_not_bool), Field(strict=True)]
 
 
-def _storable_text(value: str) -> str:
-    # PostgreSQL stores no NUL character, and UTF-8 has no lone surrogate (a JSON "\ud800"
-    # escape decodes to one): refused here, naming the field, instead of failing the write.
+def unstorable_text(value: str) -> str | None:
+    """Why PostgreSQL could not store this text, or None when it can: it stores no NUL
+    character, and UTF-8 has no lone surrogate (a JSON "\\ud800" escape decodes to one)."""
     if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
+        return "must not contain a NUL character"
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("must not contain a lone surrogate (invalid Unicode)") from None
+            return "must not contain a lone surrogate (invalid Unicode)"
+    return None
+
+
+def unstorable_json(value: Any) -> str | None:
+    """``unstorable_text`` for the first bad string or key of a JSON value (walked without
+    recursion, so any nesting is safe); None when every string can be stored."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if problem := unstorable_text(item):
+                return problem
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _storable_text(value: str) -> str:
+    # Refused here, naming the field, instead of failing the write (a 500 or a lost batch).
+    if problem := unstorable_text(value):
+        raise ValueError(problem)
+    return value
+
+
+def _storable_json(value: Any) -> Any:
+    if problem := unstorable_json(value):
+        raise ValueError(problem)
     return value
 
 
 # Text a service stores: any Unicode but NUL and lone surrogates.
 Text = Annotated[str, AfterValidator(_storable_text)]
+# A free-form JSON object (attributes, metadata): every key and string value is storable text.
+JsonObject = Annotated[dict[Text, Any], AfterValidator(_storable_json)]
