@@ -213,5 +213,6 @@ def _storable_json(value: Any) -> Any:
 
 # Text a service stores: any Unicode but NUL and lone surrogates.
 Text = Annotated[str, AfterValidator(_storable_text)]
-# A free-form JSON object (attributes, metadata): every key and string value is storable text.
-JsonObject = Annotated[dict[Text, Any], AfterValidator(_storable_json)]
+# A free-form JSON object (attributes, metadata): every key and string in it, at any depth, is
+# storable text (refused as a whole, naming the object's field).
+JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]

@@ -6,7 +6,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from billing.pricing.plan import Metric, NonNegative, Percentage, PlanTerms
 from shared.periods import CalendarMonth
-from shared.types import CurrencyCode, IsoDate, decimal_text, fits_numeric
+from shared.types import CurrencyCode, IsoDate, JsonObject, Text, decimal_text, fits_numeric
 
 AS_TEXT = PlainSerializer(lambda v: str(v), return_type=str)
 
@@ -19,7 +19,7 @@ CreditPercent = Annotated[Percentage, Field(ge=0, le=1000)]
 class SlaResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key: str
+    key: Text
     metric: str = "service_level"
     target: Measure
     direction: Literal["at_least", "at_most"] = "at_least"
@@ -36,7 +36,7 @@ class CreditTermsIn(BaseModel):
     at_risk_percent: CreditPercent = Field(default=Decimal(0))
     credit_cap_percent: CreditPercent | None = None
     pool_cap_percent: CreditPercent | None = None
-    bonus_rules: list[dict[str, Any]] = []
+    bonus_rules: list[JsonObject] = []
 
 
 class QuoteRequest(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
 from shared.periods import CalendarMonth
-from shared.types import CurrencyCode, IsoDate, MoneyAmount
+from shared.types import CurrencyCode, IsoDate, MoneyAmount, Text
 from shared.types import Percent as PercentValue
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
@@ -78,11 +78,11 @@ class ForecastVolume(Element):
 
 class Scope(Element):
     channels: list[Channel] = []
-    services: list[str] = Field(
+    services: list[Text] = Field(
         [], description="inbound_support, sales, technical_support, collections, back_office ..."
     )
-    languages: list[str] = Field([], description="BCP 47 tags, e.g. pt-BR")
-    queues: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+    languages: list[Text] = Field([], description="BCP 47 tags, e.g. pt-BR")
+    queues: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
         [], description="Queue identifiers as the telephony platform names them"
     )
     hours: WeeklyHours = WeeklyHours()
@@ -103,8 +103,8 @@ class Scope(Element):
 class Pricing(Element):
     currency: CurrencyCode | None = Field(None, description="Defaults to the contract's")
     payment_terms_days: int = Field(30, ge=0, le=365, description="Net days")
-    price_plan_ref: str | None = Field(None, max_length=200)
-    summary: str | None = Field(None, max_length=4000)
+    price_plan_ref: Text | None = Field(None, max_length=200)
+    summary: Text | None = Field(None, max_length=4000)
     minimum_monthly_commitment: Money | None = None
 
 
@@ -149,7 +149,7 @@ class Termination(Element):
         None, ge=0, le=3650, description="Notice for termination; defaults to the term's"
     )
     early_termination_fee: EarlyTerminationFee = EarlyTerminationFee()
-    for_cause_grounds: list[str] = []
+    for_cause_grounds: list[Text] = []
 
 
 # --- service levels ----------------------------------------------------------------------
@@ -232,7 +232,7 @@ class ServiceLevel(Element):
     direction: Direction | None = Field(None, description="Defaults to the metric's natural one")
     window: Window = Window.month
     channels: list[Channel] = []
-    queues: list[str] = []
+    queues: list[Text] = []
     business_hours_only: bool = False
     short_abandon_seconds: int = Field(0, ge=0, le=3600)
     variant: Variant = Variant.answered_over_offered
@@ -258,7 +258,7 @@ class ServiceLevel(Element):
 
 
 class BonusRule(Element):
-    service_level_key: str
+    service_level_key: Text
     bonus_target: Decimal | None = Field(
         None, max_digits=12, decimal_places=6, description="Defaults to the level's bonus_target"
     )
@@ -308,8 +308,8 @@ class LiabilityCap(Element):
 
 class Indemnification(Element):
     liability_cap: LiabilityCap | None = None
-    carve_outs: list[str] = []
-    insurance: str | None = Field(None, max_length=2000)
+    carve_outs: list[Text] = []
+    insurance: Text | None = Field(None, max_length=2000)
 
 
 class KeyElements(Element):

@@ -18,7 +18,7 @@ from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
 from shared.pagination import Page
-from shared.types import CurrencyCode, IsoDate, JsonBool, TimeZoneName
+from shared.types import CurrencyCode, IsoDate, JsonBool, Text, TimeZoneName
 
 EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
@@ -65,7 +65,7 @@ class ContractCreate(KeyElements):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SLA_EXAMPLE]})
 
     type: ContractType
-    title: str = Field(min_length=1, max_length=300)
+    title: Text = Field(min_length=1, max_length=300)
     client_id: uuid.UUID
     parent_id: uuid.UUID | None = Field(None, description="The MSA an SOW, SLA or NDA hangs under")
     supersedes_id: uuid.UUID | None = Field(
@@ -83,7 +83,7 @@ class ContractUpdate(KeyElements):
         json_schema_extra={"examples": [{"title": "Acme care 2027", "term": SLA_EXAMPLE["term"]}]},
     )
 
-    title: str | None = Field(None, min_length=1, max_length=300)
+    title: Text | None = Field(None, min_length=1, max_length=300)
     parent_id: uuid.UUID | None = None
     currency: CurrencyCode | None = None
     time_zone: TimeZoneName | None = None
@@ -113,7 +113,7 @@ class AmendmentCreate(KeyElements):
     )
 
     effective_from: IsoDate
-    change_summary: str = Field(min_length=1, max_length=4000)
+    change_summary: Text = Field(min_length=1, max_length=4000)
 
 
 class VersionUpdate(KeyElements):
@@ -122,15 +122,15 @@ class VersionUpdate(KeyElements):
     )
 
     effective_from: IsoDate | None = None
-    change_summary: str | None = Field(None, min_length=1, max_length=4000)
+    change_summary: Text | None = Field(None, min_length=1, max_length=4000)
 
 
 class SignerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     email: EmailStr
-    role: str | None = Field(None, max_length=200, examples=["Head of Customer Care"])
+    role: Text | None = Field(None, max_length=200, examples=["Head of Customer Care"])
     party: Party
     required: JsonBool = True
 
@@ -162,7 +162,7 @@ class ActionRequest(BaseModel):
         },
     )
 
-    reason: str | None = Field(None, max_length=2000, description="Why (kept in the event log)")
+    reason: Text | None = Field(None, max_length=2000, description="Why (kept in the event log)")
     signers: list[SignerIn] | None = Field(
         None, description="send_for_signature: who must sign (at least one per party)"
     )
@@ -201,7 +201,7 @@ class TerminationCreate(BaseModel):
     )
 
     kind: TerminationKind = TerminationKind.convenience
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text = Field(min_length=1, max_length=4000)
     notice_date: IsoDate | None = Field(None, description="When notice is given; default today")
     effective_date: IsoDate | None = Field(
         None, description="Last day in force; default the earliest the notice allows"

@@ -47,7 +47,7 @@ class ActivityBatch(BaseModel):
         json_schema_extra={"examples": [{"source": "connect-prod", "records": [ACTIVITY_EXAMPLE]}]},
     )
 
-    source: str = Field(min_length=1, max_length=100, description="Name of a registered source")
+    source: Text = Field(min_length=1, max_length=100, description="Name of a registered source")
     records: list[Any] = Field(
         max_length=10_000,
         description="Up to 10,000 spans of the AgentActivityIn shape; each is validated on its "
