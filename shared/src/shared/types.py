@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -37,6 +38,34 @@ def _check_currency(code: str) -> str:
     if not is_currency(code):
         raise ValueError(f"{code!r} is not an ISO 4217 currency code (e.g. EUR)")
     return code
+
+
+class Channel(StrEnum):
+    """The channels a contact comes through: the one list the contracts' scope and service
+    levels, the metrics' records, activity and filters, and billing's charges name. Any other
+    value is refused with a 422 listing these."""
+
+    voice = "voice"
+    email = "email"
+    chat = "chat"
+    sms = "sms"
+    social = "social"
+
+
+class ServiceLevelMetric(StrEnum):
+    """What a service level measures: contracts define them, metrics measure them, billing's
+    quotes take their results. Ratio metrics (service_level, abandonment_rate, fcr,
+    transfer_rate, occupancy) are fractions from 0 to 1."""
+
+    service_level = "service_level"
+    asa = "asa"
+    aht = "aht"
+    abandonment_rate = "abandonment_rate"
+    fcr = "fcr"
+    csat = "csat"
+    nps = "nps"
+    transfer_rate = "transfer_rate"
+    occupancy = "occupancy"
 
 
 TimeZoneName = Annotated[str, Field(examples=["America/Sao_Paulo"]), AfterValidator(_check_zone)]
@@ -153,6 +182,67 @@ Quantity = Annotated[
 Percent = Annotated[
     Decimal, BeforeValidator(decimal_text), fits_numeric(4, 4), Field(examples=["5.00"])
 ]
+
+
+# --- units: percent points and fractions ---------------------------------------------------
+# The API's one convention: a field whose name ends in ``_percent`` holds percent points (12.5
+# means 12.5 %); every other ratio (service-level targets and measurements of ratio metrics,
+# pool shares, occupancy, shrinkage) is a fraction from 0 to 1 (0.8 means 80 %).
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _percent_points(value: Decimal) -> Decimal:
+    # 0.12 sent for 12 % would silently put a hundredth of the intended share at risk. No
+    # contract puts a fraction of one percent at risk or caps credits there: such a value is
+    # a fraction sent by mistake. (Tax rates are exempt: 0.65 % taxes exist.)
+    if 0 < value < 1:
+        raise ValueError(
+            f"percent points: {_plain(value)} means {_plain(value)} %; "
+            f"send {_plain(value * 100)} for {_plain(value * 100)} %"
+        )
+    return value
+
+
+def fraction_message(value: Decimal) -> str:
+    """Why a ratio above 1 is refused, suggesting the fraction likely meant."""
+    return (
+        f"a fraction from 0 to 1 (0.8 means 80 %): send {_plain(value / 100)} for {_plain(value)} %"
+    )
+
+
+def _fraction(value: Decimal) -> Decimal:
+    if value > 1:
+        raise ValueError(fraction_message(value))
+    return value
+
+
+# A ratio: a fraction from 0 to 1 (schemas narrow it with ``gt=0`` or ``lt=1``, and add
+# ``BeforeValidator(decimal_text)`` where floats are refused).
+Fraction = Annotated[
+    Decimal,
+    fits_numeric(6, 6),
+    Field(ge=0, examples=["0.8"], description="A fraction from 0 to 1: 0.8 means 80 %"),
+    AfterValidator(_fraction),
+]
+# Ratio metrics of service levels (their targets and measurements are fractions).
+RATIO_METRICS = frozenset(
+    {
+        ServiceLevelMetric.service_level,
+        ServiceLevelMetric.abandonment_rate,
+        ServiceLevelMetric.fcr,
+        ServiceLevelMetric.transfer_rate,
+        ServiceLevelMetric.occupancy,
+    }
+)
+
+
+# Percent points of fees or of a pool (service credits, bonuses): 0 or at least 1 (see above).
+PercentPoints = Annotated[Percent, AfterValidator(_percent_points)]
+
+
 JsonInt = StrictInt
 JsonBool = StrictBool
 

@@ -116,7 +116,9 @@ InvoicePage = Page[InvoiceSummary]
 
 
 class InvoiceIssue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"issue_date": "2026-11-01"}]}
+    )
 
     issue_date: IsoDate | None = Field(None, description="Defaults to today (UTC)")
 

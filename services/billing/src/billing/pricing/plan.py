@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.errors import FieldError, ValidationFailed
-from shared.types import IsoDate, MoneyAmount, Percent, Quantity, Text
+from shared.types import Channel, IsoDate, MoneyAmount, Percent, Quantity, Text
 
 _AS_TEXT = PlainSerializer(lambda v: str(v), return_type=str)
 
@@ -74,7 +74,7 @@ class Charge(BaseModel):
     )
     # usage charges
     metric: Metric | None = None
-    channel: str | None = Field(None, max_length=40, description="only usage of this channel")
+    channel: Channel | None = Field(None, description="only usage of this channel")
     queue: Text | None = Field(None, max_length=120, description="only usage of this queue")
     increment_seconds: Literal[1, 6, 60] = Field(
         1, description="handled_minutes: duration rounding applied per contact (1, 6 or 60 s)"

@@ -16,12 +16,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
 from shared.periods import CalendarMonth
-from shared.types import CurrencyCode, IsoDate, MoneyAmount, Text
-from shared.types import Percent as PercentValue
+from shared.types import (
+    Channel,
+    CurrencyCode,
+    Fraction,
+    IsoDate,
+    MoneyAmount,
+    PercentPoints,
+    ServiceLevelMetric,
+    Text,
+)
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
 Money = Annotated[MoneyAmount, Field(ge=0)]
-Percent = Annotated[PercentValue, Field(gt=0, le=1000)]
+Percent = Annotated[PercentPoints, Field(gt=0, le=1000)]
 
 
 class Element(BaseModel):
@@ -29,14 +37,6 @@ class Element(BaseModel):
 
 
 # --- scope -------------------------------------------------------------------------------
-
-
-class Channel(StrEnum):
-    voice = "voice"
-    email = "email"
-    chat = "chat"
-    sms = "sms"
-    social = "social"
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -155,16 +155,7 @@ class Termination(Element):
 # --- service levels ----------------------------------------------------------------------
 
 
-class Metric(StrEnum):
-    service_level = "service_level"
-    asa = "asa"
-    aht = "aht"
-    abandonment_rate = "abandonment_rate"
-    fcr = "fcr"
-    csat = "csat"
-    nps = "nps"
-    transfer_rate = "transfer_rate"
-    occupancy = "occupancy"
+Metric = ServiceLevelMetric  # the list is shared with metrics and billing
 
 
 class Direction(StrEnum):
@@ -227,7 +218,10 @@ class ServiceLevel(Element):
     )
     strict: bool = Field(False, description="Answered strictly before the threshold")
     target: Decimal = Field(
-        max_digits=12, decimal_places=6, description="Ratios 0..1, seconds, CSAT score, NPS"
+        max_digits=12,
+        decimal_places=6,
+        description="Ratio metrics: a fraction from 0 to 1 (0.8 = 80 %); else seconds, CSAT "
+        "score (top2: a fraction) or NPS",
     )
     direction: Direction | None = Field(None, description="Defaults to the metric's natural one")
     window: Window = Window.month
@@ -239,8 +233,8 @@ class ServiceLevel(Element):
     include_flow_outs: bool = False
     csat_mode: CsatMode | None = None
     critical: bool = False
-    pool_share: Decimal | None = Field(
-        None, gt=0, le=1, max_digits=7, decimal_places=4, description="Fraction of the pool"
+    pool_share: Annotated[Fraction, Field(gt=0, decimal_places=4)] | None = Field(
+        None, description="Share of the at-risk pool: a fraction from 0 to 1 (0.25 = 25 %)"
     )
     bonus_target: Decimal | None = Field(None, max_digits=12, decimal_places=6)
 
@@ -262,14 +256,19 @@ class BonusRule(Element):
     bonus_target: Decimal | None = Field(
         None, max_digits=12, decimal_places=6, description="Defaults to the level's bonus_target"
     )
-    bonus_percent: Percent
+    bonus_percent: Percent = Field(description="Bonus in percent points of fees (2 = 2 %)")
 
 
 class ServiceCreditTerms(Element):
-    at_risk_percent: Percent = Field(description="Share of the period's fees at risk, in %")
-    credit_cap_percent: Percent | None = Field(None, description="Cap on credits, % of fees")
+    at_risk_percent: Percent = Field(
+        description="Share of the period's fees at risk, in percent points (10 = 10 %)"
+    )
+    credit_cap_percent: Percent | None = Field(
+        None, description="Cap on credits, in percent points of fees (12 = 12 %)"
+    )
     pool_cap_percent: Percent = Field(
-        Decimal(100), description="Maximum sum of pool shares, in % of the at-risk pool"
+        Decimal(100),
+        description="Maximum sum of pool shares, in percent points of the at-risk pool",
     )
     bonus_rules: list[BonusRule] = []
 

@@ -5,9 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.records.models import Direction, Initiation, Outcome
-from shared.types import AwareDateTime, JsonObject, Text
-
-CHANNEL_PATTERN = r"^[a-z][a-z0-9_-]*$"
+from shared.types import AwareDateTime, Channel, JsonObject, Text
 
 CONTACT_EXAMPLE: Any = {
     "external_id": "call-0001",
@@ -39,7 +37,7 @@ class ContactRecordIn(BaseModel):
     external_id: Text = Field(min_length=1, max_length=200)
     contract_id: uuid.UUID | None = None
     queue: Text = Field(min_length=1, max_length=200)
-    channel: str = Field("voice", max_length=30, pattern=CHANNEL_PATTERN)
+    channel: Channel = Channel.voice
     direction: Direction = Direction.inbound
     initiation: Initiation | None = None
     agent: Text | None = Field(None, max_length=200)
