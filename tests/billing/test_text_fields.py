@@ -138,27 +138,45 @@ async def seeded_ids(world: BillingWorld) -> dict[str, str]:
         **{name: str(value) for name, value in ids.items()},
         "organization_id": str(contract.client_id),
         "tenant_client_id": str(contract.client_id),
+        "parent_id": str(contract.id),
         "version": "1",
         "action": "submit",
     }
 
 
+PATH_ONLY = {"version", "action"}  # path parameters, not ids a body names
+
+
 def in_world(example: Any, ids: dict[str, str]) -> Any:
+    """The example with the ids it names replaced by the seeded world's."""
     if isinstance(example, dict):
-        return {k: ids.get(k, in_world(v, ids)) if k in ids else in_world(v, ids)
+        return {k: ids[k] if k in ids and k not in PATH_ONLY else in_world(v, ids)
                 for k, v in example.items()}  # fmt: skip
     if isinstance(example, list):
         return [in_world(item, ids) for item in example]
     return example
 
 
-def url(path: str, ids: dict[str, str]) -> str:
+def url(path: str, ids: dict[str, str], created: dict[str, str]) -> str:
     for name, value in ids.items():
         path = path.replace("{" + name + "}", value)
-    while "{" in path:  # a resource no example creates: the body is refused before it is read
+    while "{" in path:
         start, end = path.index("{"), path.index("}")
-        path = path[:start] + str(uuid.uuid4()) + path[end + 1 :]
+        # The resource the collection's example created; else one that does not exist (the
+        # spoiled body is refused before the resource is looked up).
+        made = created.get(path[: start - 1], str(uuid.uuid4()))
+        path = path[:start] + made + path[end + 1 :]
     return path
+
+
+def note_created(path: str, answer: httpx.Response, ids: dict[str, str],
+                 created: dict[str, str]) -> None:  # fmt: skip
+    """A collection's example was created: later paths under it and examples naming it
+    (``/v1/price-plans`` -> ``price_plan_id``) get its id."""
+    if answer.status_code != 201 or "{" in path or "id" not in answer.json():
+        return
+    created[path] = answer.json()["id"]
+    ids[path.rsplit("/", 1)[-1].removesuffix("s").replace("-", "_") + "_id"] = created[path]
 
 
 # --- the test --------------------------------------------------------------------------------
@@ -169,11 +187,13 @@ async def check_service(client: httpx.AsyncClient, document: dict[str, Any], ids
     """Every string of every example body and query, spoiled: what answered wrongly."""
     wrong: list[str] = []
     headers = {"content-type": "application/json"}
+    ids, created = dict(ids), {}
     for method, path, example in json_operations(document):
         if only and not path.startswith(only):
             continue
-        body, target = in_world(example, ids), url(path, ids)
+        body, target = in_world(example, ids), url(path, ids, created)
         baseline = await client.request(method, target, content=raw(body), headers=headers)
+        note_created(path, baseline, ids, created)
         if baseline.status_code >= 500:
             wrong.append(f"{method} {path} example: {baseline.status_code} {baseline.text}")
         for leaf in string_leaves(body):
@@ -190,7 +210,7 @@ async def check_service(client: httpx.AsyncClient, document: dict[str, Any], ids
     for path, parameter in string_query_parameters(document):
         if only and not path.startswith(only):
             continue
-        answer = await client.get(url(path, ids), params={parameter: NUL})
+        answer = await client.get(url(path, ids, created), params={parameter: NUL})
         if answer.status_code != 422 or not names(answer.json(), parameter):
             wrong.append(f"GET {path}?{parameter}=NUL: {answer.status_code} {answer.text[:300]}")
     return wrong
