@@ -18,7 +18,8 @@ from pydantic import BaseModel
 
 from billing.price_plans.schemas import PricePlanCreate
 from billing.quotes.schemas import QuoteRequest
-from contracts.contracts.schemas import ContractCreate
+from contracts.contracts.lifecycle import Status
+from contracts.contracts.schemas import ContractCreate, ContractEventType
 from tests.billing.conftest import BillingWorld
 from tests.conftest import TokenFactory, api_client, rolled_back
 
@@ -149,3 +150,16 @@ async def test_quote_units_follow_the_convention(billing: httpx.AsyncClient) -> 
     body["sla_results"][0]["target"] = "0.8"
     response = await billing.post("/v1/quotes", json=body)
     assert response.status_code == 200, response.text
+
+
+async def test_contract_event_filters_take_only_known_event_types(world: BillingWorld) -> None:
+    contract = await world.contract(queues=["enum-q"])
+    typo = await world.api.get("/v1/contracts/events", params={"type": "contract.signd"})
+    assert "'contract.signed'" in problem_for(typo, "type")
+    signed = await world.api.get(
+        f"/v1/contracts/{contract.id}/events", params={"type": "contract.signed"}
+    )
+    assert [e["type"] for e in signed.json()["items"]] == ["contract.signed"]
+    logged = (await world.api.get(f"/v1/contracts/{contract.id}/events")).json()["items"]
+    assert {e["type"] for e in logged} <= set(ContractEventType)
+    assert {f"contract.{status.value}" for status in Status} <= set(ContractEventType)

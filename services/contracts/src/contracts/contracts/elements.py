@@ -23,9 +23,11 @@ from shared.types import (
     IsoDate,
     MoneyAmount,
     PercentPoints,
-    ServiceLevelMetric,
     Text,
 )
+
+# The service-level metrics: one list, shared with metrics and billing.
+from shared.types import ServiceLevelMetric as Metric
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
 Money = Annotated[MoneyAmount, Field(ge=0)]
@@ -153,9 +155,6 @@ class Termination(Element):
 
 
 # --- service levels ----------------------------------------------------------------------
-
-
-Metric = ServiceLevelMetric  # the list is shared with metrics and billing
 
 
 class Direction(StrEnum):

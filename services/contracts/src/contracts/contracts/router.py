@@ -16,6 +16,7 @@ from contracts.contracts.schemas import (
     AmendmentCreate,
     BillingTermsRead,
     ContractCreate,
+    ContractEventType,
     ContractPage,
     ContractRead,
     ContractUpdate,
@@ -197,7 +198,7 @@ async def list_all_events(
     service: ServiceDep,
     page: PageParamsDep,
     principal: Reader,
-    type: Annotated[Text | None, Query(max_length=50, examples=["contract.renewed"])] = None,
+    type: Annotated[ContractEventType | None, Query(examples=["contract.renewed"])] = None,
 ) -> EventPage:
     items, cursor = await ContractReader(service).events(principal, page, type=type)
     return EventPage(
@@ -414,7 +415,7 @@ async def list_contract_events(
     service: ServiceDep,
     page: PageParamsDep,
     principal: Reader,
-    type: Annotated[Text | None, Query(max_length=50)] = None,
+    type: ContractEventType | None = None,
 ) -> EventPage:
     items, cursor = await ContractReader(service).events(
         principal, page, contract_id=contract_id, type=type

@@ -353,6 +353,30 @@ class Reminder(BaseModel):
 ReminderPage = Page[Reminder]
 
 
+class ContractEventType(StrEnum):
+    """What a contract's event log records: the events the workflow writes and one
+    ``contract.<status>`` per status change (``tests/contracts`` checks every status has one)."""
+
+    created = "contract.created"
+    updated = "contract.updated"
+    amendment_drafted = "contract.amendment_drafted"
+    stage_changed = "contract.stage_changed"
+    signature_added = "contract.signature_added"
+    signed = "contract.signed"
+    amended = "contract.amended"
+    superseded_by = "contract.superseded_by"
+    renewed = "contract.renewed"
+    termination_requested = "contract.termination_requested"
+    termination_withdrawn = "contract.termination_withdrawn"
+    pending = "contract.pending"
+    active = "contract.active"
+    expiring = "contract.expiring"
+    terminating = "contract.terminating"
+    expired = "contract.expired"
+    terminated = "contract.terminated"
+    superseded = "contract.superseded"
+
+
 class EventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [ex.EVENT]})
 
