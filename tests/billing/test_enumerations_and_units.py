@@ -141,12 +141,17 @@ async def test_quote_units_follow_the_convention(billing: httpx.AsyncClient) -> 
     body.pop("price_plan_id")
     body["plan"] = inline_plan()
     body["currency"] = "EUR"
-    body["service_credit_terms"] = {"at_risk_percent": "0.12"}
+    bonus = {"service_level_key": "sl-80-20", "bonus_target": "0.9", "bonus_percent": "0.5"}
+    body["service_credit_terms"] = {"at_risk_percent": "0.12", "bonus_rules": [bonus]}
     body["sla_results"][0]["target"] = "80"
     response = await billing.post("/v1/quotes", json=body)
     assert "send 12 for 12 %" in problem_for(response, "service_credit_terms.at_risk_percent")
+    assert "send 50 for 50 %" in problem_for(
+        response, "service_credit_terms.bonus_rules[0].bonus_percent"
+    )
     assert "send 0.8 for 80 %" in problem_for(response, "sla_results[0].target")
-    body["service_credit_terms"] = {"at_risk_percent": "12"}
+    body["service_credit_terms"] = {"at_risk_percent": "12", "bonus_rules": [{**bonus,
+                                    "bonus_percent": "2"}]}  # fmt: skip
     body["sla_results"][0]["target"] = "0.8"
     response = await billing.post("/v1/quotes", json=body)
     assert response.status_code == 200, response.text

@@ -19,7 +19,6 @@ from shared.types import (
     CurrencyCode,
     Fraction,
     IsoDate,
-    JsonObject,
     PercentPoints,
     ServiceLevelMetric,
     Text,
@@ -60,13 +59,25 @@ class SlaResultIn(BaseModel):
         return value
 
 
+class BonusRuleIn(BaseModel):
+    """A contract's bonus rule (a rule without target or percent earns nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_level_key: Text
+    bonus_target: Measure | None = None
+    bonus_percent: CreditPercent | None = Field(
+        None, description="Bonus in percent points of fees (2 = 2 %)"
+    )
+
+
 class CreditTermsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     at_risk_percent: CreditPercent = Field(default=Decimal(0))
     credit_cap_percent: CreditPercent | None = None
     pool_cap_percent: CreditPercent | None = None
-    bonus_rules: list[JsonObject] = []
+    bonus_rules: list[BonusRuleIn] = []
 
 
 class QuoteRequest(BaseModel):
