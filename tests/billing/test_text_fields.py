@@ -261,3 +261,13 @@ async def test_no_string_field_or_parameter_takes_unstorable_text(
         only = GATEWAY_OWN if service == "gateway" else ()
         wrong = await check_service(client, app.openapi(), ids, only)
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("field", ["grant_type", "client_id", "client_secret", "scope"])
+async def test_the_token_form_refuses_a_nul(gateway_app: FastAPI, field: str) -> None:
+    form = {"grant_type": "client_credentials", "client_id": "ctr_x", "client_secret": "cs_x"}
+    async with rolled_back(gateway_app), api_client(gateway_app) as client:
+        answer = await client.post("/oauth/token", data={**form, field: NUL})
+    assert 400 <= answer.status_code < 500, answer.text
+    if field != "grant_type":  # an unknown grant type is OAuth's unsupported_grant_type
+        assert answer.status_code == 422 and names(answer.json(), field), answer.text
