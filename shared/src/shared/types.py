@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -37,6 +38,37 @@ def _check_currency(code: str) -> str:
     if not is_currency(code):
         raise ValueError(f"{code!r} is not an ISO 4217 currency code (e.g. EUR)")
     return code
+
+
+class Channel(StrEnum):
+    """The channels a contact comes through: the one list the contracts' scope and service
+    levels, the metrics' records, activity and filters, and billing's charges name. Any other
+    value is refused with a 422 listing these."""
+
+    voice = "voice"
+    email = "email"
+    chat = "chat"
+    sms = "sms"
+    social = "social"
+
+
+class ServiceLevelMetric(StrEnum):
+    """What a service level measures: contracts define them, metrics measure them, billing's
+    quotes take their results. Ratio metrics (service_level, abandonment_rate, fcr,
+    transfer_rate, occupancy) are fractions from 0 to 1."""
+
+    service_level = "service_level"
+    asa = "asa"
+    aht = "aht"
+    abandonment_rate = "abandonment_rate"
+    fcr = "fcr"
+    csat = "csat"
+    nps = "nps"
+    transfer_rate = "transfer_rate"
+    occupancy = "occupancy"
+    # The mean score of QA evaluations (a quality analyst's score of a contact, or of an
+    # agent's day), in points 0..100: a score, not a fraction like the ratios.
+    quality_score = "quality_score"
 
 
 TimeZoneName = Annotated[str, Field(examples=["America/Sao_Paulo"]), AfterValidator(_check_zone)]
@@ -153,6 +185,67 @@ Quantity = Annotated[
 Percent = Annotated[
     Decimal, BeforeValidator(decimal_text), fits_numeric(4, 4), Field(examples=["5.00"])
 ]
+
+
+# --- units: percent points and fractions ---------------------------------------------------
+# The API's one convention: a field whose name ends in ``_percent`` holds percent points (12.5
+# means 12.5 %); every other ratio (service-level targets and measurements of ratio metrics,
+# pool shares, occupancy, shrinkage) is a fraction from 0 to 1 (0.8 means 80 %).
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _percent_points(value: Decimal) -> Decimal:
+    # 0.12 sent for 12 % would silently put a hundredth of the intended share at risk. No
+    # contract puts a fraction of one percent at risk or caps credits there: such a value is
+    # a fraction sent by mistake. (Tax rates are exempt: 0.65 % taxes exist.)
+    if 0 < value < 1:
+        raise ValueError(
+            f"percent points: {_plain(value)} means {_plain(value)} %; "
+            f"send {_plain(value * 100)} for {_plain(value * 100)} %"
+        )
+    return value
+
+
+def fraction_message(value: Decimal) -> str:
+    """Why a ratio above 1 is refused, suggesting the fraction likely meant."""
+    return (
+        f"a fraction from 0 to 1 (0.8 means 80 %): send {_plain(value / 100)} for {_plain(value)} %"
+    )
+
+
+def _fraction(value: Decimal) -> Decimal:
+    if value > 1:
+        raise ValueError(fraction_message(value))
+    return value
+
+
+# A ratio: a fraction from 0 to 1 (schemas narrow it with ``gt=0`` or ``lt=1``, and add
+# ``BeforeValidator(decimal_text)`` where floats are refused).
+Fraction = Annotated[
+    Decimal,
+    fits_numeric(6, 6),
+    Field(ge=0, examples=["0.8"], description="A fraction from 0 to 1: 0.8 means 80 %"),
+    AfterValidator(_fraction),
+]
+# Ratio metrics of service levels (their targets and measurements are fractions).
+RATIO_METRICS = frozenset(
+    {
+        ServiceLevelMetric.service_level,
+        ServiceLevelMetric.abandonment_rate,
+        ServiceLevelMetric.fcr,
+        ServiceLevelMetric.transfer_rate,
+        ServiceLevelMetric.occupancy,
+    }
+)
+
+
+# Percent points of fees or of a pool (service credits, bonuses): 0 or at least 1 (see above).
+PercentPoints = Annotated[Percent, AfterValidator(_percent_points)]
+
+
 JsonInt = StrictInt
 JsonBool = StrictBool
 
@@ -168,18 +261,51 @@ def _number_not_bool(value: object) -> object:
 JsonNumber = Annotated[float, BeforeValidator(_number_not_bool), Field(strict=True)]
 
 
-def _storable_text(value: str) -> str:
-    # PostgreSQL stores no NUL character, and UTF-8 has no lone surrogate (a JSON "\ud800"
-    # escape decodes to one): refused here, naming the field, instead of failing the write.
+def unstorable_text(value: str) -> str | None:
+    """Why PostgreSQL could not store this text, or None when it can: it stores no NUL
+    character, and UTF-8 has no lone surrogate (a JSON "\\ud800" escape decodes to one)."""
     if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
+        return "must not contain a NUL character"
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("must not contain a lone surrogate (invalid Unicode)") from None
+            return "must not contain a lone surrogate (invalid Unicode)"
+    return None
+
+
+def unstorable_json(value: Any) -> str | None:
+    """``unstorable_text`` for the first bad string or key of a JSON value (walked without
+    recursion, so any nesting is safe); None when every string can be stored."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if problem := unstorable_text(item):
+                return problem
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _storable_text(value: str) -> str:
+    # Refused here, naming the field, instead of failing the write (a 500 or a lost batch).
+    if problem := unstorable_text(value):
+        raise ValueError(problem)
+    return value
+
+
+def _storable_json(value: Any) -> Any:
+    if problem := unstorable_json(value):
+        raise ValueError(problem)
     return value
 
 
 # Text a service stores: any Unicode but NUL and lone surrogates.
 Text = Annotated[str, AfterValidator(_storable_text)]
+# A free-form JSON object (attributes, metadata): every key and string in it, at any depth, is
+# storable text (refused as a whole, naming the object's field).
+JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]

@@ -23,6 +23,7 @@ from shared.auth import Principal, require
 from shared.db import SessionDep
 from shared.errors import UpstreamUnavailable
 from shared.pagination import PageParamsDep
+from shared.types import Text
 
 router = APIRouter(prefix="/v1/api-clients", tags=["api clients"])
 token_router = APIRouter(tags=["oauth"])
@@ -120,9 +121,9 @@ async def issue_token(
     request: Request,
     service: ServiceDep,
     grant_type: Annotated[str, Form()],
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
-    scope: Annotated[str | None, Form()] = None,
+    client_id: Annotated[Text | None, Form()] = None,
+    client_secret: Annotated[Text | None, Form()] = None,
+    scope: Annotated[Text | None, Form()] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> TokenResponse:
     if grant_type != "client_credentials":

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.api_clients.models import ApiClientStatus
 from shared.auth import Role
 from shared.pagination import Page
-from shared.types import JsonInt
+from shared.types import JsonInt, Text
 
 
 class ApiClientCreate(BaseModel):
@@ -23,7 +23,7 @@ class ApiClientCreate(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     role: Role = Role.partner
     tenant_client_id: uuid.UUID | None = Field(
         None, description="The client organization the tokens are limited to (partner, client)"

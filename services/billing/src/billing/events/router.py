@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from billing.dependencies import READERS
 from billing.events.repository import EventRepository
 from billing.events.schemas import EventPage, EventRead
+from billing.events.webhooks.schemas import EventType
 from shared.auth import Principal, require
 from shared.db import SessionDep
 from shared.errors import ValidationFailed
@@ -25,7 +26,7 @@ async def list_billing_events(
     session: SessionDep,
     page: PageParamsDep,
     principal: Annotated[Principal, Depends(require(*READERS))],
-    type: str | None = None,
+    type: EventType | None = None,
 ) -> EventPage:
     after = None
     if page.after is not None:

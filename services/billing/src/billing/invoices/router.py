@@ -30,6 +30,7 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
 from shared.periods import CalendarMonth
+from shared.types import Text
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 credit_notes_router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
@@ -109,7 +110,7 @@ async def list_invoices(
     status: InvoiceStatus | None = None,
     period: Annotated[CalendarMonth | None, Query()] = None,
     number: Annotated[
-        str | None, Query(max_length=32, description="An issued invoice's number: INV-2026-0001")
+        Text | None, Query(max_length=32, description="An issued invoice's number: INV-2026-0001")
     ] = None,
 ) -> InvoicePage:
     filters = InvoiceFilter(client_id, contract_id, status, period, number)

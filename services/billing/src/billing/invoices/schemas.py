@@ -9,7 +9,7 @@ from billing.invoices.models import InvoiceStatus
 from billing.pricing.plan import PositiveMoney
 from shared.pagination import Page
 from shared.periods import CalendarMonth
-from shared.types import IsoDate
+from shared.types import IsoDate, Text
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
 MaybeMoney = Annotated[
@@ -123,7 +123,9 @@ InvoicePage = Page[InvoiceSummary]
 
 
 class InvoiceIssue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"issue_date": "2026-11-01"}]}
+    )
 
     issue_date: IsoDate | None = Field(None, description="Defaults to today (UTC)")
 
@@ -134,14 +136,14 @@ class InvoiceVoid(BaseModel):
         json_schema_extra={"examples": [{"reason": "Duplicate of a manual invoice"}]},
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class CreditNoteLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    invoice_line_key: str | None = Field(None, description="The invoice line corrected, if any")
-    description: str | None = Field(None, max_length=500)
+    invoice_line_key: Text | None = Field(None, description="The invoice line corrected, if any")
+    description: Text | None = Field(None, max_length=500)
     amount: PositiveMoney = Field(description="Net amount credited (positive)")
 
 
@@ -161,7 +163,7 @@ class CreditNoteCreate(BaseModel):
     )
 
     invoice_id: uuid.UUID
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     lines: list[CreditNoteLineIn] | None = Field(
         None, description="Partial credit; omit to credit the whole invoice"
     )
@@ -224,8 +226,8 @@ class PaymentCreate(BaseModel):
     invoice_id: uuid.UUID
     amount: PositiveMoney
     received_on: IsoDate
-    reference: str | None = Field(None, max_length=200)
-    method: str | None = Field(None, max_length=40)
+    reference: Text | None = Field(None, max_length=200)
+    method: Text | None = Field(None, max_length=40)
 
 
 class PaymentRead(BaseModel):

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.pricing.plan import PlanTerms
 from shared.pagination import Page
-from shared.types import IsoDate
+from shared.types import IsoDate, Text
 
 EXAMPLE_TERMS: dict[str, Any] = {
     "charges": [
@@ -74,7 +74,7 @@ class PricePlanCreate(BaseModel):
     )
 
     contract_id: uuid.UUID
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     version: VersionCreate
 
 

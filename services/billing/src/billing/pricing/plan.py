@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.errors import FieldError, ValidationFailed
-from shared.types import IsoDate, MoneyAmount, Percent, Quantity
+from shared.types import Channel, IsoDate, MoneyAmount, Percent, Quantity, Text
 
 _AS_TEXT = PlainSerializer(lambda v: str(v), return_type=str)
 
@@ -65,7 +65,7 @@ class Charge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     model: ChargeModel
     # fixed / one_time
     amount: NonNegativeMoney | None = None
@@ -74,8 +74,8 @@ class Charge(BaseModel):
     )
     # usage charges
     metric: Metric | None = None
-    channel: str | None = Field(None, max_length=40, description="only usage of this channel")
-    queue: str | None = Field(None, max_length=120, description="only usage of this queue")
+    channel: Channel | None = Field(None, description="only usage of this channel")
+    queue: Text | None = Field(None, max_length=120, description="only usage of this queue")
     increment_seconds: Literal[1, 6, 60] = Field(
         1, description="handled_minutes: duration rounding applied per contact (1, 6 or 60 s)"
     )

@@ -9,32 +9,66 @@ from pydantic import (
     Field,
     PlainSerializer,
     TypeAdapter,
+    ValidationInfo,
     field_validator,
 )
 
-from billing.pricing.plan import Metric, NonNegative, Percentage, PlanTerms
+from billing.pricing.plan import Metric, NonNegative, PlanTerms
 from shared.periods import CalendarMonth
-from shared.types import CurrencyCode, IsoDate, decimal_text, fits_numeric
+from shared.types import (
+    RATIO_METRICS,
+    CurrencyCode,
+    Fraction,
+    IsoDate,
+    PercentPoints,
+    ServiceLevelMetric,
+    Text,
+    decimal_text,
+    fits_numeric,
+    fraction_message,
+)
 
 AS_TEXT = PlainSerializer(lambda v: str(v), return_type=str)
 
 
 # A target or a measurement (ratio, seconds, CSAT, NPS), as contracts bound service levels.
 Measure = Annotated[Decimal, BeforeValidator(decimal_text), fits_numeric(6, 6), AS_TEXT]
-CreditPercent = Annotated[Percentage, Field(ge=0, le=1000)]
+# Percent points (10 = 10 %), as the contracts' credit terms; 0 < x < 1 is refused.
+CreditPercent = Annotated[PercentPoints, Field(ge=0, le=1000), AS_TEXT]
 
 
 class SlaResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key: str
-    metric: str = "service_level"
+    key: Text
+    metric: ServiceLevelMetric = ServiceLevelMetric.service_level
     target: Measure
     direction: Literal["at_least", "at_most"] = "at_least"
     measured: Measure | None = None
     status: Literal["met", "missed", "no_data"]
-    pool_share: Annotated[Percentage, Field(ge=0, le=1)] | None = Field(
-        None, description="Fraction of the at-risk pool"
+    pool_share: Annotated[Fraction, BeforeValidator(decimal_text), AS_TEXT] | None = Field(
+        None, description="Share of the at-risk pool: a fraction from 0 to 1 (0.5 = 50 %)"
+    )
+
+    @field_validator("target", "measured")
+    @classmethod
+    def _ratio_is_a_fraction(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        # Ratio metrics are fractions (0.8 = 80 %); 80 would always read as met.
+        metric = info.data.get("metric")
+        if value is not None and metric in RATIO_METRICS and not 0 <= value <= 1:
+            raise ValueError(f"{metric} is {fraction_message(value)}")
+        return value
+
+
+class BonusRuleIn(BaseModel):
+    """A contract's bonus rule (a rule without target or percent earns nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_level_key: Text
+    bonus_target: Measure | None = None
+    bonus_percent: CreditPercent | None = Field(
+        None, description="Bonus in percent points of fees (2 = 2 %)"
     )
 
 
@@ -61,7 +95,7 @@ class CreditTermsIn(BaseModel):
     at_risk_percent: CreditPercent = Field(default=Decimal(0))
     credit_cap_percent: CreditPercent | None = None
     pool_cap_percent: CreditPercent | None = None
-    bonus_rules: list[dict[str, Any]] = []
+    bonus_rules: list[BonusRuleIn] = []
 
 
 class QuoteRequest(BaseModel):

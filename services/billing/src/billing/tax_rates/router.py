@@ -11,7 +11,7 @@ from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
-from shared.types import CountryCode
+from shared.types import CountryCode, Text
 
 router = APIRouter(prefix="/v1/tax-rates", tags=["tax rates"])
 
@@ -56,7 +56,7 @@ async def list_tax_rates(
     page: PageParamsDep,
     _: Annotated[Principal, Depends(require(*READERS))],
     country: CountryCode | None = None,
-    code: str | None = None,
+    code: Text | None = None,
 ) -> TaxRatePage:
     items, next_cursor = await service.list(page, country, code)
     return TaxRatePage(

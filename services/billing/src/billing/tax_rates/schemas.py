@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.pagination import Page
-from shared.types import CountryCode, IsoDate, Percent
+from shared.types import CountryCode, IsoDate, Percent, Text
 
 # Percentages travel as strings, like money: never a float.
 Percentage = Annotated[
@@ -32,7 +32,7 @@ class TaxRateCreate(BaseModel):
     )
 
     code: str = Field(min_length=1, max_length=50, pattern=r"^[A-Z0-9][A-Z0-9_-]*$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     country: CountryCode
     rate: Percentage
     valid_from: IsoDate

@@ -16,12 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
 from shared.periods import CalendarMonth
-from shared.types import CurrencyCode, IsoDate, MoneyAmount
-from shared.types import Percent as PercentValue
+from shared.types import (
+    Channel,
+    CurrencyCode,
+    Fraction,
+    IsoDate,
+    MoneyAmount,
+    PercentPoints,
+    Text,
+)
+
+# The service-level metrics: one list, shared with metrics and billing.
+from shared.types import ServiceLevelMetric as Metric
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
 Money = Annotated[MoneyAmount, Field(ge=0)]
-Percent = Annotated[PercentValue, Field(gt=0, le=1000)]
+Percent = Annotated[PercentPoints, Field(gt=0, le=1000)]
 
 
 class Element(BaseModel):
@@ -29,14 +39,6 @@ class Element(BaseModel):
 
 
 # --- scope -------------------------------------------------------------------------------
-
-
-class Channel(StrEnum):
-    voice = "voice"
-    email = "email"
-    chat = "chat"
-    sms = "sms"
-    social = "social"
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -78,11 +80,11 @@ class ForecastVolume(Element):
 
 class Scope(Element):
     channels: list[Channel] = []
-    services: list[str] = Field(
+    services: list[Text] = Field(
         [], description="inbound_support, sales, technical_support, collections, back_office ..."
     )
-    languages: list[str] = Field([], description="BCP 47 tags, e.g. pt-BR")
-    queues: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+    languages: list[Text] = Field([], description="BCP 47 tags, e.g. pt-BR")
+    queues: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
         [], description="Queue identifiers as the telephony platform names them"
     )
     hours: WeeklyHours = WeeklyHours()
@@ -103,8 +105,8 @@ class Scope(Element):
 class Pricing(Element):
     currency: CurrencyCode | None = Field(None, description="Defaults to the contract's")
     payment_terms_days: int = Field(30, ge=0, le=365, description="Net days")
-    price_plan_ref: str | None = Field(None, max_length=200)
-    summary: str | None = Field(None, max_length=4000)
+    price_plan_ref: Text | None = Field(None, max_length=200)
+    summary: Text | None = Field(None, max_length=4000)
     minimum_monthly_commitment: Money | None = None
 
 
@@ -149,25 +151,10 @@ class Termination(Element):
         None, ge=0, le=3650, description="Notice for termination; defaults to the term's"
     )
     early_termination_fee: EarlyTerminationFee = EarlyTerminationFee()
-    for_cause_grounds: list[str] = []
+    for_cause_grounds: list[Text] = []
 
 
 # --- service levels ----------------------------------------------------------------------
-
-
-class Metric(StrEnum):
-    service_level = "service_level"
-    asa = "asa"
-    aht = "aht"
-    abandonment_rate = "abandonment_rate"
-    fcr = "fcr"
-    csat = "csat"
-    nps = "nps"
-    transfer_rate = "transfer_rate"
-    occupancy = "occupancy"
-    # The mean score of QA evaluations (a quality analyst's score of a contact, or of an
-    # agent's day), in points 0..100 — a score, not a fraction like the ratios above.
-    quality_score = "quality_score"
 
 
 class Direction(StrEnum):
@@ -236,20 +223,21 @@ class ServiceLevel(Element):
     target: Decimal = Field(
         max_digits=12,
         decimal_places=6,
-        description="Ratios 0..1, seconds, CSAT score, NPS, quality score points 0..100",
+        description="Ratio metrics: a fraction from 0 to 1 (0.8 = 80 %); else seconds, CSAT "
+        "score (top2: a fraction), NPS, or quality score points 0..100",
     )
     direction: Direction | None = Field(None, description="Defaults to the metric's natural one")
     window: Window = Window.month
     channels: list[Channel] = []
-    queues: list[str] = []
+    queues: list[Text] = []
     business_hours_only: bool = False
     short_abandon_seconds: int = Field(0, ge=0, le=3600)
     variant: Variant = Variant.answered_over_offered
     include_flow_outs: bool = False
     csat_mode: CsatMode | None = None
     critical: bool = False
-    pool_share: Decimal | None = Field(
-        None, gt=0, le=1, max_digits=7, decimal_places=4, description="Fraction of the pool"
+    pool_share: Annotated[Fraction, Field(gt=0, decimal_places=4)] | None = Field(
+        None, description="Share of the at-risk pool: a fraction from 0 to 1 (0.25 = 25 %)"
     )
     bonus_target: Decimal | None = Field(None, max_digits=12, decimal_places=6)
 
@@ -267,18 +255,23 @@ class ServiceLevel(Element):
 
 
 class BonusRule(Element):
-    service_level_key: str
+    service_level_key: Text
     bonus_target: Decimal | None = Field(
         None, max_digits=12, decimal_places=6, description="Defaults to the level's bonus_target"
     )
-    bonus_percent: Percent
+    bonus_percent: Percent = Field(description="Bonus in percent points of fees (2 = 2 %)")
 
 
 class ServiceCreditTerms(Element):
-    at_risk_percent: Percent = Field(description="Share of the period's fees at risk, in %")
-    credit_cap_percent: Percent | None = Field(None, description="Cap on credits, % of fees")
+    at_risk_percent: Percent = Field(
+        description="Share of the period's fees at risk, in percent points (10 = 10 %)"
+    )
+    credit_cap_percent: Percent | None = Field(
+        None, description="Cap on credits, in percent points of fees (12 = 12 %)"
+    )
     pool_cap_percent: Percent = Field(
-        Decimal(100), description="Maximum sum of pool shares, in % of the at-risk pool"
+        Decimal(100),
+        description="Maximum sum of pool shares, in percent points of the at-risk pool",
     )
     bonus_rules: list[BonusRule] = []
 
@@ -317,8 +310,8 @@ class LiabilityCap(Element):
 
 class Indemnification(Element):
     liability_cap: LiabilityCap | None = None
-    carve_outs: list[str] = []
-    insurance: str | None = Field(None, max_length=2000)
+    carve_outs: list[Text] = []
+    insurance: Text | None = Field(None, max_length=2000)
 
 
 class KeyElements(Element):

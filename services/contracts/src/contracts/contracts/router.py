@@ -16,6 +16,7 @@ from contracts.contracts.schemas import (
     AmendmentCreate,
     BillingTermsRead,
     ContractCreate,
+    ContractEventType,
     ContractPage,
     ContractRead,
     ContractUpdate,
@@ -45,7 +46,7 @@ from shared.errors import ValidationFailed
 from shared.etag import etag
 from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
-from shared.types import AwareDateTime, IsoDate
+from shared.types import AwareDateTime, IsoDate, Text
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
@@ -137,7 +138,7 @@ async def list_contracts(
         int | None, Query(ge=0, le=3650, description="Notice deadline or end within N days")
     ] = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Text in number, title or client name")
+        Text | None, Query(max_length=200, description="Text in number, title or client name")
     ] = None,
 ) -> ContractPage:
     if active_on is not None and status is not None:
@@ -199,7 +200,7 @@ async def list_all_events(
     service: ServiceDep,
     page: PageParamsDep,
     principal: Reader,
-    type: Annotated[str | None, Query(max_length=50, examples=["contract.renewed"])] = None,
+    type: Annotated[ContractEventType | None, Query(examples=["contract.renewed"])] = None,
 ) -> EventPage:
     items, cursor = await ContractReader(service).events(principal, page, type=type)
     return EventPage(
@@ -221,7 +222,7 @@ async def list_all_events(
 async def lookup_queue(
     service: ServiceDep,
     principal: Reader,
-    queue: Annotated[str, Query(min_length=1, max_length=200)],
+    queue: Annotated[Text, Query(min_length=1, max_length=200)],
     at: Annotated[AwareDateTime, Query(description="ISO-8601 timestamp with offset")],
     client_id: Annotated[
         uuid.UUID | None,
@@ -415,7 +416,7 @@ async def withdraw_termination(
     response: Response,
     service: ServiceDep,
     principal: Writer,
-    reason: Annotated[str, Query(min_length=1, max_length=2000, examples=["Client stays"])],
+    reason: Annotated[Text, Query(min_length=1, max_length=2000, examples=["Client stays"])],
 ) -> ContractRead:
     loaded = await ContractTermination(service).withdraw(principal, contract_id, reason)
     return await _answer(service, loaded, response)
@@ -427,7 +428,7 @@ async def list_contract_events(
     service: ServiceDep,
     page: PageParamsDep,
     principal: Reader,
-    type: Annotated[str | None, Query(max_length=50)] = None,
+    type: ContractEventType | None = None,
 ) -> EventPage:
     items, cursor = await ContractReader(service).events(
         principal, page, contract_id=contract_id, type=type

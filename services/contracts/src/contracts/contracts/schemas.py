@@ -65,7 +65,7 @@ class ContractCreate(KeyElements):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SLA_EXAMPLE]})
 
     type: ContractType
-    title: str = Field(min_length=1, max_length=300)
+    title: Text = Field(min_length=1, max_length=300)
     client_id: uuid.UUID
     parent_id: uuid.UUID | None = Field(None, description="The MSA an SOW, SLA or NDA hangs under")
     supersedes_id: uuid.UUID | None = Field(
@@ -83,7 +83,7 @@ class ContractUpdate(KeyElements):
         json_schema_extra={"examples": [{"title": "Acme care 2027", "term": SLA_EXAMPLE["term"]}]},
     )
 
-    title: str | None = Field(None, min_length=1, max_length=300)
+    title: Text | None = Field(None, min_length=1, max_length=300)
     parent_id: uuid.UUID | None = None
     currency: CurrencyCode | None = None
     time_zone: TimeZoneName | None = None
@@ -113,7 +113,7 @@ class AmendmentCreate(KeyElements):
     )
 
     effective_from: IsoDate
-    change_summary: str = Field(min_length=1, max_length=4000)
+    change_summary: Text = Field(min_length=1, max_length=4000)
 
 
 class VersionUpdate(KeyElements):
@@ -122,15 +122,15 @@ class VersionUpdate(KeyElements):
     )
 
     effective_from: IsoDate | None = None
-    change_summary: str | None = Field(None, min_length=1, max_length=4000)
+    change_summary: Text | None = Field(None, min_length=1, max_length=4000)
 
 
 class SignerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     email: EmailStr
-    role: str | None = Field(None, max_length=200, examples=["Head of Customer Care"])
+    role: Text | None = Field(None, max_length=200, examples=["Head of Customer Care"])
     party: Party
     required: JsonBool = True
 
@@ -162,7 +162,7 @@ class ActionRequest(BaseModel):
         },
     )
 
-    reason: str | None = Field(None, max_length=2000, description="Why (kept in the event log)")
+    reason: Text | None = Field(None, max_length=2000, description="Why (kept in the event log)")
     signers: list[SignerIn] | None = Field(
         None, description="send_for_signature: who must sign (at least one per party)"
     )
@@ -201,7 +201,7 @@ class TerminationCreate(BaseModel):
     )
 
     kind: TerminationKind = TerminationKind.convenience
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text = Field(min_length=1, max_length=4000)
     notice_date: IsoDate | None = Field(None, description="When notice is given; default today")
     effective_date: IsoDate | None = Field(
         None, description="Last day in force; default the earliest the notice allows"
@@ -351,6 +351,30 @@ class Reminder(BaseModel):
 
 
 ReminderPage = Page[Reminder]
+
+
+class ContractEventType(StrEnum):
+    """What a contract's event log records: the events the workflow writes and one
+    ``contract.<status>`` per status change (``tests/contracts`` checks every status has one)."""
+
+    created = "contract.created"
+    updated = "contract.updated"
+    amendment_drafted = "contract.amendment_drafted"
+    stage_changed = "contract.stage_changed"
+    signature_added = "contract.signature_added"
+    signed = "contract.signed"
+    amended = "contract.amended"
+    superseded_by = "contract.superseded_by"
+    renewed = "contract.renewed"
+    termination_requested = "contract.termination_requested"
+    termination_withdrawn = "contract.termination_withdrawn"
+    pending = "contract.pending"
+    active = "contract.active"
+    expiring = "contract.expiring"
+    terminating = "contract.terminating"
+    expired = "contract.expired"
+    terminated = "contract.terminated"
+    superseded = "contract.superseded"
 
 
 class EventRead(BaseModel):

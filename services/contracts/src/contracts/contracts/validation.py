@@ -19,7 +19,7 @@ from contracts.contracts.elements import (
 from contracts.contracts.models import ContractType
 from contracts.contracts.terms import FeeKind, RenewalType
 from shared.errors import FieldError, ValidationFailed
-from shared.types import LAST_DAY
+from shared.types import LAST_DAY, fraction_message
 
 # Which elements each type may carry (the others must be left out).
 ALLOWED: dict[ContractType, frozenset[str]] = {
@@ -178,9 +178,10 @@ def _check_level(level: ServiceLevel, at: str) -> list[FieldError]:
         value: Decimal | None = getattr(level, name)
         if value is not None and (value < low or (high is not None and value > high)):
             span = f"{low}..{high}" if high is not None else f">= {low}"
-            errors.append(
-                FieldError(f"{at}.{name}", f"must be within {span} for {level.metric.value}")
-            )
+            message = f"must be within {span} for {level.metric.value}"
+            if high == 1 and value > high:  # a ratio sent in percent
+                message = f"{level.metric.value} is {fraction_message(value)}"
+            errors.append(FieldError(f"{at}.{name}", message))
     if level.bonus_target is not None:
         better = (
             level.bonus_target >= level.target

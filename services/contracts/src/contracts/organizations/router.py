@@ -18,7 +18,7 @@ from shared.db import SessionDep
 from shared.etag import etag
 from shared.idempotency import IdempotencyKeyHeader
 from shared.pagination import PageParamsDep
-from shared.types import CountryCode
+from shared.types import CountryCode, Text
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 
@@ -74,7 +74,7 @@ async def list_organizations(
     status: OrganizationStatus | None = None,
     country: CountryCode | None = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Text in the names or tax id")
+        Text | None, Query(max_length=200, description="Text in the names or tax id")
     ] = None,
 ) -> OrganizationPage:
     filters = OrganizationFilter(kind=kind, status=status, country=country, q=q)

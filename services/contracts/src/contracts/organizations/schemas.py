@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from contracts.organizations.models import OrganizationKind, OrganizationStatus
 from shared.pagination import Page
-from shared.types import CountryCode, TimeZoneName
+from shared.types import CountryCode, Text, TimeZoneName
 
 EXAMPLE: dict[str, Any] = {
     "kind": "client",
@@ -26,10 +26,10 @@ class OrganizationCreate(BaseModel):
     operator_id: uuid.UUID | None = Field(
         None, description="For a client: its operator. Defaults to the deployment's operator."
     )
-    legal_name: str = Field(min_length=1, max_length=300)
-    display_name: str = Field(min_length=1, max_length=200)
+    legal_name: Text = Field(min_length=1, max_length=300)
+    display_name: Text = Field(min_length=1, max_length=200)
     country: CountryCode
-    tax_id: str | None = Field(None, max_length=50)
+    tax_id: Text | None = Field(None, max_length=50)
     billing_email: EmailStr | None = None
     time_zone: TimeZoneName
 
@@ -41,10 +41,10 @@ class OrganizationUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"billing_email": "finance@acme.example"}]}
     )
 
-    legal_name: str | None = Field(None, min_length=1, max_length=300)
-    display_name: str | None = Field(None, min_length=1, max_length=200)
+    legal_name: Text | None = Field(None, min_length=1, max_length=300)
+    display_name: Text | None = Field(None, min_length=1, max_length=200)
     country: CountryCode | None = None
-    tax_id: str | None = Field(None, max_length=50)
+    tax_id: Text | None = Field(None, max_length=50)
     billing_email: EmailStr | None = None
     time_zone: TimeZoneName | None = None
     status: OrganizationStatus | None = None

@@ -4,8 +4,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.activity.models import ActivityState
-from metrics.records.schemas import CHANNEL_PATTERN
-from shared.types import AwareDateTime, Text
+from shared.types import AwareDateTime, Channel, Text
 
 ACTIVITY_EXAMPLE: Any = {
     "external_id": "act-1",
@@ -33,9 +32,7 @@ class AgentActivityIn(BaseModel):
     queue: Text | None = Field(
         None, min_length=1, max_length=200, description="The queue (skill) the span was in"
     )
-    channel: str | None = Field(
-        None, max_length=30, pattern=CHANNEL_PATTERN, description="The channel the span was in"
-    )
+    channel: Channel | None = Field(None, description="The channel the span was in")
     started_at: AwareDateTime
     ended_at: AwareDateTime
     updated_at: AwareDateTime | None = None
@@ -47,7 +44,7 @@ class ActivityBatch(BaseModel):
         json_schema_extra={"examples": [{"source": "connect-prod", "records": [ACTIVITY_EXAMPLE]}]},
     )
 
-    source: str = Field(min_length=1, max_length=100, description="Name of a registered source")
+    source: Text = Field(min_length=1, max_length=100, description="Name of a registered source")
     records: list[Any] = Field(
         max_length=10_000,
         description="Up to 10,000 spans of the AgentActivityIn shape; each is validated on its "

@@ -9,6 +9,7 @@ from metrics.records.ingest import RollupChange, customer_key
 from metrics.records.repository import RecordRepository, as_facts
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
+from shared.types import Text
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -18,7 +19,7 @@ class EraseRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"customer": "+55 11 99000-0001"}]}
     )
 
-    customer: str = Field(
+    customer: Text = Field(
         min_length=1, max_length=320, description="The raw phone number or e-mail"
     )
 

@@ -5,8 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from metrics.records.schemas import CHANNEL_PATTERN
-from shared.types import AwareDateTime, IsoDate, Text, decimal_text, fits_numeric
+from shared.types import AwareDateTime, Channel, IsoDate, Text, decimal_text, fits_numeric
 
 # A QA score: 0..100 points, at most two decimals (numeric(5, 2)).
 Score = Annotated[Decimal, BeforeValidator(decimal_text), fits_numeric(3, 2), Field(ge=0, le=100)]
@@ -66,9 +65,7 @@ class EvaluationIn(BaseModel):
     queue: Text | None = Field(
         None, min_length=1, max_length=200, description="Only for an agent's day"
     )
-    channel: str | None = Field(
-        None, max_length=30, pattern=CHANNEL_PATTERN, description="Only for an agent's day"
-    )
+    channel: Channel | None = Field(None, description="Only for an agent's day")
     evaluated_at: AwareDateTime = Field(
         description="When the evaluation was made: the period it counts in"
     )

@@ -7,6 +7,7 @@ from metrics.imports.parsers import parse_amazon_connect, parse_asterisk_queue_l
 from metrics.records.schemas import BatchResult
 from shared.auth import Principal, Role, require
 from shared.errors import PayloadTooLarge, ValidationFailed
+from shared.types import Text
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 
@@ -43,7 +44,7 @@ async def import_file(
     request: Request,
     service: IngestDep,
     principal: Annotated[Principal, Depends(require(Role.operator, Role.partner, Role.service))],
-    source: Annotated[str, Query(min_length=1, max_length=100, description="Source name")],
+    source: Annotated[Text, Query(min_length=1, max_length=100, description="Source name")],
 ) -> BatchResult:
     body = await request.body()
     if len(body) > MAX_BYTES:

@@ -13,7 +13,7 @@ from metrics.timeutil import parse_instant
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import ValidationFailed
-from shared.types import TimeZoneName
+from shared.types import Channel, Text, TimeZoneName
 
 router = APIRouter(prefix="/v1/kpis", tags=["kpis"])
 
@@ -40,13 +40,13 @@ async def get_kpis(
     contracts: ContractsDep,
     principal: Annotated[Principal, Depends(require(*READERS))],
     range_from: Annotated[
-        str, Query(alias="from", description="Date (local midnight) or ISO timestamp")
+        Text, Query(alias="from", description="Date (local midnight) or ISO timestamp")
     ],
-    range_to: Annotated[str, Query(alias="to", description="Exclusive end; date or timestamp")],
+    range_to: Annotated[Text, Query(alias="to", description="Exclusive end; date or timestamp")],
     contract_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
-    queue: Annotated[list[str] | None, Query()] = None,
-    channel: Annotated[list[str] | None, Query()] = None,
+    queue: Annotated[list[Text] | None, Query()] = None,
+    channel: Annotated[list[Channel] | None, Query()] = None,
     direction: Literal["inbound", "outbound", "all"] = "inbound",
     granularity: Literal["15min", "hour", "day", "week", "month", "total"] = "day",
     group_by: Literal["queue", "channel", "agent"] | None = None,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from metrics.records.decode import FastContact
 from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcome
 from metrics.records.schemas import ContactRecordIn, Rejection
+from shared.types import unstorable_json, unstorable_text
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)  # clocks of platforms drift
@@ -34,26 +35,9 @@ _NON_DIGITS = re.compile(r"[^0-9]")
 MAX_ATTRIBUTE_DEPTH = 16
 
 
-# Text PostgreSQL cannot store: a NUL character (in text and in jsonb). Checked per row, so one
-# such value rejects its record and the rest of the batch is stored.
-NUL = "\x00"
+# Text PostgreSQL cannot store (a NUL character, a lone surrogate: ``shared.types.Text``) is
+# checked per row, so one such value rejects its record and the rest of the batch is stored.
 TEXT_FIELDS = ("external_id", "queue", "channel", "agent", "customer")
-
-
-def holds_nul(value: Any) -> bool:
-    """Whether a JSON value has a NUL character in any string or key (iterative)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if NUL in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
@@ -246,15 +230,11 @@ def _problems(index: int, data: ContactRecordIn | FastContact, now: datetime) ->
         )
     for name in TEXT_FIELDS:
         text = getattr(data, name)
-        if text and NUL in text:
-            problems.append(
-                Rejection(index=index, field=name, message="must not contain a NUL character")
-            )
+        if text and (problem := unstorable_text(text)):
+            problems.append(Rejection(index=index, field=name, message=problem))
     attributes = data.attributes
-    if attributes and holds_nul(attributes):
-        problems.append(
-            Rejection(index=index, field="attributes", message="must not contain a NUL character")
-        )
+    if attributes and (problem := unstorable_json(attributes)):
+        problems.append(Rejection(index=index, field="attributes", message=problem))
     elif attributes and nested_deeper_than(attributes, MAX_ATTRIBUTE_DEPTH):
         problems.append(
             Rejection(

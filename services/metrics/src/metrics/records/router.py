@@ -1,3 +1,4 @@
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -29,11 +30,29 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
 
 
+def _lone_surrogate_escape(exc: ValidationError) -> bool:
+    """Whether pydantic's JSON parser stopped at an escaped lone surrogate (``"\\ud800"``)."""
+    errors = exc.errors()
+    return errors[0]["type"] == "json_invalid" and "hex escape" in errors[0]["msg"]
+
+
 def parse_json_body(body: bytes, model: type[M]) -> M:
     """Parse and validate the body in one pass (pydantic's JSON parser): a 10,000-record batch
     is parsed in about half the time of decoding to Python objects and validating those."""
     try:
-        return model.model_validate_json(body)
+        try:
+            return model.model_validate_json(body)
+        except ValidationError as exc:
+            if not _lone_surrogate_escape(exc):
+                raise
+            # That parser refuses the whole body for one escaped lone surrogate; Python's
+            # decodes it, so the row holding it is rejected on its own (``Text``) and the
+            # rest of the batch is stored.
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                raise exc from None
+            return model.model_validate(data)
     except ValidationError as exc:
         errors = [
             FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"], e["type"])

@@ -5,9 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.records.models import Direction, Initiation, Outcome
-from shared.types import AwareDateTime
-
-CHANNEL_PATTERN = r"^[a-z][a-z0-9_-]*$"
+from shared.types import AwareDateTime, Channel, JsonObject, Text
 
 CONTACT_EXAMPLE: Any = {
     "external_id": "call-0001",
@@ -36,13 +34,13 @@ class ContactRecordIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CONTACT_EXAMPLE]})
 
-    external_id: str = Field(min_length=1, max_length=200)
+    external_id: Text = Field(min_length=1, max_length=200)
     contract_id: uuid.UUID | None = None
-    queue: str = Field(min_length=1, max_length=200)
-    channel: str = Field("voice", max_length=30, pattern=CHANNEL_PATTERN)
+    queue: Text = Field(min_length=1, max_length=200)
+    channel: Channel = Channel.voice
     direction: Direction = Direction.inbound
     initiation: Initiation | None = None
-    agent: str | None = Field(None, max_length=200)
+    agent: Text | None = Field(None, max_length=200)
     enqueued_at: AwareDateTime
     answered_at: AwareDateTime | None = None
     ended_at: AwareDateTime | None = None
@@ -57,12 +55,12 @@ class ContactRecordIn(BaseModel):
     resolved: bool | None = Field(None, description="Resolved on first contact; null = unknown")
     csat: int | None = Field(None, ge=1, le=5)
     nps: int | None = Field(None, ge=0, le=10)
-    customer: str | None = Field(
+    customer: Text | None = Field(
         None,
         max_length=320,
         description="Raw phone number or e-mail; only its keyed hash is stored",
     )
-    attributes: dict[str, Any] | None = None
+    attributes: JsonObject | None = None
     updated_at: AwareDateTime | None = Field(
         None,
         description="Version of the record: a later one replaces an earlier one. "
@@ -76,7 +74,7 @@ class ContactBatch(BaseModel):
         json_schema_extra={"examples": [{"source": "connect-prod", "records": [CONTACT_EXAMPLE]}]},
     )
 
-    source: str = Field(min_length=1, max_length=100, description="Name of a registered source")
+    source: Text = Field(min_length=1, max_length=100, description="Name of a registered source")
     # Valid rows arrive as ContactRecordIn (validated in one pass); a row that is not is kept
     # as sent and reported on its own, so one bad row never fails the batch.
     records: list[Annotated[ContactRecordIn | Any, Field(union_mode="left_to_right")]] = Field(

@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.sources.models import SourceKind
 from shared.pagination import Page
+from shared.types import Text
 
 
 class SourceCreate(BaseModel):
@@ -18,7 +19,7 @@ class SourceCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     kind: SourceKind
     client_id: uuid.UUID | None = None
-    description: str | None = Field(None, max_length=500)
+    description: Text | None = Field(None, max_length=500)
 
 
 class SourceRead(BaseModel):

@@ -2,11 +2,11 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.types import AwareDateTime, IsoDate, JsonInt, JsonNumber
+from shared.types import AwareDateTime, Fraction, IsoDate, JsonInt, JsonNumber
 
 
 class ForecastInterval(BaseModel):
@@ -60,12 +60,17 @@ class StaffingRequest(BaseModel):
     )
 
     interval_minutes: JsonInt = Field(30, ge=1, le=1440)
-    target_service_level: Decimal = Field(
-        gt=0, lt=1, description="Answered within the threshold over offered, a fraction"
+    target_service_level: Annotated[Fraction, Field(gt=0, lt=1)] = Field(
+        description="Share of contacts answered within the threshold: a fraction from 0 to 1 "
+        "(0.8 = 80 %)"
     )
     threshold_seconds: JsonInt = Field(ge=0, le=86_400)
-    max_occupancy: Decimal | None = Field(None, gt=0, le=1)
-    shrinkage: Decimal = Field(Decimal(0), ge=0, lt=1)
+    max_occupancy: Annotated[Fraction, Field(gt=0)] | None = Field(
+        None, description="A fraction from 0 to 1 (0.85 = 85 %)"
+    )
+    shrinkage: Annotated[Fraction, Field(lt=1)] = Field(
+        Decimal(0), description="Share of paid time agents are away: a fraction (0.3 = 30 %)"
+    )
     intervals: list[ForecastInterval] = Field(min_length=1, max_length=2_000)
     model: QueueModel = Field(
         QueueModel.erlang_c,

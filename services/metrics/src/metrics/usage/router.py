@@ -14,7 +14,7 @@ from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import ValidationFailed
 from shared.periods import CalendarMonth
-from shared.types import IsoDate
+from shared.types import Channel, IsoDate, Text
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
@@ -64,8 +64,8 @@ async def get_usage(
     increment_seconds: Annotated[
         int, Query(description="Per-contact rounding: 1 (per second), 6, or 60 (started minute)")
     ] = 1,
-    channel: Annotated[list[str] | None, Query()] = None,
-    queue: Annotated[list[str] | None, Query()] = None,
+    channel: Annotated[list[Channel] | None, Query()] = None,
+    queue: Annotated[list[Text] | None, Query()] = None,
     from_: Annotated[
         IsoDate | None, Query(alias="from", description="First day counted (with `to`)")
     ] = None,

@@ -6,7 +6,7 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
-from shared.types import JsonInt
+from shared.types import JsonInt, Text
 
 EventType = Literal[
     "invoice.issued",
@@ -45,7 +45,7 @@ def unique_types(value: list[str] | None) -> list[str] | None:
 
 
 WebhookUrl = Annotated[
-    str,
+    Text,
     Field(
         min_length=1,
         max_length=500,
@@ -74,7 +74,7 @@ class WebhookEndpointCreate(BaseModel):
 
     url: WebhookUrl
     event_types: EventTypes = None
-    description: str | None = Field(None, max_length=500)
+    description: Text | None = Field(None, max_length=500)
     client_id: uuid.UUID | None = Field(
         None,
         description=(
@@ -92,7 +92,7 @@ class WebhookEndpointUpdate(BaseModel):
 
     url: WebhookUrl | None = None
     event_types: EventTypes = None
-    description: str | None = Field(None, max_length=500)
+    description: Text | None = Field(None, max_length=500)
     enabled: bool | None = Field(
         None,
         description=(
