@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.credit_balances.models import CreditEntryKind, RefundStatus
 from billing.invoices.schemas import Money
 from shared.pagination import Page
-from shared.types import IsoDate
+from shared.types import IsoDate, Text
 
 
 class CurrencyBalance(BaseModel):
@@ -70,5 +70,5 @@ class RefundPaid(BaseModel):
         },
     )
 
-    reference: str = Field(min_length=1, max_length=200, description="The transfer's reference")
+    reference: Text = Field(min_length=1, max_length=200, description="The transfer's reference")
     refunded_on: IsoDate

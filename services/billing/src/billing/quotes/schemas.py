@@ -17,6 +17,7 @@ from billing.pricing.plan import Metric, NonNegative, PlanTerms
 from shared.periods import CalendarMonth
 from shared.types import (
     RATIO_METRICS,
+    Channel,
     CurrencyCode,
     Fraction,
     IsoDate,
@@ -79,8 +80,8 @@ class UsageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     metric: Metric
-    channel: str | None = Field(None, min_length=1, max_length=40)
-    queue: str | None = Field(None, min_length=1, max_length=120)
+    channel: Channel | None = None
+    queue: Text | None = Field(None, min_length=1, max_length=120)
     quantity: NonNegative
 
 
