@@ -213,6 +213,32 @@ class TestBillingTerms:
         assert after["status"] == "terminated"
         assert after["termination"]["early_termination_fee"] == "30000.00"
 
+    async def test_service_levels_by_name_and_unit_and_parties_by_address(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        levels = [{**SLA["service_levels"][0], "name": "Voice 80/20"}, SLA["service_levels"][1]]
+        acme, contract = await signed_sla(contracts, service_levels=levels)
+        address = {"lines": ["Rua A, 1"], "city": "Recife", "country": "BR"}
+        url = f"/v1/organizations/{acme['id']}"
+        etag = (await contracts.get(url)).headers["etag"]
+        moved = await contracts.patch(
+            url, json={"postal_address": address}, headers={"If-Match": etag}
+        )
+        assert moved.status_code == 200, moved.text
+        terms = (
+            await contracts.get(
+                f"/v1/contracts/{contract['id']}/billing-terms", params={"on": "2027-03-01"}
+            )
+        ).json()
+        assert terms["service_levels"] == [
+            {"key": "voice_sl", "name": "Voice 80/20", "metric": "service_level",
+             "threshold_seconds": 20, "unit": "ratio"},
+            {"key": "voice_asa", "name": "Voice asa", "metric": "asa",
+             "threshold_seconds": None, "unit": "seconds"},
+        ]  # fmt: skip
+        assert terms["client"]["postal_address"] == {**address, "region": None, "postal_code": None}
+        assert terms["operator"]["remittance"] is None
+
     async def test_invoice_runs_list_contracts_in_force(self, contracts: httpx.AsyncClient) -> None:
         _, contract = await signed_sla(contracts)
         params = {"status": "active", "active_on": "2027-02-01"}

@@ -112,6 +112,66 @@ CLIENTS = [
                ("CO-IVA", "IVA Colombia", "19.00")),
 ]  # fmt: skip
 
+# Where each client receives its invoices (postal_address of the organizations API).
+ADDRESSES: dict[str, dict[str, Any]] = {
+    "acme": {
+        "lines": ["Av. Engenheiro Luís Carlos Berrini, 1500", "12º andar"],
+        "city": "São Paulo",
+        "region": "SP",
+        "postal_code": "04571-000",
+        "country": "BR",
+    },
+    "globex": {
+        "lines": ["Avenida da Liberdade, 110"],
+        "city": "Lisboa",
+        "postal_code": "1269-046",
+        "country": "PT",
+    },
+    "initech": {
+        "lines": ["4120 Freidrich Lane", "Suite 300"],
+        "city": "Austin",
+        "region": "TX",
+        "postal_code": "78744",
+        "country": "US",
+    },
+    "umbrella": {
+        "lines": ["545 N Michigan Ave"],
+        "city": "Chicago",
+        "region": "IL",
+        "postal_code": "60611",
+        "country": "US",
+    },
+    "stark": {
+        "lines": ["Av. Paseo de la Reforma 250", "Piso 8"],
+        "city": "Ciudad de México",
+        "region": "CDMX",
+        "postal_code": "06600",
+        "country": "MX",
+    },
+    "wayne": {
+        "lines": ["Carrera 7 # 71-21", "Torre B, Oficina 902"],
+        "city": "Bogotá",
+        "region": "Bogotá D.C.",
+        "postal_code": "110231",
+        "country": "CO",
+    },
+}
+OPERATOR_ADDRESS = {
+    "lines": ["Av. Paulista, 1842", "Conjunto 155"],
+    "city": "São Paulo",
+    "region": "SP",
+    "postal_code": "01310-200",
+    "country": "BR",
+}
+OPERATOR_REMITTANCE = {
+    "payee": "Contact Partners Serviços Ltda.",
+    "bank": "Banco do Brasil S.A.",
+    "account": "Agência 3336-7, conta corrente 45.210-9",
+    "iban": "BR15 0000 0000 0000 1093 2840 814P 2",
+    "swift_bic": "BRASBRRJSPO",
+    "reference_instructions": "Quote the invoice number (INV-…) as the payment reference.",
+}
+
 SIGNERS = {
     "acme": ("Ana Souza", "ana@acme.example"),
     "globex": ("Rui Costa", "rui@globex.example"),
@@ -176,6 +236,7 @@ class Seeder:
             "kind": "operator", "legal_name": "Contact Partners Serviços Ltda.",
             "display_name": "Contact Partners", "country": "BR", "tax_id": "12.345.678/0001-90",
             "billing_email": "billing@contactpartners.example", "time_zone": "America/Sao_Paulo",
+            "postal_address": OPERATOR_ADDRESS, "remittance": OPERATOR_REMITTANCE,
         })  # fmt: skip
         self.summary["operator_id"] = operator["id"]
         for client in CLIENTS:
@@ -184,6 +245,7 @@ class Seeder:
                 "country": client.country, "time_zone": client.time_zone,
                 "tax_id": f"{client.country}-{self.rng.randrange(10**8, 10**9)}",
                 "billing_email": f"accounts-payable@{client.key}.example",
+                "postal_address": ADDRESSES[client.key],
             })  # fmt: skip
             client.org_id = created["id"]
         self.summary["clients"] = len(CLIENTS)

@@ -102,8 +102,13 @@ class DocumentRef(BaseModel):
 
 
 class InvoiceRead(InvoiceSummary):
+    tax_name: str | None = Field(None, description="The tax rate's name, when the plan names one")
     credit_base: Money
     at_risk: Money
+    credit_terms: dict[str, Any] | None = Field(
+        None,
+        description="The contract's at-risk, credit-cap and pool-cap percents the credits used",
+    )
     seller: dict[str, Any]
     buyer: dict[str, Any]
     service_levels: list[dict[str, Any]]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
 from shared.periods import CalendarMonth
-from shared.types import CurrencyCode, IsoDate, MoneyAmount
+from shared.types import CurrencyCode, IsoDate, MoneyAmount, Text
 from shared.types import Percent as PercentValue
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
@@ -221,6 +221,13 @@ def target_range(metric: Metric, csat_mode: CsatMode | None) -> tuple[Decimal, D
 
 class ServiceLevel(Element):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", examples=["voice_sl_80_20"])
+    name: Text | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="What documents call it; without one, a readable form of the key",
+        examples=["Voice service level 80/20"],
+    )
     metric: Metric
     threshold_seconds: int | None = Field(
         None, ge=1, le=86400, description="Required for service_level, refused otherwise"
@@ -252,6 +259,21 @@ class ServiceLevel(Element):
             self.csat_mode = CsatMode.mean
         self.direction = self.direction or NATURAL_DIRECTION[self.metric]
         return self
+
+    @property
+    def unit(self) -> str:
+        """ratio (0..1), seconds, or score (CSAT mean, NPS): how its figures are printed."""
+        if self.metric in RATIO_METRICS or self.csat_mode is CsatMode.top2:
+            return "ratio"
+        return "seconds" if self.metric in SECONDS_METRICS else "score"
+
+    @property
+    def display_name(self) -> str:
+        """The given name, or the key made readable ("voice_sl_80_20" → "Voice sl 80 20")."""
+        if self.name:
+            return self.name
+        words = self.key.replace("_", " ").replace("-", " ").replace(".", " ").split()
+        return " ".join(words).capitalize()
 
 
 # --- service credits ---------------------------------------------------------------------

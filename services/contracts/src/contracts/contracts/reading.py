@@ -13,6 +13,7 @@ from contracts.contracts.models import Contract, ContractEvent
 from contracts.contracts.repository import ContractFilter, ContractRepository, ContractRow
 from contracts.contracts.schemas import (
     BillingCredits,
+    BillingServiceLevel,
     BillingTerm,
     BillingTermination,
     BillingTermsRead,
@@ -265,4 +266,14 @@ class ContractReader:
             ),
             client=PartyRead.model_validate(client),
             operator=PartyRead.model_validate(operator),
+            service_levels=[
+                BillingServiceLevel(
+                    key=s.key,
+                    name=s.display_name,
+                    metric=s.metric.value,
+                    threshold_seconds=s.threshold_seconds,
+                    unit=s.unit,
+                )
+                for s in elements.service_levels
+            ],
         )

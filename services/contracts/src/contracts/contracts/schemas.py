@@ -17,6 +17,7 @@ from contracts.contracts.elements import KeyElements, ServiceLevel, WeeklyHours
 from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
+from contracts.organizations.schemas import PostalAddress, Remittance
 from shared.pagination import Page
 from shared.types import CurrencyCode, IsoDate, JsonBool, TimeZoneName
 
@@ -426,6 +427,20 @@ class PartyRead(BaseModel):
     tax_id: str | None
     billing_email: str | None
     country: str
+    postal_address: PostalAddress | None = None
+    remittance: Remittance | None = None
+
+
+class BillingServiceLevel(BaseModel):
+    """How an invoice names a service level and prints its figures."""
+
+    key: str
+    name: str = Field(description="The contract's name for it, or one made from its key")
+    metric: str
+    threshold_seconds: int | None
+    unit: str = Field(
+        description="How its targets read: ratio (0..1, printed as a percentage), seconds, score"
+    )
 
 
 class BillingTerm(BaseModel):
@@ -475,3 +490,4 @@ class BillingTermsRead(BaseModel):
     service_credit_terms: BillingCredits
     client: PartyRead
     operator: PartyRead
+    service_levels: list[BillingServiceLevel] = []
