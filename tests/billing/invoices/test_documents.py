@@ -231,3 +231,12 @@ class TestAddressesRemittanceAndTax:
         ] == CLIENT_ADDRESS
         again = text_of((await finance.get(url)).content)
         assert "Rua Augusta, 500" in again and "Campinas" not in again
+        # A credit note against it prints the parties as the invoice has them.
+        note = await finance.post(
+            "/v1/credit-notes",
+            json={"invoice_id": invoice["id"], "reason": "Goodwill", "issue_date": "2026-02-12"},
+        )
+        assert note.status_code == 201, note.text
+        credit = text_of((await finance.get(f"/v1/credit-notes/{note.json()['id']}/pdf")).content)
+        assert "Rua Augusta, 500 01305-000 São Paulo, SP BR" in credit
+        assert "ISS São Paulo 5.00 %" in credit

@@ -367,6 +367,43 @@ class TestDocuments:
             hashlib.sha256(html.content).hexdigest() == contract["versions"][0]["document_sha256"]
         )
 
+    async def test_the_rate_card_is_attached_and_levels_read_by_name(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        pricing = {
+            **SLA["pricing"],
+            "rate_card": [
+                {"charge": "Management fee", "price": "45000.00", "unit": "per month"},
+                {"charge": "Handled voice minutes", "price": "0.5500", "unit": "per minute",
+                 "notes": "0.48 above 20,000 minutes"},
+            ],
+        }  # fmt: skip
+        levels = [{**SLA["service_levels"][0], "name": "Voice — 80 % in 20 s"}]
+        _, contract = await signed_sla(contracts, pricing=pricing, service_levels=levels)
+        url = f"/v1/contracts/{contract['id']}/document"
+        html = (await contracts.get(url)).text
+        pdf = PdfReader(io.BytesIO((await contracts.get(url, params={"format": "pdf"})).content))
+        printed = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+        for document in (html, printed):
+            for text in (
+                "Attachment A — Rate card",
+                "Management fee",
+                "45,000 BRL per month",
+                "0.55 BRL per minute; 0.48 above 20,000 minutes",
+                "price plan PP-ACME",
+                "Voice — 80 % in 20 s (voice_sl)",
+            ):
+                assert text in document, (text, document)
+
+    async def test_a_bad_rate_card_line_is_named(self, contracts: httpx.AsyncClient) -> None:
+        acme, _ = await signed_sla(contracts)
+        pricing = {**SLA["pricing"], "rate_card": [{"charge": "Fee", "price": "-1"}]}
+        response = await contracts.post(
+            "/v1/contracts", json=sla(client_id=acme["id"], pricing=pricing)
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "pricing.rate_card[0].price"
+
     async def test_user_text_is_escaped(self, contracts: httpx.AsyncClient) -> None:
         acme = (await signed_sla(contracts))[0]
         body = sla(client_id=acme["id"], title="<script>x</script>", scope=None)

@@ -188,14 +188,15 @@ def service_levels(
 ) -> list[dict]:
     target = "0.85" if tight else "0.80"
     levels: list[dict[str, Any]] = [
-        {"key": f"{prefix}_voice_sl", "metric": "service_level", "threshold_seconds": 20,
+        {"key": f"{prefix}_voice_sl", "name": f"Voice calls answered in 20 s ({target[2:]} %)",
+         "metric": "service_level", "threshold_seconds": 20,
          "target": target, "channels": ["voice"], "business_hours_only": True,
          "short_abandon_seconds": 5, "pool_share": "0.4", "critical": True},
-        {"key": f"{prefix}_asa", "metric": "asa", "target": "30", "channels": ["voice"],
+        {"key": f"{prefix}_asa", "name": "Average speed of answer", "metric": "asa", "target": "30", "channels": ["voice"],
          "pool_share": "0.2"},
-        {"key": f"{prefix}_abandonment", "metric": "abandonment_rate", "target": "0.05",
+        {"key": f"{prefix}_abandonment", "name": "Abandoned calls", "metric": "abandonment_rate", "target": "0.05",
          "channels": ["voice"], "short_abandon_seconds": 5, "pool_share": "0.2"},
-        {"key": f"{prefix}_csat", "metric": "csat", "target": "0.92" if csat_share else "0.80",
+        {"key": f"{prefix}_csat", "name": "Customer satisfaction (top 2 boxes)", "metric": "csat", "target": "0.92" if csat_share else "0.80",
          "csat_mode": "top2"},
     ]  # fmt: skip
     if csat_share:  # a demanding satisfaction target with money on it: often missed
@@ -203,7 +204,8 @@ def service_levels(
         levels[3]["pool_share"] = "0.15"
     if chat:
         levels.append(
-            {"key": f"{prefix}_chat_sl", "metric": "service_level", "threshold_seconds": 60,
+            {"key": f"{prefix}_chat_sl", "name": "Chats answered in 60 s",
+             "metric": "service_level", "threshold_seconds": 60,
              "target": "0.80", "channels": ["chat"],
              "pool_share": "0.15" if csat_share else "0.2"}
         )  # fmt: skip
@@ -319,7 +321,15 @@ class Seeder:
             "type": "SLA", "title": "Acme customer care", "parent_id": msa, "supersedes_id": old,
             "scope": acme_scope, "service_levels": service_levels("acme", chat=True, csat_share=True),
             "pricing": {"payment_terms_days": 30, "minimum_monthly_commitment": "150000.00",
-                        "summary": "Management fee, per-minute voice bands, per-chat fee"},
+                        "summary": "Management fee, per-minute voice bands, per-chat fee",
+                        "price_plan_ref": "Acme care 2026", "rate_card": [
+                            {"charge": "Management fee", "price": "45000.00", "unit": "per month"},
+                            {"charge": "Handled voice minutes", "price": "0.62",
+                             "unit": "per minute (6 s increments)",
+                             "notes": "0.55 over 150,000 up to 300,000 minutes; 0.49 over 300,000"},
+                            {"charge": "Handled chats", "price": "2.35", "unit": "per chat"},
+                            {"charge": "Set-up and training", "price": "25000.00",
+                             "unit": "once"}]},
             "term": {"start_date": iso(d0), "initial_term_months": 24,
                      "renewal_type": "auto_renew", "renewal_term_months": 12, "notice_days": 90},
             "termination": {"for_convenience": True, "notice_days": 90,

@@ -373,14 +373,20 @@ def render_credit_note_pdf(
     cur = note.currency
     pdf.set_font(FAMILY, "B", 18)
     pdf.cell(0, 10, _t(f"CREDIT NOTE {note.number}"), new_x="LMARGIN", new_y="NEXT")
+    bottom = 28.0
     for label, x, data in (("From", 10, invoice.seller), ("Credit to", 110, invoice.buyer)):
         pdf.set_xy(x, 28)
         pdf.set_font(FAMILY, "B", 10)
         pdf.cell(90, 5, _t(label), new_x="LEFT", new_y="NEXT")
         pdf.set_font(FAMILY, "", 9)
-        for text in (data.get("legal_name"), f"Tax id: {data.get('tax_id') or '-'}"):
+        for text in (
+            data.get("legal_name"),
+            *address_lines(data.get("postal_address")),
+            f"Tax id: {data.get('tax_id') or '-'}",
+        ):
             pdf.cell(90, 5, _t(text), new_x="LEFT", new_y="NEXT")
-    pdf.set_xy(10, 50)
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_xy(10, bottom + 4)
     for label, value in (
         ("Credit note", note.number),
         ("Issue date", note.issue_date),

@@ -19,7 +19,7 @@ from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
-from contracts.contracts.elements import DAYS, KeyElements
+from contracts.contracts.elements import DAYS, KeyElements, Pricing
 from shared.pdf import FAMILY, unicode_pdf
 
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -124,6 +124,10 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
                     ("Price plan", _value(p.price_plan_ref)),
                     ("Minimum monthly commitment", _value(p.minimum_monthly_commitment)),
                     ("Summary", _value(p.summary)),
+                    (
+                        "Rate card",
+                        "attached (Attachment A)" if p.rate_card else "none attached",
+                    ),
                 ],
             )
         )
@@ -171,7 +175,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
             direction = s.direction.value.replace("_", " ") if s.direction else ""
             rows.append(
                 (
-                    s.key,
+                    f"{s.display_name} ({s.key})" if s.name else s.key,
                     f"{s.metric.value}{threshold}: {direction} {s.target} per {s.window.value}"
                     f"; channels {_value([c.value for c in s.channels])}"
                     f"; queues {_value(s.queues)}; business hours only "
@@ -232,7 +236,29 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
                 ],
             )
         )
+    if el.pricing and el.pricing.rate_card:
+        out.append(("Attachment A — Rate card", rate_card_rows(el.pricing, src.currency)))
     return out
+
+
+def rate_card_rows(pricing: Pricing, contract_currency: str) -> list[tuple[str, str]]:
+    """The agreed prices as signed: "0.55 BRL per minute; 0.48 above 20,000 minutes".
+
+    The rate card is part of the contract's own pricing element, not read from billing's
+    price plan when the document is rendered: the signed text has to render to the same
+    bytes for as long as its hash is checked, whatever billing's plan says later."""
+    currency = pricing.currency or contract_currency
+    rows = []
+    for line in pricing.rate_card:
+        text = f"{line.price.normalize():,f} {currency}"
+        if line.unit:
+            text += f" {line.unit}"
+        if line.notes:
+            text += f"; {line.notes}"
+        rows.append((line.charge, text))
+    if pricing.price_plan_ref:
+        rows.append(("Billed through", f"price plan {pricing.price_plan_ref}"))
+    return rows
 
 
 def render_html(src: DocumentSource) -> str:

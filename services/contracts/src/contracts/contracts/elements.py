@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
 from shared.periods import CalendarMonth
-from shared.types import CurrencyCode, IsoDate, MoneyAmount, Text
+from shared.types import CurrencyCode, IsoDate, MoneyAmount, Quantity, Text
 from shared.types import Percent as PercentValue
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
@@ -100,12 +100,30 @@ class Scope(Element):
 # --- pricing -----------------------------------------------------------------------------
 
 
+class RateCardLine(Element):
+    """One agreed price, as the signed document prints it ("Handled voice minutes: 0.55 BRL
+    per minute; 0.48 above 20,000")."""
+
+    charge: Text = Field(min_length=1, max_length=200, examples=["Handled voice minutes"])
+    price: Annotated[Quantity, Field(ge=0)] = Field(
+        description="In the contract's currency; unit prices keep their decimals"
+    )
+    unit: Text | None = Field(None, max_length=60, examples=["per minute"])
+    notes: Text | None = Field(None, max_length=500, examples=["0.48 above 20,000 minutes"])
+
+
 class Pricing(Element):
     currency: CurrencyCode | None = Field(None, description="Defaults to the contract's")
     payment_terms_days: int = Field(30, ge=0, le=365, description="Net days")
     price_plan_ref: str | None = Field(None, max_length=200)
     summary: str | None = Field(None, max_length=4000)
     minimum_monthly_commitment: Money | None = None
+    rate_card: list[RateCardLine] = Field(
+        [],
+        max_length=100,
+        description="The agreed prices, printed in the contract document as its attached "
+        "rate card (billing's price plan implements them)",
+    )
 
 
 # --- term --------------------------------------------------------------------------------
