@@ -239,6 +239,27 @@ class TestBillingTerms:
         assert terms["client"]["postal_address"] == {**address, "region": None, "postal_code": None}
         assert terms["operator"]["remittance"] is None
 
+    async def test_amounts_are_written_in_the_contract_currencys_minor_units(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        pricing = {**SLA["pricing"], "minimum_monthly_commitment": "10000.5"}
+        _, contract = await signed_sla(contracts, currency="BHD", pricing=pricing)
+        url = f"/v1/contracts/{contract['id']}"
+        assert contract["pricing"]["minimum_monthly_commitment"] == "10000.500"
+        await post(
+            contracts,
+            f"{url}/termination",
+            {"reason": "x", "notice_date": "2027-03-01", "effective_date": "2027-05-31"},
+            200,
+        )
+        terms = (await contracts.get(f"{url}/billing-terms", params={"on": "2027-05-01"})).json()
+        assert terms["minimum_monthly_commitment"] == "10000.500"
+        assert terms["termination"]["early_termination_fee"] == "30001.500"
+        read = (await contracts.get(url)).json()
+        assert read["termination_request"]["early_termination_fee"] == "30001.500"
+        html = (await contracts.get(f"{url}/document")).text
+        assert "10000.500 BHD" in html
+
     async def test_invoice_runs_list_contracts_in_force(self, contracts: httpx.AsyncClient) -> None:
         _, contract = await signed_sla(contracts)
         params = {"status": "active", "active_on": "2027-02-01"}

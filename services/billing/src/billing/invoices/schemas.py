@@ -1,20 +1,15 @@
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from billing.invoices.models import InvoiceStatus
 from billing.pricing.plan import PositiveMoney
+from shared.money import Amount, InCurrency, MaybePlainDecimal, PlainDecimal
 from shared.pagination import Page
 from shared.periods import CalendarMonth
 from shared.types import IsoDate
-
-Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
-MaybeMoney = Annotated[
-    Decimal | None, PlainSerializer(lambda v: None if v is None else str(v), return_type=str | None)
-]
 
 
 class InvoiceCreate(BaseModel):
@@ -43,10 +38,10 @@ class LineRead(BaseModel):
     charge_key: str | None
     charge_model: str | None
     plan_version: int | None
-    quantity: Money
-    unit_price: MaybeMoney
+    quantity: PlainDecimal
+    unit_price: MaybePlainDecimal
     tier: int | None
-    amount: Money
+    amount: Amount
     source: dict[str, Any] = Field(description="Where the figure came from (metric, query...)")
     sla_key: str | None
     sla_target: str | None
@@ -54,7 +49,7 @@ class LineRead(BaseModel):
     report_id: str | None
 
 
-class InvoiceSummary(BaseModel):
+class InvoiceSummary(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -76,13 +71,13 @@ class InvoiceSummary(BaseModel):
     issue_date: date | None
     due_date: date | None
     payment_terms_days: int
-    subtotal: Money
-    tax_rate_percent: MaybeMoney
-    tax: Money
-    total: Money
-    amount_paid: Money
-    amount_credited: Money
-    balance: Money
+    subtotal: Amount
+    tax_rate_percent: MaybePlainDecimal
+    tax: Amount
+    total: Amount
+    amount_paid: Amount
+    amount_credited: Amount
+    balance: Amount
     revision: int
     computed_at: datetime = Field(description="When the lines were last (re)computed")
     issued_at: datetime | None
@@ -97,14 +92,14 @@ class DocumentRef(BaseModel):
     id: uuid.UUID
     number: str | None = None
     date: date
-    amount: Money
+    amount: Amount
     reference: str | None = None
 
 
 class InvoiceRead(InvoiceSummary):
     tax_name: str | None = Field(None, description="The tax rate's name, when the plan names one")
-    credit_base: Money
-    at_risk: Money
+    credit_base: Amount
+    at_risk: Amount
     credit_terms: dict[str, Any] | None = Field(
         None,
         description="The contract's at-risk, credit-cap and pool-cap percents the credits used",
@@ -172,10 +167,10 @@ class CreditNoteLineRead(BaseModel):
     position: int
     invoice_line_key: str | None
     description: str
-    amount: Money
+    amount: Amount
 
 
-class CreditNoteRead(BaseModel):
+class CreditNoteRead(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -186,9 +181,9 @@ class CreditNoteRead(BaseModel):
     reason: str
     full: bool
     currency: str
-    subtotal: Money
-    tax: Money
-    total: Money
+    subtotal: Amount
+    tax: Amount
+    total: Amount
     issue_date: date
     created_at: datetime
     lines: list[CreditNoteLineRead] = []
@@ -219,13 +214,13 @@ class PaymentCreate(BaseModel):
     method: str | None = Field(None, max_length=40)
 
 
-class PaymentRead(BaseModel):
+class PaymentRead(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     invoice_id: uuid.UUID
     client_id: uuid.UUID
-    amount: Money
+    amount: Amount
     currency: str
     received_on: date
     reference: str | None

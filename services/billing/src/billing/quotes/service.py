@@ -12,6 +12,7 @@ from billing.pricing.plan import PlanTerms, check_terms
 from billing.quotes.schemas import QuoteRead, QuoteRequest
 from shared.auth import Principal
 from shared.errors import NotFound, ValidationFailed
+from shared.money import money_text, plain_text
 
 
 async def quote(plans: PricePlanRepository, principal: Principal, data: QuoteRequest) -> QuoteRead:
@@ -71,12 +72,14 @@ async def quote(plans: PricePlanRepository, principal: Principal, data: QuoteReq
         period=str(period),
         price_plan_id=plan_id,
         plan_version=version_number,
-        lines=[line.as_json() for line in priced.lines],
-        subtotal=str(priced.subtotal),
-        tax_rate_percent=None if priced.tax_rate_percent is None else str(priced.tax_rate_percent),
-        tax=str(priced.tax),
-        total=str(priced.total),
-        credit_base=str(priced.credit_base),
-        at_risk=str(priced.at_risk),
+        lines=[line.as_json(currency) for line in priced.lines],
+        subtotal=money_text(priced.subtotal, currency),
+        tax_rate_percent=None
+        if priced.tax_rate_percent is None
+        else plain_text(priced.tax_rate_percent),
+        tax=money_text(priced.tax, currency),
+        total=money_text(priced.total, currency),
+        credit_base=money_text(priced.credit_base, currency),
+        at_risk=money_text(priced.at_risk, currency),
         service_levels=priced.service_levels,
     )

@@ -14,12 +14,14 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from html import escape
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
 from contracts.contracts.elements import DAYS, KeyElements, Pricing
+from shared.money import money_text
 from shared.pdf import FAMILY, unicode_pdf
 
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -122,7 +124,13 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
                     ("Currency", p.currency or src.currency),
                     ("Payment terms", f"net {p.payment_terms_days} days"),
                     ("Price plan", _value(p.price_plan_ref)),
-                    ("Minimum monthly commitment", _value(p.minimum_monthly_commitment)),
+                    (
+                        "Minimum monthly commitment",
+                        "—"
+                        if p.minimum_monthly_commitment is None
+                        else f"{money_text(p.minimum_monthly_commitment, src.currency)} "
+                        f"{src.currency}",
+                    ),
                     ("Summary", _value(p.summary)),
                     (
                         "Rate card",
@@ -150,6 +158,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
     if el.termination:
         t2 = el.termination
         fee = t2.early_termination_fee
+        fixed_fee = money_text(fee.amount or Decimal(0), src.currency)
         out.append(
             (
                 "Termination",
@@ -160,7 +169,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
                         "Early-termination fee",
                         {
                             "none": "none",
-                            "fixed": f"{fee.amount} {src.currency}",
+                            "fixed": f"{fixed_fee} {src.currency}",
                             "months_of_minimum": f"{fee.months} months of the minimum commitment",
                         }[fee.kind.value],
                     ),
@@ -222,7 +231,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
         cap_text = "—"
         if cap is not None:
             cap_text = {
-                "amount": f"{cap.amount} {src.currency}",
+                "amount": f"{money_text(cap.amount or Decimal(0), src.currency)} {src.currency}",
                 "multiple_of_annual_fees": f"{cap.multiple} times the annual fees",
                 "unlimited": "unlimited",
             }[cap.kind]

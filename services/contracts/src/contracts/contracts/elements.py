@@ -12,15 +12,24 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
+from shared.money import AMOUNT, plain_text
 from shared.periods import CalendarMonth
 from shared.types import CurrencyCode, IsoDate, MoneyAmount, Quantity, Text
 from shared.types import Percent as PercentValue
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
-Money = Annotated[MoneyAmount, Field(ge=0)]
+# An amount: a contract answer writes it with the contract currency's minor units.
+Money = Annotated[MoneyAmount, Field(ge=0), AMOUNT, PlainSerializer(str, return_type=str)]
 Percent = Annotated[PercentValue, Field(gt=0, le=1000)]
 
 
@@ -105,7 +114,7 @@ class RateCardLine(Element):
     per minute; 0.48 above 20,000")."""
 
     charge: Text = Field(min_length=1, max_length=200, examples=["Handled voice minutes"])
-    price: Annotated[Quantity, Field(ge=0)] = Field(
+    price: Annotated[Quantity, Field(ge=0), PlainSerializer(plain_text, return_type=str)] = Field(
         description="In the contract's currency; unit prices keep their decimals"
     )
     unit: Text | None = Field(None, max_length=60, examples=["per minute"])

@@ -18,6 +18,7 @@ from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
 from contracts.organizations.schemas import PostalAddress, Remittance
+from shared.money import InCurrency, MaybeAmount
 from shared.pagination import Page
 from shared.types import CurrencyCode, IsoDate, JsonBool, TimeZoneName
 
@@ -245,7 +246,7 @@ class TerminationRead(BaseModel):
     notice_date: date | None = None
     effective_date: date | None = None
     earliest_effective_date: date | None = None
-    early_termination_fee: Decimal | None = None
+    early_termination_fee: MaybeAmount = None
     requested_by: str | None = None
     requested_at: datetime | None = None
 
@@ -276,7 +277,7 @@ class VersionRead(KeyElements):
     created_at: datetime
 
 
-class ContractRead(KeyElements):
+class ContractRead(KeyElements, InCurrency):
     """The contract with the key elements of one version: the one in effect on ``as_of``
     (today by default), or the draft while nothing is signed."""
 
@@ -459,7 +460,7 @@ class BillingTerm(BaseModel):
 class BillingTermination(BaseModel):
     requested: bool
     effective_date: date | None
-    early_termination_fee: Decimal | None
+    early_termination_fee: MaybeAmount
 
 
 class BillingCredits(BaseModel):
@@ -469,7 +470,7 @@ class BillingCredits(BaseModel):
     bonus_rules: list[dict[str, Any]]
 
 
-class BillingTermsRead(BaseModel):
+class BillingTermsRead(InCurrency):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.BILLING_TERMS]})
 
     contract_id: uuid.UUID
@@ -484,7 +485,7 @@ class BillingTermsRead(BaseModel):
     status: Status | None
     payment_terms_days: int | None
     price_plan_ref: str | None
-    minimum_monthly_commitment: Decimal | None
+    minimum_monthly_commitment: MaybeAmount
     term: BillingTerm
     termination: BillingTermination
     service_credit_terms: BillingCredits
