@@ -246,6 +246,9 @@ class TestBillingTerms:
         _, contract = await signed_sla(contracts, currency="BHD", pricing=pricing)
         url = f"/v1/contracts/{contract['id']}"
         assert contract["pricing"]["minimum_monthly_commitment"] == "10000.500"
+        version = (await contracts.get(f"{url}/versions/1")).json()
+        assert version["currency"] == "BHD"
+        assert version["pricing"]["minimum_monthly_commitment"] == "10000.500"
         await post(
             contracts,
             f"{url}/termination",

@@ -261,10 +261,11 @@ class VersionSummary(BaseModel):
     signed_at: datetime | None
 
 
-class VersionRead(KeyElements):
+class VersionRead(KeyElements, InCurrency):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.VERSION]})
 
     contract_id: uuid.UUID
+    currency: str = Field(description="The contract's; amounts are written in its minor units")
     version: int
     stage: Stage
     effective_from: date | None
