@@ -31,8 +31,11 @@ def invoice(**changes: Any) -> InvoiceRead:
     }  # fmt: skip
     credits = [
         {**line, "key": f"credit:{key}", "position": i, "kind": "credit", "amount": "-500.00",
-         "description": f"Service credit: {key}", "charge_key": None, "plan_version": None}
-        for i, key in ((2, "voice_sl_80_20"), (3, "asa"))
+         "description": f"Service credit: {key}", "charge_key": None, "plan_version": None,
+         "sla_key": key, "sla_target": target, "sla_measured": measured, "report_id": "r1"}
+        for i, key, target, measured in (
+            (2, "voice_sl_80_20", "0.8", "0.786721"), (3, "asa", "30", "41.700000")
+        )
     ]  # fmt: skip
     party = {"legal_name": "P", "tax_id": None, "country": "BR"}
     data: dict[str, Any] = {
@@ -59,6 +62,16 @@ class TestServiceLevelSection:
         assert "Voice service level 80/20 ≥ 80.00 % 78.67 % missed 60.00 %" in text
         assert "Asa ≤ 30 s 41.7 s missed 60.00 %" in text  # no name: the key, readable
         assert "Csat mean ≥ 4.20 4.38 met -" in text
+
+    def test_credit_lines_name_their_level_with_its_figures(self) -> None:
+        text = text_of(render_invoice_pdf(invoice()))
+        assert (
+            "Service credit: Voice service level 80/20 missed (≥ 80.00 % targeted, 78.67 % "
+            "measured; SLA report r1)" in text
+        ), text
+        assert "Service credit: Asa missed (≤ 30 s targeted, 41.7 s measured; SLA report r1)" in (
+            text
+        )
 
     def test_the_credits_are_explained_with_the_cap(self) -> None:
         text = text_of(render_invoice_pdf(invoice()))

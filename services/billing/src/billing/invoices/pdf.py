@@ -120,6 +120,25 @@ def level_name(entry: dict[str, Any]) -> str:
     return " ".join(key.replace("_", " ").replace("-", " ").replace(".", " ").split()).capitalize()
 
 
+def line_description(line: LineRead, levels: list[dict[str, Any]]) -> str:
+    """A credit or bonus line names its service level and prints its figures in their units
+    ("Service credit: Voice calls answered in 20 s missed, ≥ 80.00 % targeted, 78.67 %
+    measured; SLA report …"); the JSON line keeps the key and the raw figures."""
+    entry = next((e for e in levels if e.get("key") == line.sla_key), None)
+    if line.kind not in ("credit", "bonus") or entry is None:
+        return line.description
+    unit, metric = entry.get("unit"), entry.get("metric")
+    direction = {"at_least": "≥ ", "at_most": "≤ "}.get(str(entry.get("direction")), "")
+    target = direction + level_figure(line.sla_target, unit, metric)
+    measured = level_figure(line.sla_measured, unit, metric)
+    what = "Service credit" if line.kind == "credit" else "Performance bonus"
+    outcome = "missed" if line.kind == "credit" else "beat its bonus target"
+    return (
+        f"{what}: {level_name(entry)} {outcome} ({target} targeted, {measured} measured; "
+        f"SLA report {line.report_id})"
+    )
+
+
 def credit_explanation(invoice: InvoiceRead) -> list[str]:
     """How the service credits came about, in sentences with the figures: the credit base,
     the amount at risk, each missed level's share of it, and any cap applied."""
@@ -306,7 +325,7 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
         for line in group:
             # Long descriptions (credits citing their report) wrap inside their column; the
             # figures sit on the row's first line.
-            description = _t(line.description)
+            description = _t(line_description(line, invoice.service_levels))
             wrapped = cast(
                 list[str],
                 pdf.multi_cell(
