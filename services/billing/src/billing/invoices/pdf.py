@@ -147,12 +147,12 @@ def credit_explanation(invoice: InvoiceRead) -> list[str]:
     at_risk_percent = terms.get("at_risk_percent")
     if not at_risk_percent or Decimal(str(at_risk_percent)) == 0:
         return []
-    money = round_money(invoice.at_risk, cur)
+    at_risk = round_money(invoice.at_risk, cur)
     out = [
         f"Credit base: {_money(invoice.credit_base, cur)}, the period's recurring service fees "
         "and any minimum-commitment true-up (one-time and termination fees are not at risk).",
         f"Amount at risk: {_percent(Decimal(str(at_risk_percent)))} of the credit base = "
-        f"{_money(money, cur)}.",
+        f"{_money(at_risk, cur)}.",
     ]
     unscaled = Decimal(0)
     for entry in invoice.service_levels:
