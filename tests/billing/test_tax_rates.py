@@ -31,7 +31,7 @@ class TestTaxRates:
         async with rolled_back(tax_app), api_client(tax_app, token("finance")) as api:
             created = await api.post("/v1/tax-rates", json=ISS)
             assert created.status_code == 201, created.text
-            assert created.json()["rate"] == "5.0000"
+            assert created.json()["rate"] == "5"  # without the column's trailing zeros
             page = (await api.get("/v1/tax-rates", params={"country": "BR"})).json()
             assert [t["code"] for t in page["items"]] == ["BR-ISS-SP"]
 

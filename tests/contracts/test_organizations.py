@@ -207,3 +207,84 @@ class TestAuthentication:
         response = await contracts.get(f"/v1/organizations/{uuid.uuid4()}")
         assert response.status_code == 404
         assert response.json()["type"].endswith("not-found")
+
+
+ADDRESS = {
+    "lines": ["Av. Paulista, 1000", "10º andar"],
+    "city": "São Paulo",
+    "region": "SP",
+    "postal_code": "01310-100",
+    "country": "BR",
+}
+REMITTANCE = {
+    "payee": "Contact Partners Ltda.",
+    "bank": "Deutsche Bank AG",
+    "iban": "de89370400440532013000",
+    "swift_bic": "DEUTDEFFXXX",
+    "reference_instructions": "Quote the invoice number.",
+}
+
+
+class TestAddressesAndRemittance:
+    async def test_operator_keeps_address_and_remittance(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        created = await create(
+            contracts, {**OPERATOR, "postal_address": ADDRESS, "remittance": REMITTANCE}
+        )
+        read = (await contracts.get(f"/v1/organizations/{created['id']}")).json()
+        assert read["postal_address"] == ADDRESS
+        # The IBAN is kept in its printed form: upper case, groups of four.
+        assert read["remittance"]["iban"] == "DE89 3704 0044 0532 0130 00"
+        assert read["remittance"]["account"] is None
+
+    async def test_client_address_is_updated_and_read_back(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        await create(contracts, OPERATOR)
+        acme = await create(contracts, client_body())
+        assert acme["postal_address"] is None and acme["remittance"] is None
+        moved = {**ADDRESS, "lines": ["Rua Nova, 5"], "city": "Campinas"}
+        response = await contracts.patch(
+            f"/v1/organizations/{acme['id']}",
+            json={"postal_address": moved},
+            headers={"If-Match": '"1"'},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["postal_address"] == {**moved}
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"postal_address": {**ADDRESS, "lines": []}}, "postal_address.lines"),
+            ({"postal_address": {**ADDRESS, "country": "Brasil"}}, "postal_address.country"),
+            ({"postal_address": {**ADDRESS, "zip": "1"}}, "postal_address.zip"),
+            ({"remittance": {**REMITTANCE, "iban": "DE00370400440532013000"}}, "remittance.iban"),
+            ({"remittance": {**REMITTANCE, "swift_bic": "deut"}}, "remittance.swift_bic"),
+            ({"remittance": {**REMITTANCE, "iban": None}}, "remittance"),
+        ],
+    )
+    async def test_bad_details_are_named(
+        self, contracts: httpx.AsyncClient, body: dict[str, object], field: str
+    ) -> None:
+        response = await contracts.post("/v1/organizations", json={**OPERATOR, **body})
+        assert response.status_code == 422, response.text
+        assert field in [e["field"] for e in response.json()["errors"]]
+        listed = (await contracts.get("/v1/organizations")).json()["items"]
+        assert listed == []
+
+    async def test_a_client_has_no_remittance_details(self, contracts: httpx.AsyncClient) -> None:
+        await create(contracts, OPERATOR)
+        response = await contracts.post(
+            "/v1/organizations", json={**client_body(), "remittance": REMITTANCE}
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "remittance"
+        acme = await create(contracts, client_body())
+        response = await contracts.patch(
+            f"/v1/organizations/{acme['id']}",
+            json={"remittance": REMITTANCE},
+            headers={"If-Match": '"1"'},
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "remittance"

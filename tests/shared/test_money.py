@@ -1,9 +1,20 @@
 from decimal import Decimal
 
 import pytest
+from pydantic import BaseModel
 
 from shared.errors import ValidationFailed
-from shared.money import minor_units, round_money, to_decimal
+from shared.money import (
+    Amount,
+    InCurrency,
+    MaybeAmount,
+    PlainDecimal,
+    minor_units,
+    money_text,
+    plain_text,
+    round_money,
+    to_decimal,
+)
 
 
 class TestMinorUnits:
@@ -48,3 +59,56 @@ class TestParsing:
     def test_non_numbers_are_refused(self, value: str) -> None:
         with pytest.raises(ValidationFailed):
             to_decimal(value)
+
+
+class TestWriting:
+    @pytest.mark.parametrize(
+        ("amount", "currency", "expected"),
+        [
+            ("146436.8800", "BRL", "146436.88"),
+            ("18000", "EUR", "18000.00"),
+            ("6930.0000", "USD", "6930.00"),
+            ("18000.4", "JPY", "18000"),
+            ("1.25", "BHD", "1.250"),
+            ("1E+3", "EUR", "1000.00"),  # never in exponent form
+            ("-0.004", "EUR", "0.00"),
+        ],
+    )
+    def test_amounts_have_exactly_the_minor_units(
+        self, amount: str, currency: str, expected: str
+    ) -> None:
+        assert money_text(Decimal(amount), currency) == expected
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [("0.4500000000", "0.45"), ("150000.0000", "150000"), ("0E-10", "0"), ("5.0000", "5")],
+    )
+    def test_plain_figures_lose_trailing_zeros_only(self, value: str, expected: str) -> None:
+        assert plain_text(Decimal(value)) == expected
+
+    def test_an_answer_writes_nested_amounts_in_its_currency(self) -> None:
+        class Line(BaseModel):
+            amount: Amount
+            quantity: PlainDecimal
+
+        class Answer(InCurrency):
+            currency: str
+            total: Amount
+            fee: MaybeAmount = None
+            lines: list[Line]
+
+        answer = Answer(
+            currency="BHD",
+            total=Decimal("6930.0000"),
+            fee=Decimal("2"),
+            lines=[Line(amount=Decimal("1.5"), quantity=Decimal("2.500"))],
+        )
+        assert answer.model_dump(mode="json") == {
+            "currency": "BHD",
+            "total": "6930.000",
+            "fee": "2.000",
+            "lines": [{"amount": "1.500", "quantity": "2.5"}],
+        }
+        # The documented schema stays the model's own: amounts are strings.
+        schema = Answer.model_json_schema(mode="serialization")
+        assert schema["properties"]["total"]["type"] == "string"

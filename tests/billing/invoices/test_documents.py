@@ -137,3 +137,106 @@ class TestAnotherTenant:
             assert (await mine.get(f"/v1/credit-notes/{note['id']}/pdf")).status_code == 200
             found = await mine.get("/v1/invoices", params={"number": issued["number"]})
             assert [i["id"] for i in found.json()["items"]] == [invoice["id"]]
+
+
+OPERATOR_ADDRESS = {
+    "lines": ["Av. Paulista, 1842", "Conjunto 155"],
+    "city": "São Paulo",
+    "region": "SP",
+    "postal_code": "01310-200",
+    "country": "BR",
+}
+REMITTANCE = {
+    "payee": "Contact Partners Ltda.",
+    "bank": "Banco do Brasil S.A.",
+    "account": "Agência 3336-7, conta 45.210-9",
+    "swift_bic": "BRASBRRJSPO",
+    "reference_instructions": "Quote the invoice number.",
+}
+CLIENT_ADDRESS = {
+    "lines": ["Rua Augusta, 500"],
+    "city": "São Paulo",
+    "region": "SP",
+    "postal_code": "01305-000",
+    "country": "BR",
+}
+
+
+async def patch_organization(world: BillingWorld, organization_id: str, body: dict) -> None:
+    url = f"/v1/organizations/{organization_id}"
+    etag = (await world.api.get(url)).headers["etag"]
+    response = await world.api.patch(url, json=body, headers={"If-Match": etag})
+    assert response.status_code == 200, response.text
+
+
+class TestAddressesRemittanceAndTax:
+    async def test_the_invoice_prints_the_parties_as_they_were_at_issue(
+        self, finance: httpx.AsyncClient, world: BillingWorld
+    ) -> None:
+        operator_id = str(await world.operator())
+        await patch_organization(
+            world, operator_id, {"postal_address": OPERATOR_ADDRESS, "remittance": REMITTANCE}
+        )
+        contract_id = await world.billed(client="Augusta")
+        client_id = await world.client_of(contract_id)
+        await patch_organization(world, client_id, {"postal_address": CLIENT_ADDRESS})
+        rate = await finance.post(
+            "/v1/tax-rates",
+            json={
+                "code": f"ISS-{uuid.uuid4().hex[:6].upper()}",
+                "name": "ISS São Paulo",
+                "country": "BR",
+                "rate": "5",
+                "valid_from": "2025-01-01",
+            },
+        )
+        assert rate.status_code == 201, rate.text
+        plan = await finance.post(
+            "/v1/price-plans",
+            json={
+                "contract_id": contract_id,
+                "name": "P",
+                "version": {
+                    "effective_from": "2025-01-01",
+                    "charges": [{"key": "fee", "name": "Fee", "model": "fixed", "amount": "100"}],
+                    "tax_rate_id": rate.json()["id"],
+                },
+            },
+        )
+        assert plan.status_code == 201, plan.text
+        invoice = await draft(finance, contract_id)
+        assert invoice["tax_name"] == "ISS São Paulo"
+        assert invoice["buyer"]["postal_address"] == CLIENT_ADDRESS
+        assert invoice["seller"]["remittance"]["swift_bic"] == "BRASBRRJSPO"
+        issued = await finance.post(
+            f"/v1/invoices/{invoice['id']}/issue", json={"issue_date": "2026-02-02"}
+        )
+        assert issued.status_code == 200, issued.text
+        url = f"/v1/invoices/{invoice['id']}/pdf"
+        text = text_of((await finance.get(url)).content)
+        for expected in (
+            "Rua Augusta, 500 01305-000 São Paulo, SP BR",
+            "Av. Paulista, 1842 Conjunto 155 01310-200 São Paulo, SP BR",
+            "ISS São Paulo 5.00 %",
+            "Payment details Payee Contact Partners Ltda. Bank Banco do Brasil S.A.",
+            "SWIFT/BIC BRASBRRJSPO Reference Quote the invoice number.",
+        ):
+            assert expected in text, (expected, text)
+
+        # The client moves: the issued invoice keeps the address it was issued with.
+        moved = {**CLIENT_ADDRESS, "lines": ["Rua Nova, 1"], "city": "Campinas"}
+        await patch_organization(world, client_id, {"postal_address": moved})
+        assert (await finance.get(f"/v1/invoices/{invoice['id']}")).json()["buyer"][
+            "postal_address"
+        ] == CLIENT_ADDRESS
+        again = text_of((await finance.get(url)).content)
+        assert "Rua Augusta, 500" in again and "Campinas" not in again
+        # A credit note against it prints the parties as the invoice has them.
+        note = await finance.post(
+            "/v1/credit-notes",
+            json={"invoice_id": invoice["id"], "reason": "Goodwill", "issue_date": "2026-02-12"},
+        )
+        assert note.status_code == 201, note.text
+        credit = text_of((await finance.get(f"/v1/credit-notes/{note.json()['id']}/pdf")).content)
+        assert "Rua Augusta, 500 01305-000 São Paulo, SP BR" in credit
+        assert "ISS São Paulo 5.00 %" in credit

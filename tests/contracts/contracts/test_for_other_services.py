@@ -322,6 +322,56 @@ class TestBillingTerms:
         assert after["status"] == "terminated"
         assert after["termination"]["early_termination_fee"] == "30000.00"
 
+    async def test_service_levels_by_name_and_unit_and_parties_by_address(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        levels = [{**SLA["service_levels"][0], "name": "Voice 80/20"}, SLA["service_levels"][1]]
+        acme, contract = await signed_sla(contracts, service_levels=levels)
+        address = {"lines": ["Rua A, 1"], "city": "Recife", "country": "BR"}
+        url = f"/v1/organizations/{acme['id']}"
+        etag = (await contracts.get(url)).headers["etag"]
+        moved = await contracts.patch(
+            url, json={"postal_address": address}, headers={"If-Match": etag}
+        )
+        assert moved.status_code == 200, moved.text
+        terms = (
+            await contracts.get(
+                f"/v1/contracts/{contract['id']}/billing-terms", params={"on": "2027-03-01"}
+            )
+        ).json()
+        assert terms["service_levels"] == [
+            {"key": "voice_sl", "name": "Voice 80/20", "metric": "service_level",
+             "threshold_seconds": 20, "unit": "ratio"},
+            {"key": "voice_asa", "name": "Voice asa", "metric": "asa",
+             "threshold_seconds": None, "unit": "seconds"},
+        ]  # fmt: skip
+        assert terms["client"]["postal_address"] == {**address, "region": None, "postal_code": None}
+        assert terms["operator"]["remittance"] is None
+
+    async def test_amounts_are_written_in_the_contract_currencys_minor_units(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        pricing = {**SLA["pricing"], "minimum_monthly_commitment": "10000.5"}
+        _, contract = await signed_sla(contracts, currency="BHD", pricing=pricing)
+        url = f"/v1/contracts/{contract['id']}"
+        assert contract["pricing"]["minimum_monthly_commitment"] == "10000.500"
+        version = (await contracts.get(f"{url}/versions/1")).json()
+        assert version["currency"] == "BHD"
+        assert version["pricing"]["minimum_monthly_commitment"] == "10000.500"
+        await post(
+            contracts,
+            f"{url}/termination",
+            {"reason": "x", "notice_date": "2027-03-01", "effective_date": "2027-05-31"},
+            200,
+        )
+        terms = (await contracts.get(f"{url}/billing-terms", params={"on": "2027-05-01"})).json()
+        assert terms["minimum_monthly_commitment"] == "10000.500"
+        assert terms["termination"]["early_termination_fee"] == "30001.500"
+        read = (await contracts.get(url)).json()
+        assert read["termination_request"]["early_termination_fee"] == "30001.500"
+        html = (await contracts.get(f"{url}/document")).text
+        assert "10000.500 BHD" in html
+
     async def test_invoice_runs_list_contracts_in_force(self, contracts: httpx.AsyncClient) -> None:
         _, contract = await signed_sla(contracts)
         params = {"status": "active", "active_on": "2027-02-01"}
@@ -460,6 +510,43 @@ class TestDocuments:
         created = await post(contracts, "/v1/contracts", body)
         html = (await contracts.get(f"/v1/contracts/{created['id']}/document")).text
         assert "quality_score: at least 85 points (QA score 0-100) per month" in html
+
+    async def test_the_rate_card_is_attached_and_levels_read_by_name(
+        self, contracts: httpx.AsyncClient
+    ) -> None:
+        pricing = {
+            **SLA["pricing"],
+            "rate_card": [
+                {"charge": "Management fee", "price": "45000.00", "unit": "per month"},
+                {"charge": "Handled voice minutes", "price": "0.5500", "unit": "per minute",
+                 "notes": "0.48 above 20,000 minutes"},
+            ],
+        }  # fmt: skip
+        levels = [{**SLA["service_levels"][0], "name": "Voice — 80 % in 20 s"}]
+        _, contract = await signed_sla(contracts, pricing=pricing, service_levels=levels)
+        url = f"/v1/contracts/{contract['id']}/document"
+        html = (await contracts.get(url)).text
+        pdf = PdfReader(io.BytesIO((await contracts.get(url, params={"format": "pdf"})).content))
+        printed = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+        for document in (html, printed):
+            for text in (
+                "Attachment A — Rate card",
+                "Management fee",
+                "45,000 BRL per month",
+                "0.55 BRL per minute; 0.48 above 20,000 minutes",
+                "price plan PP-ACME",
+                "Voice — 80 % in 20 s (voice_sl)",
+            ):
+                assert text in document, (text, document)
+
+    async def test_a_bad_rate_card_line_is_named(self, contracts: httpx.AsyncClient) -> None:
+        acme, _ = await signed_sla(contracts)
+        pricing = {**SLA["pricing"], "rate_card": [{"charge": "Fee", "price": "-1"}]}
+        response = await contracts.post(
+            "/v1/contracts", json=sla(client_id=acme["id"], pricing=pricing)
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "pricing.rate_card[0].price"
 
     async def test_user_text_is_escaped(self, contracts: httpx.AsyncClient) -> None:
         acme = (await signed_sla(contracts))[0]

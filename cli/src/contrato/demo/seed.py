@@ -112,6 +112,66 @@ CLIENTS = [
                ("CO-IVA", "IVA Colombia", "19.00")),
 ]  # fmt: skip
 
+# Where each client receives its invoices (postal_address of the organizations API).
+ADDRESSES: dict[str, dict[str, Any]] = {
+    "acme": {
+        "lines": ["Av. Engenheiro Luís Carlos Berrini, 1500", "12º andar"],
+        "city": "São Paulo",
+        "region": "SP",
+        "postal_code": "04571-000",
+        "country": "BR",
+    },
+    "globex": {
+        "lines": ["Avenida da Liberdade, 110"],
+        "city": "Lisboa",
+        "postal_code": "1269-046",
+        "country": "PT",
+    },
+    "initech": {
+        "lines": ["4120 Freidrich Lane", "Suite 300"],
+        "city": "Austin",
+        "region": "TX",
+        "postal_code": "78744",
+        "country": "US",
+    },
+    "umbrella": {
+        "lines": ["545 N Michigan Ave"],
+        "city": "Chicago",
+        "region": "IL",
+        "postal_code": "60611",
+        "country": "US",
+    },
+    "stark": {
+        "lines": ["Av. Paseo de la Reforma 250", "Piso 8"],
+        "city": "Ciudad de México",
+        "region": "CDMX",
+        "postal_code": "06600",
+        "country": "MX",
+    },
+    "wayne": {
+        "lines": ["Carrera 7 # 71-21", "Torre B, Oficina 902"],
+        "city": "Bogotá",
+        "region": "Bogotá D.C.",
+        "postal_code": "110231",
+        "country": "CO",
+    },
+}
+OPERATOR_ADDRESS = {
+    "lines": ["Av. Paulista, 1842", "Conjunto 155"],
+    "city": "São Paulo",
+    "region": "SP",
+    "postal_code": "01310-200",
+    "country": "BR",
+}
+OPERATOR_REMITTANCE = {
+    "payee": "Contact Partners Serviços Ltda.",
+    "bank": "Banco do Brasil S.A.",
+    "account": "Agência 3336-7, conta corrente 45.210-9",
+    "iban": "BR15 0000 0000 0000 1093 2840 814P 2",
+    "swift_bic": "BRASBRRJSPO",
+    "reference_instructions": "Quote the invoice number (INV-…) as the payment reference.",
+}
+
 SIGNERS = {
     "acme": ("Ana Souza", "ana@acme.example"),
     "globex": ("Rui Costa", "rui@globex.example"),
@@ -128,14 +188,15 @@ def service_levels(
 ) -> list[dict]:
     target = "0.85" if tight else "0.80"
     levels: list[dict[str, Any]] = [
-        {"key": f"{prefix}_voice_sl", "metric": "service_level", "threshold_seconds": 20,
+        {"key": f"{prefix}_voice_sl", "name": f"Voice calls answered in 20 s ({target[2:]} %)",
+         "metric": "service_level", "threshold_seconds": 20,
          "target": target, "channels": ["voice"], "business_hours_only": True,
          "short_abandon_seconds": 5, "pool_share": "0.4", "critical": True},
-        {"key": f"{prefix}_asa", "metric": "asa", "target": "30", "channels": ["voice"],
+        {"key": f"{prefix}_asa", "name": "Average speed of answer", "metric": "asa", "target": "30", "channels": ["voice"],
          "pool_share": "0.2"},
-        {"key": f"{prefix}_abandonment", "metric": "abandonment_rate", "target": "0.05",
+        {"key": f"{prefix}_abandonment", "name": "Abandoned calls", "metric": "abandonment_rate", "target": "0.05",
          "channels": ["voice"], "short_abandon_seconds": 5, "pool_share": "0.2"},
-        {"key": f"{prefix}_csat", "metric": "csat", "target": "0.92" if csat_share else "0.80",
+        {"key": f"{prefix}_csat", "name": "Customer satisfaction (top 2 boxes)", "metric": "csat", "target": "0.92" if csat_share else "0.80",
          "csat_mode": "top2"},
     ]  # fmt: skip
     if csat_share:  # a demanding satisfaction target with money on it: often missed
@@ -143,7 +204,8 @@ def service_levels(
         levels[3]["pool_share"] = "0.15"
     if chat:
         levels.append(
-            {"key": f"{prefix}_chat_sl", "metric": "service_level", "threshold_seconds": 60,
+            {"key": f"{prefix}_chat_sl", "name": "Chats answered in 60 s",
+             "metric": "service_level", "threshold_seconds": 60,
              "target": "0.80", "channels": ["chat"],
              "pool_share": "0.15" if csat_share else "0.2"}
         )  # fmt: skip
@@ -176,6 +238,7 @@ class Seeder:
             "kind": "operator", "legal_name": "Contact Partners Serviços Ltda.",
             "display_name": "Contact Partners", "country": "BR", "tax_id": "12.345.678/0001-90",
             "billing_email": "billing@contactpartners.example", "time_zone": "America/Sao_Paulo",
+            "postal_address": OPERATOR_ADDRESS, "remittance": OPERATOR_REMITTANCE,
         })  # fmt: skip
         self.summary["operator_id"] = operator["id"]
         for client in CLIENTS:
@@ -184,6 +247,7 @@ class Seeder:
                 "country": client.country, "time_zone": client.time_zone,
                 "tax_id": f"{client.country}-{self.rng.randrange(10**8, 10**9)}",
                 "billing_email": f"accounts-payable@{client.key}.example",
+                "postal_address": ADDRESSES[client.key],
             })  # fmt: skip
             client.org_id = created["id"]
         self.summary["clients"] = len(CLIENTS)
@@ -257,7 +321,15 @@ class Seeder:
             "type": "SLA", "title": "Acme customer care", "parent_id": msa, "supersedes_id": old,
             "scope": acme_scope, "service_levels": service_levels("acme", chat=True, csat_share=True),
             "pricing": {"payment_terms_days": 30, "minimum_monthly_commitment": "150000.00",
-                        "summary": "Management fee, per-minute voice bands, per-chat fee"},
+                        "summary": "Management fee, per-minute voice bands, per-chat fee",
+                        "price_plan_ref": "Acme care 2026", "rate_card": [
+                            {"charge": "Management fee", "price": "45000.00", "unit": "per month"},
+                            {"charge": "Handled voice minutes", "price": "0.62",
+                             "unit": "per minute (6 s increments)",
+                             "notes": "0.55 over 150,000 up to 300,000 minutes; 0.49 over 300,000"},
+                            {"charge": "Handled chats", "price": "2.35", "unit": "per chat"},
+                            {"charge": "Set-up and training", "price": "25000.00",
+                             "unit": "once"}]},
             "term": {"start_date": iso(d0), "initial_term_months": 24,
                      "renewal_type": "auto_renew", "renewal_term_months": 12, "notice_days": 90},
             "termination": {"for_convenience": True, "notice_days": 90,

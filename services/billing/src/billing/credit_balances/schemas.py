@@ -4,14 +4,14 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.credit_balances.models import CreditEntryKind, RefundStatus
-from billing.invoices.schemas import Money
+from shared.money import Amount, InCurrency
 from shared.pagination import Page
 from shared.types import IsoDate, Text
 
 
-class CurrencyBalance(BaseModel):
+class CurrencyBalance(InCurrency):
     currency: str
-    balance: Money = Field(description="Credit the client's next invoices will use")
+    balance: Amount = Field(description="Credit the client's next invoices will use")
 
 
 class CreditBalanceRead(BaseModel):
@@ -19,7 +19,7 @@ class CreditBalanceRead(BaseModel):
     balances: list[CurrencyBalance] = Field(description="One per currency the client has had")
 
 
-class CreditEntryRead(BaseModel):
+class CreditEntryRead(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -28,8 +28,8 @@ class CreditEntryRead(BaseModel):
     kind: CreditEntryKind = Field(
         description="credit_note: a credit note's excess added; applied: used by an invoice"
     )
-    amount: Money = Field(description="Positive when added, negative when applied")
-    balance_after: Money
+    amount: Amount = Field(description="Positive when added, negative when applied")
+    balance_after: Amount
     credit_note_id: uuid.UUID
     credit_note_number: str
     invoice_id: uuid.UUID = Field(
@@ -42,13 +42,13 @@ class CreditEntryRead(BaseModel):
 CreditEntryPage = Page[CreditEntryRead]
 
 
-class RefundRead(BaseModel):
+class RefundRead(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     client_id: uuid.UUID
     currency: str
-    amount: Money
+    amount: Amount
     credit_note_id: uuid.UUID
     credit_note_number: str
     invoice_id: uuid.UUID

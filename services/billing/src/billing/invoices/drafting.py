@@ -241,16 +241,25 @@ class Drafter:
             "payment_terms_days": payment_days,
             "subtotal": priced.subtotal,
             "tax_rate_percent": priced.tax_rate_percent,
+            "tax_name": await self._tax_name(last_version.tax_rate_id),
             "tax": priced.tax,
             "total": priced.total,
             "credit_base": priced.credit_base,
             "at_risk": priced.at_risk,
-            "seller": _party(terms.get("operator")),
+            "credit_terms": _credit_terms(terms.get("service_credit_terms")),
+            # Both parties as they are today, frozen with the invoice when it is issued.
+            "seller": _party(terms.get("operator"), remittance=True),
             "buyer": _party(terms.get("client")),
-            "service_levels": priced.service_levels,
+            "service_levels": _named(priced.service_levels, terms.get("service_levels")),
         }
         values["fingerprint"] = fingerprint(values, priced)
         return await self._write(values, priced, last_version.version)
+
+    async def _tax_name(self, tax_rate_id: uuid.UUID | None) -> str | None:
+        if tax_rate_id is None:
+            return None
+        rate = await self.plans.tax_rate(tax_rate_id)
+        return rate.name if rate is not None else None
 
     async def _write(self, values: dict[str, Any], priced: Priced, version: int) -> DraftResult:
         contract_id, period = values["contract_id"], values["period"]
@@ -317,7 +326,43 @@ def fingerprint(values: dict[str, Any], priced: Priced) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _party(data: Any) -> dict[str, Any]:
-    fields = ("legal_name", "display_name", "tax_id", "billing_email", "country")
+def _party(data: Any, *, remittance: bool = False) -> dict[str, Any]:
+    """The party as printed on the invoice; the seller (the operator) with its remittance
+    details, where the client pays."""
+    fields: tuple[str, ...] = (
+        "legal_name",
+        "display_name",
+        "tax_id",
+        "billing_email",
+        "country",
+        "postal_address",
+    )
+    fields += ("remittance",) if remittance else ()
     data = data if isinstance(data, dict) else {}
     return {f: data.get(f) for f in fields}
+
+
+def _credit_terms(data: Any) -> dict[str, Any] | None:
+    data = data if isinstance(data, dict) else {}
+    fields = ("at_risk_percent", "credit_cap_percent", "pool_cap_percent")
+    if all(data.get(f) is None for f in fields):
+        return None
+    return {f: None if data.get(f) is None else str(data[f]) for f in fields}
+
+
+def _named(summary: list[dict[str, Any]], levels: Any) -> list[dict[str, Any]]:
+    """The SLA summary with each service level's name, threshold and unit as the contract
+    gives them (a contract read without them leaves them out: the invoice prints the key)."""
+    by_key = {s.get("key"): s for s in levels or [] if isinstance(s, dict)}
+    named = []
+    for entry in summary:
+        level = by_key.get(entry.get("key")) or {}
+        named.append(
+            {
+                **entry,
+                "name": level.get("name"),
+                "threshold_seconds": level.get("threshold_seconds"),
+                "unit": level.get("unit"),
+            }
+        )
+    return named

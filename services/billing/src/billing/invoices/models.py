@@ -85,10 +85,15 @@ class Invoice(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     subtotal: Mapped[Decimal] = mapped_column(AMOUNT)
     tax_rate_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    # The tax rate's name (e.g. "ISS São Paulo"), when the plan applies a named rate.
+    tax_name: Mapped[str | None] = mapped_column(String(200))
     tax: Mapped[Decimal] = mapped_column(AMOUNT)
     total: Mapped[Decimal] = mapped_column(AMOUNT)
     credit_base: Mapped[Decimal] = mapped_column(AMOUNT)
     at_risk: Mapped[Decimal] = mapped_column(Numeric(30, 10))
+    # The contract's credit terms the credits were computed with (at-risk, credit and pool
+    # caps, percent): the PDF explains the credits with them.
+    credit_terms: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     amount_paid: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     amount_credited: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     # The client's credit balance applied when the invoice was issued.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from billing.invoices.schemas import CreditNoteRead, InvoiceRead, LineRead
-from shared.money import minor_units
+from shared.money import minor_units, round_money
 from shared.pdf import FAMILY, unicode_pdf
 
 if TYPE_CHECKING:
@@ -67,6 +67,189 @@ def _versions(invoice: InvoiceRead) -> str:
     return ", ".join(f"{v}{days.get(v, '')}" for v in versions)
 
 
+def address_lines(address: Any, country: Any = None) -> list[str]:
+    """A postal address as printed on an envelope: its lines, then postal code, city and
+    region, then the country code. Without an address, only the organization's country."""
+    if not isinstance(address, dict):
+        return [str(country)] if country else []
+    place = " ".join(
+        str(part) for part in (address.get("postal_code"), address.get("city")) if part
+    )
+    if address.get("region"):
+        place += f", {address['region']}"
+    return [*(str(line) for line in address.get("lines") or []), place, str(address["country"])]
+
+
+def tax_label(name: str | None, rate: Decimal | None) -> str:
+    """The tax line names the tax and its rate: "ISS São Paulo 5.00 %" (a rate the plan gave
+    inline has no name: "Tax 5.00 %")."""
+    if rate is None:
+        return name or "Tax"
+    return f"{name or 'Tax'} {_percent(rate)}"
+
+
+def _percent(value: Decimal) -> str:
+    """A percentage with two decimals at least, more when it has them: 5.00 %, 2.125 %."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent if isinstance(exponent, int) else 0)
+    return f"{value:,.{places}f} %"
+
+
+def level_figure(value: Any, unit: str | None, metric: str | None) -> str:
+    """A target or measure as people read it: ratios as percentages ("80.00 %"), times in
+    seconds ("20 s"), CSAT and NPS as scores ("4.20")."""
+    if value is None:
+        return "no data"
+    number = Decimal(str(value))
+    if unit is None:  # an invoice drafted before units were recorded
+        unit = {"asa": "seconds", "aht": "seconds", "csat": "score", "nps": "score"}.get(
+            str(metric), "ratio"
+        )
+    if unit == "ratio":
+        return _percent((number * 100).quantize(Decimal("0.01")))
+    if unit == "seconds":
+        return f"{_plain(number.quantize(Decimal('0.1')))} s"
+    return f"{number.quantize(Decimal('0.01')):,}"
+
+
+def level_name(entry: dict[str, Any]) -> str:
+    """The contract's name for a service level, or its key made readable."""
+    if entry.get("name"):
+        return str(entry["name"])
+    key = str(entry.get("key") or "")
+    return " ".join(key.replace("_", " ").replace("-", " ").replace(".", " ").split()).capitalize()
+
+
+def line_description(line: LineRead, levels: list[dict[str, Any]]) -> str:
+    """A credit or bonus line names its service level and prints its figures in their units
+    ("Service credit: Voice calls answered in 20 s missed, ≥ 80.00 % targeted, 78.67 %
+    measured; SLA report …"); the JSON line keeps the key and the raw figures."""
+    entry = next((e for e in levels if e.get("key") == line.sla_key), None)
+    if line.kind not in ("credit", "bonus") or entry is None:
+        return line.description
+    unit, metric = entry.get("unit"), entry.get("metric")
+    direction = {"at_least": "≥ ", "at_most": "≤ "}.get(str(entry.get("direction")), "")
+    target = direction + level_figure(line.sla_target, unit, metric)
+    measured = level_figure(line.sla_measured, unit, metric)
+    what = "Service credit" if line.kind == "credit" else "Performance bonus"
+    outcome = "missed" if line.kind == "credit" else "beat its bonus target"
+    return (
+        f"{what}: {level_name(entry)} {outcome} ({target} targeted, {measured} measured; "
+        f"SLA report {line.report_id})"
+    )
+
+
+def credit_explanation(invoice: InvoiceRead) -> list[str]:
+    """How the service credits came about, in sentences with the figures: the credit base,
+    the amount at risk, each missed level's share of it, and any cap applied."""
+    cur = invoice.currency
+    terms = invoice.credit_terms or {}
+    at_risk_percent = terms.get("at_risk_percent")
+    if not at_risk_percent or Decimal(str(at_risk_percent)) == 0:
+        return []
+    at_risk = round_money(invoice.at_risk, cur)
+    out = [
+        f"Credit base: {_money(invoice.credit_base, cur)}, the period's recurring service fees "
+        "and any minimum-commitment true-up (one-time and termination fees are not at risk).",
+        f"Amount at risk: {_percent(Decimal(str(at_risk_percent)))} of the credit base = "
+        f"{_money(at_risk, cur)}.",
+    ]
+    unscaled = Decimal(0)
+    for entry in invoice.service_levels:
+        if entry.get("status") != "missed":
+            continue
+        share = entry.get("pool_share")
+        if share is None or Decimal(str(share)) == 0:
+            out.append(f"{level_name(entry)} missed: no share of the pool, so no credit.")
+            continue
+        earned = round_money(Decimal(str(share)) * invoice.at_risk, cur)
+        unscaled += Decimal(str(share)) * invoice.at_risk
+        out.append(
+            f"{level_name(entry)} missed: {_percent(Decimal(str(share)) * 100)} of the amount "
+            f"at risk = {_money(earned, cur)}."
+        )
+    cap, cap_reason = invoice.at_risk, "the amount at risk"
+    credit_cap = terms.get("credit_cap_percent")
+    if credit_cap is not None:
+        by_cap = invoice.credit_base * Decimal(str(credit_cap)) / 100
+        if by_cap < cap:
+            cap = by_cap
+            cap_reason = f"the credit cap of {_percent(Decimal(str(credit_cap)))} of the base"
+    credited = -sum((ln.amount for ln in invoice.lines if ln.kind == "credit"), Decimal(0))
+    if unscaled > cap and credited:
+        out.append(
+            f"The credits add up to {_money(round_money(unscaled, cur), cur)}, over "
+            f"{cap_reason} ({_money(round_money(cap, cur), cur)}): each is scaled down in "
+            f"proportion, {_money(credited, cur)} in all."
+        )
+    elif credited:
+        out.append(f"Service credits in all: {_money(credited, cur)} (no cap reached).")
+    pool_cap = terms.get("pool_cap_percent")
+    if pool_cap is not None:
+        out.append(
+            f"The pool shares of all service levels may add up to at most "
+            f"{_percent(Decimal(str(pool_cap)))} of the amount at risk."
+        )
+    return out
+
+
+def _service_levels(pdf: FPDF, _t: Any, invoice: InvoiceRead) -> None:
+    """The period's service levels by name, target against measure, and the credit story."""
+    pdf.set_font(FAMILY, "B", 10)
+    pdf.cell(0, 7, "Service levels", new_x="LMARGIN", new_y="NEXT")
+    widths = (70, 35, 30, 25, 30)
+    pdf.set_font(FAMILY, "B", 8)
+    for width, head in zip(
+        widths, ("Service level", "Target", "Measured", "Result", "Pool share"), strict=True
+    ):
+        pdf.cell(width, 5, head, border="B", align="L" if head == "Service level" else "R")
+    pdf.ln()
+    pdf.set_font(FAMILY, "", 8)
+    for entry in invoice.service_levels:
+        unit, metric = entry.get("unit"), entry.get("metric")
+        direction = {"at_least": "≥ ", "at_most": "≤ "}.get(str(entry.get("direction")), "")
+        share = entry.get("pool_share")
+        cells = (
+            level_name(entry),
+            direction + level_figure(entry.get("target"), unit, metric),
+            level_figure(entry.get("measured"), unit, metric),
+            str(entry.get("status") or "").replace("_", " "),
+            "-" if share is None else _percent(Decimal(str(share)) * 100),
+        )
+        for width, text in zip(widths, cells, strict=True):
+            pdf.cell(width, 5, _t(text), align="L" if width == widths[0] else "R")
+        pdf.ln()
+    explanation = credit_explanation(invoice)
+    if explanation:
+        pdf.ln(1)
+        pdf.set_font(FAMILY, "", 8)
+        for sentence in explanation:
+            pdf.multi_cell(0, 4, _t(sentence), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
+def _remittance(pdf: FPDF, _t: Any, remittance: Any) -> None:
+    """Where to pay: the operator's bank details as they were when the invoice was issued."""
+    if not isinstance(remittance, dict):
+        return
+    pdf.ln(3)
+    pdf.set_font(FAMILY, "B", 9)
+    pdf.cell(0, 5, "Payment details", new_x="LMARGIN", new_y="NEXT")
+    for label, key in (
+        ("Payee", "payee"),
+        ("Bank", "bank"),
+        ("Account", "account"),
+        ("IBAN", "iban"),
+        ("SWIFT/BIC", "swift_bic"),
+        ("Reference", "reference_instructions"),
+    ):
+        if remittance.get(key):
+            pdf.set_font(FAMILY, "B", 8)
+            pdf.cell(30, 4, label)
+            pdf.set_font(FAMILY, "", 8)
+            pdf.multi_cell(0, 4, _t(str(remittance[key])), new_x="LMARGIN", new_y="NEXT")
+
+
 def _footer(pdf: FPDF, label: str) -> None:
     """Every page names its document and says which page of how many it is, so a page that
     came loose from a filed invoice is still found."""
@@ -95,22 +278,22 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
     pdf.cell(0, 10, _t(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 9)
 
-    def party(label: str, data: dict[str, Any], x: float) -> None:
+    def party(label: str, data: dict[str, Any], x: float) -> float:
         pdf.set_xy(x, 28)
         pdf.set_font(FAMILY, "B", 10)
         pdf.cell(90, 5, _t(label), new_x="LEFT", new_y="NEXT")
         pdf.set_font(FAMILY, "", 9)
         for text in (
             data.get("legal_name"),
+            *address_lines(data.get("postal_address"), data.get("country")),
             f"Tax id: {data.get('tax_id') or '-'}",
-            data.get("country"),
             data.get("billing_email"),
         ):
             pdf.cell(90, 5, _t(text), new_x="LEFT", new_y="NEXT")
+        return pdf.get_y()
 
-    party("From", invoice.seller, 10)
-    party("Bill to", invoice.buyer, 110)
-    pdf.set_xy(10, 58)
+    bottom = max(party("From", invoice.seller, 10), party("Bill to", invoice.buyer, 110))
+    pdf.set_xy(10, bottom + 4)
     facts = [
         ("Invoice number", invoice.number or "(assigned at issue)"),
         ("Issue date", invoice.issue_date or "-"),
@@ -142,7 +325,7 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
         for line in group:
             # Long descriptions (credits citing their report) wrap inside their column; the
             # figures sit on the row's first line.
-            description = _t(line.description)
+            description = _t(line_description(line, invoice.service_levels))
             wrapped = cast(
                 list[str],
                 pdf.multi_cell(
@@ -162,11 +345,12 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
             pdf.set_xy(pdf.l_margin, top + height)
         pdf.ln(2)
 
+    if invoice.service_levels:
+        _service_levels(pdf, _t, invoice)
     pdf.set_font(FAMILY, "", 10)
-    rate = f" ({_plain(invoice.tax_rate_percent)} %)" if invoice.tax_rate_percent else ""
     totals = [
         ("Net", invoice.subtotal),
-        (f"Tax{rate}", invoice.tax),
+        (tax_label(invoice.tax_name, invoice.tax_rate_percent), invoice.tax),
         ("Total", invoice.total),
     ]
     if invoice.amount_credited:
@@ -193,6 +377,7 @@ def render_invoice_pdf(invoice: InvoiceRead, fallback_fonts: Sequence[Path] = ()
             + f". Please quote {invoice.number or 'the invoice number'} with your payment."
         ),
     )
+    _remittance(pdf, _t, invoice.seller.get("remittance"))
     return bytes(pdf.output())
 
 
@@ -210,14 +395,20 @@ def render_credit_note_pdf(
     cur = note.currency
     pdf.set_font(FAMILY, "B", 18)
     pdf.cell(0, 10, _t(f"CREDIT NOTE {note.number}"), new_x="LMARGIN", new_y="NEXT")
+    bottom = 28.0
     for label, x, data in (("From", 10, invoice.seller), ("Credit to", 110, invoice.buyer)):
         pdf.set_xy(x, 28)
         pdf.set_font(FAMILY, "B", 10)
         pdf.cell(90, 5, _t(label), new_x="LEFT", new_y="NEXT")
         pdf.set_font(FAMILY, "", 9)
-        for text in (data.get("legal_name"), f"Tax id: {data.get('tax_id') or '-'}"):
+        for text in (
+            data.get("legal_name"),
+            *address_lines(data.get("postal_address")),
+            f"Tax id: {data.get('tax_id') or '-'}",
+        ):
             pdf.cell(90, 5, _t(text), new_x="LEFT", new_y="NEXT")
-    pdf.set_xy(10, 50)
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_xy(10, bottom + 4)
     for label, value in (
         ("Credit note", note.number),
         ("Issue date", note.issue_date),
@@ -247,8 +438,8 @@ def render_credit_note_pdf(
         pdf.cell(40, 4, _t(_money(line.amount, cur)), align="R")
         pdf.set_xy(pdf.l_margin, top + height)
     pdf.ln(3)
-    rate = f" ({_plain(invoice.tax_rate_percent)} %)" if invoice.tax_rate_percent else ""
-    for label, amount in (("Net", note.subtotal), (f"Tax{rate}", note.tax), ("Total", note.total)):
+    tax = tax_label(invoice.tax_name, invoice.tax_rate_percent)
+    for label, amount in (("Net", note.subtotal), (tax, note.tax), ("Total", note.total)):
         pdf.set_font(FAMILY, "B" if label == "Total" else "", 10)
         pdf.cell(150, 6, _t(label), align="R")
         pdf.cell(40, 6, _t(_money(amount, cur)), align="R", new_x="LMARGIN", new_y="NEXT")

@@ -1,20 +1,15 @@
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from billing.invoices.models import InvoiceStatus
 from billing.pricing.plan import PositiveMoney
+from shared.money import Amount, InCurrency, MaybePlainDecimal, PlainDecimal
 from shared.pagination import Page
 from shared.periods import CalendarMonth
 from shared.types import IsoDate, Text
-
-Money = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
-MaybeMoney = Annotated[
-    Decimal | None, PlainSerializer(lambda v: None if v is None else str(v), return_type=str | None)
-]
 
 
 class InvoiceCreate(BaseModel):
@@ -43,10 +38,10 @@ class LineRead(BaseModel):
     charge_key: str | None
     charge_model: str | None
     plan_version: int | None
-    quantity: Money
-    unit_price: MaybeMoney
+    quantity: PlainDecimal
+    unit_price: MaybePlainDecimal
     tier: int | None
-    amount: Money
+    amount: Amount
     source: dict[str, Any] = Field(description="Where the figure came from (metric, query...)")
     sla_key: str | None
     sla_target: str | None
@@ -54,7 +49,7 @@ class LineRead(BaseModel):
     report_id: str | None
 
 
-class InvoiceSummary(BaseModel):
+class InvoiceSummary(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -76,16 +71,16 @@ class InvoiceSummary(BaseModel):
     issue_date: date | None
     due_date: date | None
     payment_terms_days: int
-    subtotal: Money
-    tax_rate_percent: MaybeMoney
-    tax: Money
-    total: Money
-    amount_paid: Money
-    amount_credited: Money
-    credit_applied: Money = Field(
+    subtotal: Amount
+    tax_rate_percent: MaybePlainDecimal
+    tax: Amount
+    total: Amount
+    amount_paid: Amount
+    amount_credited: Amount
+    credit_applied: Amount = Field(
         description="The client's credit balance applied at issue (see credits_applied)"
     )
-    balance: Money
+    balance: Amount
     revision: int
     computed_at: datetime = Field(description="When the lines were last (re)computed")
     issued_at: datetime | None
@@ -100,13 +95,18 @@ class DocumentRef(BaseModel):
     id: uuid.UUID
     number: str | None = None
     date: date
-    amount: Money
+    amount: Amount
     reference: str | None = None
 
 
 class InvoiceRead(InvoiceSummary):
-    credit_base: Money
-    at_risk: Money
+    tax_name: str | None = Field(None, description="The tax rate's name, when the plan names one")
+    credit_base: Amount
+    at_risk: Amount
+    credit_terms: dict[str, Any] | None = Field(
+        None,
+        description="The contract's at-risk, credit-cap and pool-cap percents the credits used",
+    )
     seller: dict[str, Any]
     buyer: dict[str, Any]
     service_levels: list[dict[str, Any]]
@@ -181,10 +181,10 @@ class CreditNoteLineRead(BaseModel):
     position: int
     invoice_line_key: str | None
     description: str
-    amount: Money
+    amount: Amount
 
 
-class CreditNoteRead(BaseModel):
+class CreditNoteRead(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -195,11 +195,11 @@ class CreditNoteRead(BaseModel):
     reason: str
     full: bool
     currency: str
-    subtotal: Money
-    tax: Money
-    total: Money
+    subtotal: Amount
+    tax: Amount
+    total: Amount
     issue_date: date
-    excess: Money = Field(description="What it credited beyond the invoice's balance due")
+    excess: Amount = Field(description="What it credited beyond the invoice's balance due")
     excess_to: Literal["credit_balance", "refund"] | None
     created_at: datetime
     lines: list[CreditNoteLineRead] = []
@@ -230,13 +230,13 @@ class PaymentCreate(BaseModel):
     method: Text | None = Field(None, max_length=40)
 
 
-class PaymentRead(BaseModel):
+class PaymentRead(InCurrency):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     invoice_id: uuid.UUID
     client_id: uuid.UUID
-    amount: Money
+    amount: Amount
     currency: str
     received_on: date
     reference: str | None

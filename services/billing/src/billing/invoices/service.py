@@ -8,7 +8,7 @@ transaction (so they are gapless). Events go to the outbox in the same transacti
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from billing.invoices.schemas import (
 )
 from billing.pricing.periods import Period
 from shared.auth import Principal
-from shared.money import round_money
+from shared.money import money_text, round_money
 from shared.pagination import PageParams
 
 ZERO = Decimal(0)
@@ -213,30 +213,31 @@ class InvoiceService:
 
 
 def event_payload(invoice: Invoice) -> dict[str, Any]:
-    def s(v: Any) -> Any:
-        return str(v) if isinstance(v, Decimal | date | uuid.UUID) else v
+    """What an invoice event says: amounts written as in the API (the currency's minor
+    units), ids and dates as text."""
+    cur = invoice.currency
 
-    fields = (
-        "id",
-        "number",
-        "status",
-        "client_id",
-        "contract_id",
-        "period",
-        "currency",
-        "subtotal",
-        "tax",
-        "total",
-        "amount_paid",
-        "amount_credited",
-        "credit_applied",
-        "issue_date",
-        "due_date",
-    )
-    out = {f: s(getattr(invoice, f)) for f in fields}
-    out["status"] = invoice.status.value
-    out["balance"] = str(invoice.balance)
-    return out
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "id": str(invoice.id),
+        "number": invoice.number,
+        "status": invoice.status.value,
+        "client_id": str(invoice.client_id),
+        "contract_id": str(invoice.contract_id),
+        "period": invoice.period,
+        "currency": cur,
+        "subtotal": money_text(invoice.subtotal, cur),
+        "tax": money_text(invoice.tax, cur),
+        "total": money_text(invoice.total, cur),
+        "amount_paid": money_text(invoice.amount_paid, cur),
+        "amount_credited": money_text(invoice.amount_credited, cur),
+        "credit_applied": money_text(invoice.credit_applied, cur),
+        "issue_date": text(invoice.issue_date),
+        "due_date": text(invoice.due_date),
+        "balance": money_text(invoice.balance, cur),
+    }
 
 
 async def visible_invoice(

@@ -25,7 +25,7 @@ from billing.invoices.schemas import (
 from billing.invoices.service import InvoiceService, event_payload, visible_invoice
 from shared.auth import Principal
 from shared.errors import ValidationFailed
-from shared.money import round_money
+from shared.money import money_text, round_money
 from shared.pagination import PageParams
 
 ZERO = Decimal(0)
@@ -63,7 +63,9 @@ class SettlementService:
             )
         if amount > invoice.balance:
             raise ValidationFailed.on(
-                "amount", f"exceeds the balance due ({invoice.balance} {invoice.currency})"
+                "amount",
+                f"exceeds the balance due ({money_text(invoice.balance, invoice.currency)} "
+                f"{invoice.currency})",
             )
         payment = Payment(
             invoice_id=invoice.id,
@@ -133,7 +135,8 @@ class SettlementService:
                     room = line.amount - credited.get(key, ZERO)
                     if item.amount > room:
                         raise ValidationFailed.on(
-                            f"lines[{i}].amount", f"more than the line's creditable {room}"
+                            f"lines[{i}].amount",
+                            f"more than the line's creditable {money_text(room, cur)}",
                         )
                     credited[key] = credited.get(key, ZERO) + item.amount
                 description = item.description or (by_key[key].description if key else "Adjustment")
@@ -147,8 +150,8 @@ class SettlementService:
         if invoice.amount_credited + total > invoice.total:
             raise ValidationFailed.on(
                 "lines",
-                f"credits would exceed the invoice total ({invoice.total}; "
-                f"already credited {invoice.amount_credited})",
+                f"credits would exceed the invoice total ({money_text(invoice.total, cur)}; "
+                f"already credited {money_text(invoice.amount_credited, cur)})",
             )
         # Beyond what the invoice still has due (it was paid, or credited before), the note's
         # excess goes to the client's credit balance or a refund: never a negative balance.

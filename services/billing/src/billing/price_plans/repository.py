@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.invoices.models import Invoice, InvoiceStatus
 from billing.price_plans.models import PricePlan, PricePlanVersion
+from billing.tax_rates.models import TaxRate
 from shared.pagination import PageParams, keyset, page_from_rows
 
 
@@ -17,6 +18,10 @@ class PricePlanRepository:
 
     async def get(self, plan_id: uuid.UUID, *, for_update: bool = False) -> PricePlan | None:
         return await self.session.get(PricePlan, plan_id, with_for_update=for_update)
+
+    async def tax_rate(self, tax_rate_id: uuid.UUID) -> TaxRate | None:
+        """The tax rate a plan version applies (its name goes on the invoice)."""
+        return await self.session.get(TaxRate, tax_rate_id)
 
     async def by_contract(self, contract_id: uuid.UUID) -> PricePlan | None:
         stmt = select(PricePlan).where(PricePlan.contract_id == contract_id)

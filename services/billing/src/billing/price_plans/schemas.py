@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.pricing.plan import PlanTerms
+from shared.money import InCurrency
 from shared.pagination import Page
 from shared.types import IsoDate, Text
 
@@ -94,7 +95,7 @@ class VersionRead(BaseModel):
     created_at: datetime
 
 
-class PricePlanRead(BaseModel):
+class PricePlanRead(InCurrency):
     id: uuid.UUID
     contract_id: uuid.UUID
     client_id: uuid.UUID

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.pricing.lines import Line
-from shared.money import round_money
+from shared.money import money_text, round_money
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -113,7 +113,7 @@ def service_credits(
     by_key = {entry["key"]: entry for entry in summary}
     for (result, unscaled), amount in zip(raw, amounts, strict=True):
         key = str(result["key"])
-        by_key[key]["credit"] = str(-amount)
+        by_key[key]["credit"] = money_text(-amount, currency)
         lines.append(
             Line(
                 key=f"credit:{key}",
@@ -128,9 +128,9 @@ def service_credits(
                 source={
                     "report_id": report_id,
                     "pool_share": str(result.get("pool_share")),
-                    "at_risk": str(at_risk),
-                    "credit_base": str(base),
-                    "unscaled_credit": str(unscaled),
+                    "at_risk": money_text(at_risk, currency),
+                    "credit_base": money_text(base, currency),
+                    "unscaled_credit": money_text(unscaled, currency),
                     "capped": amount != round_money(unscaled, currency),
                 },
                 sla_key=key,
@@ -149,7 +149,7 @@ def service_credits(
         if not _beats(measured, rule.bonus_target, str(found.get("direction", "at_least"))):
             continue
         amount = round_money(base * rule.bonus_percent / HUNDRED, currency)
-        by_key[rule.service_level_key]["bonus"] = str(amount)
+        by_key[rule.service_level_key]["bonus"] = money_text(amount, currency)
         lines.append(
             Line(
                 key=f"bonus:{rule.service_level_key}",
@@ -163,7 +163,7 @@ def service_credits(
                 source={
                     "report_id": report_id,
                     "bonus_percent": str(rule.bonus_percent),
-                    "credit_base": str(base),
+                    "credit_base": money_text(base, currency),
                 },
                 sla_key=rule.service_level_key,
                 sla_target=str(rule.bonus_target),

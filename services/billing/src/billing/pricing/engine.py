@@ -31,7 +31,7 @@ from billing.pricing.credits import CreditTerms, service_credits
 from billing.pricing.lines import Line
 from billing.pricing.periods import Period, ServiceWindow
 from billing.pricing.plan import RECURRING_MODELS, USAGE_MODELS, Charge, ChargeModel, PlanTerms
-from shared.money import round_money
+from shared.money import money_text, plain_text, round_money
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -196,9 +196,9 @@ def _price(data: PricingInput) -> Priced:
             last = segments[-1]
             source: dict[str, Any] = {
                 **last.plan_source,
-                "minimum_commitment": str(pieces[-1][1]),
-                "prorated_minimum": str(prorated),
-                "recurring_charges": str(recurring),
+                "minimum_commitment": money_text(pieces[-1][1], cur),
+                "prorated_minimum": money_text(prorated, cur),
+                "recurring_charges": money_text(recurring, cur),
                 "days_in_service": data.window.days,
                 "days_in_period": data.period.days,
             }
@@ -206,11 +206,11 @@ def _price(data: PricingInput) -> Priced:
                 source["minimum_by_version"] = [
                     {
                         "plan_version": s.plan_source.get("plan_version"),
-                        "minimum_commitment": str(m),
+                        "minimum_commitment": money_text(m, cur),
                         "service_from": str(s.window.start),
                         "service_to": str(s.window.end),
                         "days_in_service": s.window.days,
-                        "prorated_minimum": str(p),
+                        "prorated_minimum": money_text(p, cur),
                     }
                     for s, m, p in pieces
                 ]
@@ -399,7 +399,7 @@ def _usage_line(
 ) -> Line:
     extra: dict[str, Any] = {}
     if rated.flat_fee:
-        extra["flat_fee"] = str(rated.flat_fee)
+        extra["flat_fee"] = plain_text(rated.flat_fee)  # a price: its own decimals
     if rated.tier is not None:
         extra["tier_from"] = str(rated.tier_from or ZERO)
         extra["tier_to"] = None if rated.tier_to is None else str(rated.tier_to)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from shared.money import money_text, plain_text
+
 
 @dataclass
 class Line:
@@ -24,9 +26,12 @@ class Line:
     sla_measured: str | None = None
     report_id: str | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, currency: str | None = None) -> dict[str, Any]:
+        """The line as JSON: quantity and unit price without trailing zeros, the amount with
+        the currency's minor units when it is given."""
+
         def s(value: Decimal | None) -> str | None:
-            return None if value is None else str(value)
+            return None if value is None else plain_text(value)
 
         return {
             "key": self.key,
@@ -37,7 +42,7 @@ class Line:
             "quantity": s(self.quantity),
             "unit_price": s(self.unit_price),
             "tier": self.tier,
-            "amount": s(self.amount),
+            "amount": s(self.amount) if currency is None else money_text(self.amount, currency),
             "source": self.source,
             "sla_key": self.sla_key,
             "sla_target": self.sla_target,

@@ -13,18 +13,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.errors import FieldError, ValidationFailed
+from shared.money import AMOUNT, plain_text
 from shared.types import Channel, IsoDate, MoneyAmount, Percent, Quantity, Text
 
 _AS_TEXT = PlainSerializer(lambda v: str(v), return_type=str)
+_PLAIN = PlainSerializer(plain_text, return_type=str)
 
 # Every figure of a rate card is bounded to what billing can store and compute with
 # (``shared.types``): a 1e30 price is a 422 naming its field, not a 500 at invoicing time.
-Money = Annotated[MoneyAmount, _AS_TEXT]
+# Amounts are marked as such: an answer with a currency writes them with its minor units.
+Money = Annotated[MoneyAmount, AMOUNT, _AS_TEXT]
 NonNegativeMoney = Annotated[Money, Field(ge=0)]
 PositiveMoney = Annotated[Money, Field(gt=0)]
-NonNegative = Annotated[Quantity, Field(ge=0), _AS_TEXT]  # quantities and unit prices
-Positive = Annotated[Quantity, Field(gt=0), _AS_TEXT]
-Percentage = Annotated[Percent, _AS_TEXT]
+NonNegative = Annotated[Quantity, Field(ge=0), _PLAIN]  # quantities and unit prices
+Positive = Annotated[Quantity, Field(gt=0), _PLAIN]
+Percentage = Annotated[Percent, _PLAIN]
 
 
 class ChargeModel(StrEnum):

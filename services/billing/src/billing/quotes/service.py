@@ -24,6 +24,7 @@ from billing.quotes.usage import UsageEntry, usage_answers
 from billing.upstream import Upstream
 from shared.auth import Principal
 from shared.errors import NotFound, ValidationFailed
+from shared.money import money_text, plain_text
 
 
 def usage_entries(data: QuoteRequest) -> tuple[list[UsageEntry], bool]:
@@ -163,13 +164,15 @@ async def quote(
         period=str(period),
         price_plan_id=plan_id,
         plan_version=version_number,
-        lines=[line.as_json() for line in priced.lines],
-        subtotal=str(priced.subtotal),
-        tax_rate_percent=None if priced.tax_rate_percent is None else str(priced.tax_rate_percent),
-        tax=str(priced.tax),
-        total=str(priced.total),
-        credit_base=str(priced.credit_base),
-        at_risk=str(priced.at_risk),
+        lines=[line.as_json(currency) for line in priced.lines],
+        subtotal=money_text(priced.subtotal, currency),
+        tax_rate_percent=None
+        if priced.tax_rate_percent is None
+        else plain_text(priced.tax_rate_percent),
+        tax=money_text(priced.tax, currency),
+        total=money_text(priced.total, currency),
+        credit_base=money_text(priced.credit_base, currency),
+        at_risk=money_text(priced.at_risk, currency),
         service_levels=priced.service_levels,
         service_credit_terms=credit_used,
         notes=notes,

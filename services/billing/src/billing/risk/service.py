@@ -25,7 +25,7 @@ from billing.risk.schemas import MoneyAtRisk, SlaRiskRead
 from billing.upstream import Upstream
 from shared.auth import Principal
 from shared.errors import NotFound
-from shared.money import round_money
+from shared.money import money_text
 
 USAGE_FIELDS = ("handled_contacts", "handled_minutes", "offered_contacts", "productive_agent_hours")
 MET = {"secured": "met", "lost": "missed"}
@@ -145,16 +145,16 @@ async def sla_risk(
             ),
         )
     )
-    lines = [line.as_json() for line in priced.lines]
+    lines = [line.as_json(plan.currency) for line in priced.lines]
     credit = -sum((Decimal(str(line["amount"])) for line in lines if line["kind"] == "credit"),
                   Decimal(0))  # fmt: skip
     return answer(
         MoneyAtRisk(
             currency=plan.currency,
-            credit=str(round_money(credit, plan.currency)),
-            at_risk=str(priced.at_risk),
-            credit_base=str(priced.credit_base),
-            projected_subtotal=str(priced.subtotal),
+            credit=money_text(credit, plan.currency),
+            at_risk=money_text(priced.at_risk, plan.currency),
+            credit_base=money_text(priced.credit_base, plan.currency),
+            projected_subtotal=money_text(priced.subtotal, plan.currency),
             usage_factor=str(factor),
             usage_days=days,
             lines=lines,

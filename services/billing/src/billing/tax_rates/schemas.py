@@ -4,15 +4,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from shared.money import plain_text
 from shared.pagination import Page
 from shared.types import CountryCode, IsoDate, Percent, Text
 
-# Percentages travel as strings, like money: never a float.
-Percentage = Annotated[
-    Percent,
-    Field(ge=0, lt=100),
-    PlainSerializer(lambda v: str(v), return_type=str),
-]
+# Percentages travel as strings, like money (never a float), without trailing zeros.
+Percentage = Annotated[Percent, Field(ge=0, lt=100), PlainSerializer(plain_text, return_type=str)]
 
 
 class TaxRateCreate(BaseModel):

@@ -14,12 +14,14 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from html import escape
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
-from contracts.contracts.elements import DAYS, KeyElements, Metric
+from contracts.contracts.elements import DAYS, KeyElements, Metric, Pricing
+from shared.money import money_text
 from shared.pdf import FAMILY, unicode_pdf
 
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -122,8 +124,18 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
                     ("Currency", p.currency or src.currency),
                     ("Payment terms", f"net {p.payment_terms_days} days"),
                     ("Price plan", _value(p.price_plan_ref)),
-                    ("Minimum monthly commitment", _value(p.minimum_monthly_commitment)),
+                    (
+                        "Minimum monthly commitment",
+                        "—"
+                        if p.minimum_monthly_commitment is None
+                        else f"{money_text(p.minimum_monthly_commitment, src.currency)} "
+                        f"{src.currency}",
+                    ),
                     ("Summary", _value(p.summary)),
+                    (
+                        "Rate card",
+                        "attached (Attachment A)" if p.rate_card else "none attached",
+                    ),
                 ],
             )
         )
@@ -146,6 +158,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
     if el.termination:
         t2 = el.termination
         fee = t2.early_termination_fee
+        fixed_fee = money_text(fee.amount or Decimal(0), src.currency)
         out.append(
             (
                 "Termination",
@@ -156,7 +169,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
                         "Early-termination fee",
                         {
                             "none": "none",
-                            "fixed": f"{fee.amount} {src.currency}",
+                            "fixed": f"{fixed_fee} {src.currency}",
                             "months_of_minimum": f"{fee.months} months of the minimum commitment",
                         }[fee.kind.value],
                     ),
@@ -174,7 +187,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
             unit = " points (QA score 0-100)" if s.metric is Metric.quality_score else ""
             rows.append(
                 (
-                    s.key,
+                    f"{s.display_name} ({s.key})" if s.name else s.key,
                     f"{s.metric.value}{threshold}: {direction} {s.target}{unit} "
                     f"per {s.window.value}"
                     f"; channels {_value([c.value for c in s.channels])}"
@@ -222,7 +235,7 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
         cap_text = "—"
         if cap is not None:
             cap_text = {
-                "amount": f"{cap.amount} {src.currency}",
+                "amount": f"{money_text(cap.amount or Decimal(0), src.currency)} {src.currency}",
                 "multiple_of_annual_fees": f"{cap.multiple} times the annual fees",
                 "unlimited": "unlimited",
             }[cap.kind]
@@ -236,7 +249,29 @@ def sections(src: DocumentSource) -> list[tuple[str, list[tuple[str, str]]]]:
                 ],
             )
         )
+    if el.pricing and el.pricing.rate_card:
+        out.append(("Attachment A — Rate card", rate_card_rows(el.pricing, src.currency)))
     return out
+
+
+def rate_card_rows(pricing: Pricing, contract_currency: str) -> list[tuple[str, str]]:
+    """The agreed prices as signed: "0.55 BRL per minute; 0.48 above 20,000 minutes".
+
+    The rate card is part of the contract's own pricing element, not read from billing's
+    price plan when the document is rendered: the signed text has to render to the same
+    bytes for as long as its hash is checked, whatever billing's plan says later."""
+    currency = pricing.currency or contract_currency
+    rows = []
+    for line in pricing.rate_card:
+        text = f"{line.price.normalize():,f} {currency}"
+        if line.unit:
+            text += f" {line.unit}"
+        if line.notes:
+            text += f"; {line.notes}"
+        rows.append((line.charge, text))
+    if pricing.price_plan_ref:
+        rows.append(("Billed through", f"price plan {pricing.price_plan_ref}"))
+    return rows
 
 
 def render_html(src: DocumentSource) -> str:

@@ -12,9 +12,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from contracts.contracts.terms import FeeKind, RenewalType, TermRule
+from shared.money import AMOUNT, plain_text
 from shared.periods import CalendarMonth
 from shared.types import (
     Channel,
@@ -23,6 +31,7 @@ from shared.types import (
     IsoDate,
     MoneyAmount,
     PercentPoints,
+    Quantity,
     Text,
 )
 
@@ -30,7 +39,8 @@ from shared.types import (
 from shared.types import ServiceLevelMetric as Metric
 
 # Bounded as every service bounds money and percents (shared.types); money is numeric(18, 6).
-Money = Annotated[MoneyAmount, Field(ge=0)]
+# An amount: a contract answer writes it with the contract currency's minor units.
+Money = Annotated[MoneyAmount, Field(ge=0), AMOUNT, PlainSerializer(str, return_type=str)]
 Percent = Annotated[PercentPoints, Field(gt=0, le=1000)]
 
 
@@ -102,12 +112,30 @@ class Scope(Element):
 # --- pricing -----------------------------------------------------------------------------
 
 
+class RateCardLine(Element):
+    """One agreed price, as the signed document prints it ("Handled voice minutes: 0.55 BRL
+    per minute; 0.48 above 20,000")."""
+
+    charge: Text = Field(min_length=1, max_length=200, examples=["Handled voice minutes"])
+    price: Annotated[Quantity, Field(ge=0), PlainSerializer(plain_text, return_type=str)] = Field(
+        description="In the contract's currency; unit prices keep their decimals"
+    )
+    unit: Text | None = Field(None, max_length=60, examples=["per minute"])
+    notes: Text | None = Field(None, max_length=500, examples=["0.48 above 20,000 minutes"])
+
+
 class Pricing(Element):
     currency: CurrencyCode | None = Field(None, description="Defaults to the contract's")
     payment_terms_days: int = Field(30, ge=0, le=365, description="Net days")
     price_plan_ref: Text | None = Field(None, max_length=200)
     summary: Text | None = Field(None, max_length=4000)
     minimum_monthly_commitment: Money | None = None
+    rate_card: list[RateCardLine] = Field(
+        [],
+        max_length=100,
+        description="The agreed prices, printed in the contract document as its attached "
+        "rate card (billing's price plan implements them)",
+    )
 
 
 # --- term --------------------------------------------------------------------------------
@@ -215,6 +243,13 @@ def target_range(metric: Metric, csat_mode: CsatMode | None) -> tuple[Decimal, D
 
 class ServiceLevel(Element):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", examples=["voice_sl_80_20"])
+    name: Text | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="What documents call it; without one, a readable form of the key",
+        examples=["Voice service level 80/20"],
+    )
     metric: Metric
     threshold_seconds: int | None = Field(
         None, ge=1, le=86400, description="Required for service_level, refused otherwise"
@@ -249,6 +284,21 @@ class ServiceLevel(Element):
             self.csat_mode = CsatMode.mean
         self.direction = self.direction or NATURAL_DIRECTION[self.metric]
         return self
+
+    @property
+    def unit(self) -> str:
+        """ratio (0..1), seconds, or score (CSAT mean, NPS): how its figures are printed."""
+        if self.metric in RATIO_METRICS or self.csat_mode is CsatMode.top2:
+            return "ratio"
+        return "seconds" if self.metric in SECONDS_METRICS else "score"
+
+    @property
+    def display_name(self) -> str:
+        """The given name, or the key made readable ("voice_sl_80_20" → "Voice sl 80 20")."""
+        if self.name:
+            return self.name
+        words = self.key.replace("_", " ").replace("-", " ").replace(".", " ").split()
+        return " ".join(words).capitalize()
 
 
 # --- service credits ---------------------------------------------------------------------

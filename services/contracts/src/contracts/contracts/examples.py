@@ -128,6 +128,7 @@ SUMMARY: dict[str, Any] = {
 
 VERSION: dict[str, Any] = {
     "contract_id": CONTRACT_ID,
+    "currency": "BRL",
     "version": 2,
     "stage": "draft",
     "effective_from": "2027-07-01",

@@ -14,6 +14,7 @@ from contracts.contracts.repository import ContractFilter, ContractRepository, C
 from contracts.contracts.schemas import (
     MAX_CLAIM_DAYS,
     BillingCredits,
+    BillingServiceLevel,
     BillingTerm,
     BillingTermination,
     BillingTermsRead,
@@ -336,4 +337,14 @@ class ContractReader:
             ),
             client=PartyRead.model_validate(client),
             operator=PartyRead.model_validate(operator),
+            service_levels=[
+                BillingServiceLevel(
+                    key=s.key,
+                    name=s.display_name,
+                    metric=s.metric.value,
+                    threshold_seconds=s.threshold_seconds,
+                    unit=s.unit,
+                )
+                for s in elements.service_levels
+            ],
         )

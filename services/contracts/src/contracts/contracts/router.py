@@ -320,7 +320,7 @@ async def create_amendment(
 ) -> VersionRead:
     loaded = await service.amend(principal, contract_id, data)
     response.headers["ETag"] = etag(loaded.contract.revision)
-    return version_read(loaded.versions, loaded.versions[-1])
+    return version_read(loaded.contract, loaded.versions, loaded.versions[-1])
 
 
 @router.get("/{contract_id}/versions/{version}", summary="Get one version", responses=_404)
@@ -333,7 +333,7 @@ async def get_version(
 ) -> VersionRead:
     loaded = await service.load(principal, contract_id)
     response.headers["ETag"] = etag(loaded.contract.revision)
-    return version_read(loaded.versions, loaded.version(version))
+    return version_read(loaded.contract, loaded.versions, loaded.version(version))
 
 
 @router.patch(
@@ -352,7 +352,7 @@ async def update_version(
 ) -> VersionRead:
     loaded = await service.update_version(principal, contract_id, version, data, if_match)
     response.headers["ETag"] = etag(loaded.contract.revision)
-    return version_read(loaded.versions, loaded.version(version))
+    return version_read(loaded.contract, loaded.versions, loaded.version(version))
 
 
 @router.get(

@@ -17,6 +17,8 @@ from contracts.contracts.elements import KeyElements, ServiceLevel, WeeklyHours
 from contracts.contracts.lifecycle import Action, Stage, Status
 from contracts.contracts.models import ContractType, Party
 from contracts.contracts.terms import RenewalType
+from contracts.organizations.schemas import PostalAddress, Remittance
+from shared.money import InCurrency, MaybeAmount
 from shared.pagination import Page
 from shared.types import AwareDateTime, CurrencyCode, IsoDate, JsonBool, Text, TimeZoneName
 
@@ -244,7 +246,7 @@ class TerminationRead(BaseModel):
     notice_date: date | None = None
     effective_date: date | None = None
     earliest_effective_date: date | None = None
-    early_termination_fee: Decimal | None = None
+    early_termination_fee: MaybeAmount = None
     requested_by: str | None = None
     requested_at: datetime | None = None
 
@@ -259,10 +261,11 @@ class VersionSummary(BaseModel):
     signed_at: datetime | None
 
 
-class VersionRead(KeyElements):
+class VersionRead(KeyElements, InCurrency):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.VERSION]})
 
     contract_id: uuid.UUID
+    currency: str = Field(description="The contract's; amounts are written in its minor units")
     version: int
     stage: Stage
     effective_from: date | None
@@ -275,7 +278,7 @@ class VersionRead(KeyElements):
     created_at: datetime
 
 
-class ContractRead(KeyElements):
+class ContractRead(KeyElements, InCurrency):
     """The contract with the key elements of one version: the one in effect on ``as_of``
     (today by default), or the draft while nothing is signed."""
 
@@ -500,6 +503,20 @@ class PartyRead(BaseModel):
     tax_id: str | None
     billing_email: str | None
     country: str
+    postal_address: PostalAddress | None = None
+    remittance: Remittance | None = None
+
+
+class BillingServiceLevel(BaseModel):
+    """How an invoice names a service level and prints its figures."""
+
+    key: str
+    name: str = Field(description="The contract's name for it, or one made from its key")
+    metric: str
+    threshold_seconds: int | None
+    unit: str = Field(
+        description="How its targets read: ratio (0..1, printed as a percentage), seconds, score"
+    )
 
 
 class BillingTerm(BaseModel):
@@ -518,7 +535,7 @@ class BillingTerm(BaseModel):
 class BillingTermination(BaseModel):
     requested: bool
     effective_date: date | None
-    early_termination_fee: Decimal | None
+    early_termination_fee: MaybeAmount
 
 
 class BillingCredits(BaseModel):
@@ -528,7 +545,7 @@ class BillingCredits(BaseModel):
     bonus_rules: list[dict[str, Any]]
 
 
-class BillingTermsRead(BaseModel):
+class BillingTermsRead(InCurrency):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.BILLING_TERMS]})
 
     contract_id: uuid.UUID
@@ -543,9 +560,10 @@ class BillingTermsRead(BaseModel):
     status: Status | None
     payment_terms_days: int | None
     price_plan_ref: str | None
-    minimum_monthly_commitment: Decimal | None
+    minimum_monthly_commitment: MaybeAmount
     term: BillingTerm
     termination: BillingTermination
     service_credit_terms: BillingCredits
     client: PartyRead
     operator: PartyRead
+    service_levels: list[BillingServiceLevel] = []

@@ -45,11 +45,14 @@ def version_summary(versions: Sequence[ContractVersion], v: ContractVersion) -> 
     )
 
 
-def version_read(versions: Sequence[ContractVersion], v: ContractVersion) -> VersionRead:
+def version_read(
+    contract: Contract, versions: Sequence[ContractVersion], v: ContractVersion
+) -> VersionRead:
     summary = version_summary(versions, v)
     return VersionRead(
         **elements_of(v).model_dump(),
         contract_id=v.contract_id,
+        currency=contract.currency,
         allowed_actions=allowed_actions(v.stage),
         created_by=v.created_by,
         created_at=v.created_at,

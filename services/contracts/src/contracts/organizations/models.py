@@ -1,9 +1,10 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, Enum, Index, Integer, String, func, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts.base import Base
@@ -44,6 +45,10 @@ class Organization(Base):
     tax_id: Mapped[str | None] = mapped_column(String(50))
     billing_email: Mapped[str | None] = mapped_column(String(320))
     time_zone: Mapped[str] = mapped_column(String(64))
+    # Structured as the API's PostalAddress; printed on invoices (billing copies it at issue).
+    postal_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The operator's bank details for its invoices (never a client's); the API's Remittance.
+    remittance: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     status: Mapped[OrganizationStatus] = mapped_column(
         Enum(OrganizationStatus, name="organization_status", native_enum=False, length=20),
         default=OrganizationStatus.active,

@@ -22,6 +22,7 @@ class OrganizationService:
             if operator_id is not None:
                 raise ValidationFailed.on("operator_id", "an operator belongs to no operator")
         else:
+            _no_client_remittance(data.remittance)
             if operator_id is None:
                 operator = await self.repository.first_operator()
                 if operator is None:
@@ -60,6 +61,8 @@ class OrganizationService:
         for field in ("legal_name", "display_name", "country", "time_zone", "status"):
             if field in changes and changes[field] is None:
                 raise ValidationFailed.on(field, "may not be null")
+        if organization.kind is OrganizationKind.client:
+            _no_client_remittance(changes.get("remittance"))
         for field, value in changes.items():
             setattr(organization, field, value)
         organization.revision += 1
@@ -77,3 +80,9 @@ class OrganizationService:
 
 def _visible(principal: Principal, organization: Organization) -> bool:
     return principal.operator_wide or organization.id == principal.client_id
+
+
+def _no_client_remittance(remittance: object) -> None:
+    # Remittance details say where the operator's invoices are paid; a client issues none.
+    if remittance is not None:
+        raise ValidationFailed.on("remittance", "only the operator has remittance details")
