@@ -16,7 +16,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from contrato.commands import clients, contracts, imports, invoices, month_end, sources
+from contrato.commands import clients, contracts, imports, invoices, month_end, risk, sources
 from contrato.commands.api import GatewayUrl, UsageError, fail_usage, local_admin_token
 from contrato.platform import GATEWAY, ROOT, SERVICES, Platform, Processes, ensure_keys, wait_ready
 from shared.auth import Role, generate_key_pair, mint_token
@@ -149,6 +149,7 @@ def migrate(data_dir: DataDir = _default_data_dir()) -> None:
 app.add_typer(clients.app, name="clients")
 app.command("import")(imports.import_file)
 app.command("month-end")(month_end.month_end)
+app.command("risk")(risk.risk)
 app.add_typer(invoices.app, name="invoices")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(sources.app, name="sources")

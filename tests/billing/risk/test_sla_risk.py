@@ -114,3 +114,42 @@ async def test_without_a_price_plan_the_projection_comes_with_a_note(
     assert response.status_code == 200, response.text
     assert response.json()["money_at_risk"] is None
     assert "no price plan" in response.json()["note"]
+
+
+async def test_the_portfolio_ranks_worst_first_with_totals_and_pages(
+    finance: httpx.AsyncClient, world: BillingWorld, billing_app: FastAPI, token: TokenFactory
+) -> None:
+    missed, _ = await contract_with_a_missed_month(finance, world)
+    fine = await world.billed(
+        client="Initech",
+        service_levels=[level("sl", "service_level", "0.50", threshold_seconds=20)],
+    )
+    for day in range(1, 11):
+        await world.contacts(fine, "2026-10", [{"wait": 5, "handle": 60}] * 5, day=day)
+    params = {"period": "2026-10", "as_of": AS_OF}
+    response = await finance.get("/v1/sla-risk/portfolio", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    ours = [i for i in body["items"] if i["contract_id"] in (missed, fine)]
+    assert [i["contract_id"] for i in ours] == [missed, fine]  # worst first
+    assert ours[0]["status"] in ("lost", "at_risk") and ours[0]["levels_at_risk"] == 1
+    assert Decimal(ours[0]["money_at_risk"]) > 0 and ours[0]["currency"] == "EUR"
+    assert ours[1]["status"] == "secured" and ours[1]["money_at_risk"] is None  # no plan
+    eur = next(t for t in body["totals"] if t["currency"] == "EUR")
+    assert Decimal(eur["money_at_risk"]) >= Decimal(ours[0]["money_at_risk"])
+
+    first = (await finance.get("/v1/sla-risk/portfolio", params={**params, "limit": 1})).json()
+    assert len(first["items"]) == 1 and first["contracts"] == body["contracts"]
+    if body["contracts"] > 1:
+        second = await finance.get(
+            "/v1/sla-risk/portfolio",
+            params={**params, "limit": 1, "cursor": first["next_cursor"]},
+        )
+        assert second.json()["items"][0] == body["items"][1]
+    bad = await finance.get("/v1/sla-risk/portfolio", params={**params, "cursor": "abc"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+
+    owner = await world.client_of(missed)
+    async with api_client(billing_app, token("client", client_id=owner)) as client:
+        mine = (await client.get("/v1/sla-risk/portfolio", params=params)).json()
+    assert {i["client_id"] for i in mine["items"]} == {owner}

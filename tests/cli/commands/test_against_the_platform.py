@@ -194,6 +194,7 @@ class TestFailures:
             ["invoices", "list"],
             ["contracts", "expiring"],
             ["clients", "list"],
+            ["risk"],
         ):
             result = cli(*args, "--gateway", "http://127.0.0.1:9", gateway=False)
             assert result.exit_code == 1, (args, result.output)
@@ -220,6 +221,9 @@ class TestFailures:
 
     def test_bad_usage_exits_2(self, cli: Cli, tmp_path: Path) -> None:
         assert cli("month-end", "--period", "2026-13").exit_code == 2
+        assert cli("risk", "--period", "2026-13").exit_code == 2
+        assert cli("risk", "--as-of", "yesterday").exit_code == 2
+        assert cli("risk", "--as-of", "2026-10-10T12:00:00").exit_code == 2  # no offset
         assert cli("invoices", "issue", "x", "--issue-date", "tomorrow").exit_code == 2
         assert cli("import", str(tmp_path / "missing.csv"), "--source", "s").exit_code == 2
         unknown = tmp_path / "calls.dat"
@@ -228,6 +232,20 @@ class TestFailures:
         no_key = Cli(cli.gateway, {**cli.env, "CONTRATO_JWT_PRIVATE_KEY_FILE": "/nonexistent"})
         result = no_key("contracts", "expiring")
         assert result.exit_code == 2 and "no signing key" in result.stderr
+
+
+class TestRisk:
+    def test_the_portfolio_as_a_table_and_as_json(self, cli: Cli, month: Month) -> None:
+        args = ("risk", "--period", "2026-10", "--as-of", "2026-10-21T03:00:00Z")
+        shown = cli(*args)
+        assert shown.exit_code == 0, shown.output
+        assert month.contract_number in shown.stdout and "Money at risk" in shown.stdout
+        answer = cli.json(*args)
+        (row,) = [r for r in answer["items"] if r["contract_id"] == month.contract_id]
+        assert row["contract_number"] == month.contract_number
+        assert row["status"] in ("secured", "on_track", "at_risk", "lost")
+        assert answer["contracts"] == len(answer["items"])
+        assert answer["period"] == "2026-10"
 
 
 class TestMonthEnd:

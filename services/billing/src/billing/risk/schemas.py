@@ -33,3 +33,35 @@ class SlaRiskRead(BaseModel):
     )
     money_at_risk: MoneyAtRisk | None
     note: str | None = Field(None, description="Why money at risk is missing, when it is")
+
+
+class PortfolioEntry(BaseModel):
+    contract_id: uuid.UUID
+    contract_number: str | None
+    client_id: uuid.UUID
+    client_name: str | None
+    status: str = Field(
+        description="The contract's worst level: lost, at_risk, on_track, secured or not_projected"
+    )
+    levels_at_risk: int = Field(description="Levels at risk or lost")
+    lowest_probability: float | None = Field(
+        description="The smallest probability that a projected level is met"
+    )
+    currency: str | None
+    money_at_risk: str | None = Field(description="The projected credit (positive)")
+    note: str | None = None
+
+
+class PortfolioTotal(BaseModel):
+    currency: str
+    money_at_risk: str
+
+
+class PortfolioRead(BaseModel):
+    period: str
+    as_of: datetime
+    contracts: int = Field(description="Contracts in service in the period, on every page")
+    totals: list[PortfolioTotal] = Field(description="Money at risk per currency, all pages")
+    items: list[PortfolioEntry] = Field(description="Worst first")
+    next_cursor: str | None
+    limit: int

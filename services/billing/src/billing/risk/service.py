@@ -8,6 +8,7 @@ the projected results in place of the SLA report: no second implementation of th
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,10 +22,15 @@ from billing.pricing.credits import CreditTerms
 from billing.pricing.engine import PricingInput, UsageQuery, price_period, usage_queries
 from billing.pricing.periods import Period, service_window
 from billing.pricing.plan import PlanTerms
-from billing.risk.schemas import MoneyAtRisk, SlaRiskRead
+from billing.risk.schemas import (
+    MoneyAtRisk,
+    PortfolioEntry,
+    PortfolioTotal,
+    SlaRiskRead,
+)
 from billing.upstream import Upstream
 from shared.auth import Principal
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.money import money_text
 
 USAGE_FIELDS = ("handled_contacts", "handled_minutes", "offered_contacts", "productive_agent_hours")
@@ -160,3 +166,87 @@ async def sla_risk(
             lines=lines,
         )
     )
+
+
+# Worst first: a level lost, then at risk, then on track ...
+STATUS_RANK = {"lost": 0, "at_risk": 1, "on_track": 2, "secured": 3, "not_projected": 4}
+PORTFOLIO_CONCURRENCY = 4
+
+
+async def portfolio(
+    plans: PricePlanRepository,
+    invoices: InvoiceRepository,
+    upstream: Upstream,
+    principal: Principal,
+    period_text: str,
+    as_of: datetime,
+) -> tuple[list[PortfolioEntry], list[PortfolioTotal]]:
+    """Every contract in service in the period that the caller may see, worst first, with
+    the money at risk per currency. Each contract's risk is what ``GET /v1/sla-risk``
+    answers for it (a few at a time: each asks metrics for a month of history)."""
+    period = Period.parse(period_text)
+    listed = await upstream.contracts.contracts_in_service(
+        period.start, period.end, token=principal.token
+    )
+    visible = [c for c in listed if principal.can_see_client(uuid.UUID(str(c["client_id"])))]
+    gate = asyncio.Semaphore(PORTFOLIO_CONCURRENCY)
+
+    async def one(contract: dict[str, Any]) -> PortfolioEntry:
+        contract_id = uuid.UUID(str(contract["id"]))
+        base = {
+            "contract_id": contract_id,
+            "contract_number": contract.get("number"),
+            "client_id": uuid.UUID(str(contract["client_id"])),
+            "client_name": contract.get("client_name"),
+        }
+        async with gate:
+            try:
+                risk = await sla_risk(
+                    plans, invoices, upstream, principal, contract_id, period_text, as_of
+                )
+            except (NotFound, ValidationFailed) as exc:
+                # No version in effect in the period, or nothing to project: listed, not ranked.
+                return PortfolioEntry(
+                    **base,
+                    status="not_projected",
+                    levels_at_risk=0,
+                    lowest_probability=None,
+                    currency=None,
+                    money_at_risk=None,
+                    note=exc.detail,
+                )
+        levels = risk.projection["levels"]
+        statuses = [level["status"] for level in levels] or ["not_projected"]
+        probabilities = [
+            level["probability_met"] for level in levels if level["probability_met"] is not None
+        ]
+        money = risk.money_at_risk
+        return PortfolioEntry(
+            **base,
+            status=min(statuses, key=lambda s: STATUS_RANK.get(s, 4)),
+            levels_at_risk=sum(s in ("at_risk", "lost") for s in statuses),
+            lowest_probability=min(probabilities) if probabilities else None,
+            currency=money.currency if money else None,
+            money_at_risk=money.credit if money else None,
+            note=risk.note,
+        )
+
+    entries = list(await asyncio.gather(*(one(c) for c in visible)))
+    entries.sort(
+        key=lambda e: (
+            STATUS_RANK.get(e.status, 4),
+            -Decimal(e.money_at_risk or 0),
+            e.lowest_probability if e.lowest_probability is not None else 1.0,
+            e.contract_number or "",
+        )
+    )
+    sums: dict[str, Decimal] = {}
+    for entry in entries:
+        if entry.currency and entry.money_at_risk is not None:
+            sums[entry.currency] = sums.get(entry.currency, Decimal(0)) + Decimal(
+                entry.money_at_risk
+            )
+    totals = [
+        PortfolioTotal(currency=c, money_at_risk=money_text(v, c)) for c, v in sorted(sums.items())
+    ]
+    return entries, totals
