@@ -51,7 +51,7 @@ def risk(
     """Contracts whose service levels are at risk this month, worst first, with the money."""
     if period is None:
         period = f"{datetime.now(UTC):%Y-%m}"
-    if not re.fullmatch(r"\d{4}-\d{2}", period):
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         fail_usage(f"--period must be YYYY-MM, not {period!r}")
     if as_of is not None:
         try:
