@@ -39,14 +39,12 @@ from metrics.sla.evaluate import (
     evaluate,
     in_business_hours,
     measure,
-    version_at,
     windows,
 )
-from metrics.sla.service import SlaService, first_version_within
+from metrics.sla.service import SlaService, reported_version
 from metrics.staffing import erlang, erlang_a
 from metrics.timeutil import local_midnight, month_bounds
 from shared.auth import Principal
-from shared.errors import ValidationFailed
 
 MODEL = "seasonal_weekday_quarter_hour"
 MODEL_EXPLANATION = (
@@ -113,15 +111,7 @@ class RiskService:
             contract_id, history_from, utc_last, token=principal.token
         )
         tz = ZoneInfo(terms["time_zone"])
-        first, last, start, end = month_bounds(period, tz)
-        version = version_at(terms, first)
-        if version is None and (starting := first_version_within(terms, first, last)):
-            version, first = starting, date.fromisoformat(starting["effective_from"])
-            start = local_midnight(first, tz)
-        if version is None:
-            raise ValidationFailed.on(
-                "period", f"no version of contract {contract_id} is in effect on {first}"
-            )
+        version, first, last, start, end = reported_version(terms, contract_id, period, tz)
         hours = version.get("hours") or {d: [["00:00", "24:00"]] for d in DAY_KEYS}
         holidays = {date.fromisoformat(h) for h in version.get("holidays") or ()}
         span = Period(first, last, start, end, tz, hours, holidays)

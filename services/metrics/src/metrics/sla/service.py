@@ -47,6 +47,24 @@ class EvaluationInputs:
     evaluations: list[Mapping[str, Any]]
 
 
+def reported_version(
+    terms: Mapping[str, Any], contract_id: uuid.UUID, period: str, tz: ZoneInfo
+) -> tuple[Mapping[str, Any], date, date, datetime, datetime]:
+    """The version an SLA report of ``period`` evaluates, and the days and instants it covers:
+    the version in effect on the period's first day, or, for the month a contract starts in
+    (a partial first month, which billing invoices too), its first version from its start."""
+    first, last, start, end = month_bounds(period, tz)
+    version = version_at(terms, first)
+    if version is None and (starting := first_version_within(terms, first, last)):
+        version, first = starting, date.fromisoformat(starting["effective_from"])
+        start = local_midnight(first, tz)
+    if version is None:
+        raise ValidationFailed.on(
+            "period", f"no version of contract {contract_id} is in effect on {first}"
+        )
+    return version, first, last, start, end
+
+
 class SlaReportNotFound(NotFound):
     title = "SLA report not found"
 
@@ -81,17 +99,7 @@ class SlaService:
         if not recompute and (held := await self.reports.latest(contract_id, period)):
             return held, False
         tz = ZoneInfo(terms["time_zone"])
-        first, last, start, end = month_bounds(period, tz)
-        version = version_at(terms, first)
-        if version is None and (starting := first_version_within(terms, first, last)):
-            # The contract starts during the period (a partial first month, which billing
-            # invoices too): report on the days from its start.
-            version, first = starting, date.fromisoformat(starting["effective_from"])
-            start = local_midnight(first, tz)
-        if version is None:
-            raise ValidationFailed.on(
-                "period", f"no version of contract {contract_id} is in effect on {first}"
-            )
+        version, first, last, start, end = reported_version(terms, contract_id, period, tz)
         results = await self.evaluate_version(contract_id, version, tz, first, last, start, end)
         client_id = terms.get("client_id")
         report = SlaReport(
