@@ -129,10 +129,12 @@ def names(problem: dict[str, Any], field: str) -> bool:
 
 async def seeded_ids(world: BillingWorld) -> dict[str, str]:
     """Ids the examples name, replaced by real ones: a signed contract claiming the examples'
-    queue from 2020 on, its client and operator, and the examples' metrics source."""
+    queue from 2020 on, its client and operator, and the examples' metrics sources (the
+    telephony platform's and the QA tool's)."""
     contract = await world.contract(queues=["acme-support"])
-    response = await world.metrics.post("/v1/sources", json={"name": "connect-prod", "kind": "api"})
-    assert response.status_code == 201, response.text
+    for name in ("connect-prod", "qa-tool"):
+        response = await world.metrics.post("/v1/sources", json={"name": name, "kind": "api"})
+        assert response.status_code == 201, response.text
     ids = {"contract_id": contract.id, "client_id": contract.client_id}
     return {
         **{name: str(value) for name, value in ids.items()},

@@ -153,3 +153,14 @@ async def test_the_portfolio_ranks_worst_first_with_totals_and_pages(
     async with api_client(billing_app, token("client", client_id=owner)) as client:
         mine = (await client.get("/v1/sla-risk/portfolio", params=params)).json()
     assert {i["client_id"] for i in mine["items"]} == {owner}
+
+
+async def test_a_period_the_contract_was_not_in_force_is_a_422(
+    finance: httpx.AsyncClient, world: BillingWorld
+) -> None:
+    contract_id, _ = await contract_with_a_missed_month(finance, world)
+    response = await finance.get(
+        "/v1/sla-risk", params={"contract_id": contract_id, "period": "1998-12"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "period"

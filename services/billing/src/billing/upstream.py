@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from billing.pricing.engine import UsageQuery
-from shared.errors import NotFound, UpstreamError
+from shared.errors import FieldError, NotFound, UpstreamError, ValidationFailed
 from shared.http import ServiceClient
 
 
@@ -91,16 +91,29 @@ class MetricsClient:
     async def sla_projection(
         self, contract_id: uuid.UUID, period: str, as_of: datetime, *, token: str | None = None
     ) -> dict[str, Any]:
-        """Each service level of the period projected to its end (``GET /v1/sla-projections``)."""
-        body = await self.http.get_json(
-            "/v1/sla-projections",
-            params={
-                "contract_id": str(contract_id),
-                "period": period,
-                "as_of": as_of.isoformat(),
-            },
-            token=token,
-        )
+        """Each service level of the period projected to its end (``GET /v1/sla-projections``).
+
+        A question metrics refuses (no version of the contract in effect in the period) is the
+        caller's question refused, with metrics' own errors: a 422, not an upstream failure."""
+        path = "/v1/sla-projections"
+        params = {"contract_id": str(contract_id), "period": period, "as_of": as_of.isoformat()}
+        response = await self.http.request("GET", path, params=params, token=token)
+        if response.status_code == 422:
+            problem = response.json()
+            raise ValidationFailed(
+                str(problem.get("detail") or "invalid"),
+                errors=[
+                    FieldError(e["field"], e["message"], e.get("code", "invalid"))
+                    for e in problem.get("errors") or []
+                ],
+            )
+        if response.status_code == 404:
+            raise NotFound(f"no contract {contract_id}")
+        if response.status_code >= 400:
+            raise UpstreamError(
+                self.http.name, f"metrics refused {path}: {response.text[:200]}", status=502
+            )
+        body = response.json()
         _expect(self.http.name, body, "levels", "observed_until", "contacts_expected")
         return body
 

@@ -1,5 +1,6 @@
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,7 +79,7 @@ class InvoiceSummary(InCurrency):
     amount_paid: Amount
     amount_credited: Amount
     credit_applied: Amount = Field(
-        description="The client's credit balance applied at issue (see credits_applied)"
+        Decimal(0), description="The client's credit balance applied at issue (see credits_applied)"
     )
     balance: Amount
     revision: int

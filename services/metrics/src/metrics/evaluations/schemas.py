@@ -87,7 +87,7 @@ class EvaluationBatch(BaseModel):
         },
     )
 
-    source: str = Field(min_length=1, max_length=100, description="Name of a registered source")
+    source: Text = Field(min_length=1, max_length=100, description="Name of a registered source")
     records: list[Any] = Field(
         max_length=10_000,
         description="Up to 10,000 evaluations of the EvaluationIn shape; each is validated on "
