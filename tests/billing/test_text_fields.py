@@ -21,12 +21,13 @@ from fastapi import FastAPI
 
 from gateway.main import create_app as create_gateway
 from gateway.settings import GatewaySettings
+from metrics.records.schemas import CONTACT_EXAMPLE
 from tests.billing.conftest import BillingWorld
 from tests.conftest import Keys, TokenFactory, api_client, rolled_back, running_app
 
 NUL = "a\u0000b"
 LONE_SURROGATE = "a\ud800b"  # json.dumps writes it as the escape "\ud800"
-BATCHES = {"/v1/contact-records", "/v1/agent-activity"}
+BATCHES = {"/v1/contact-records", "/v1/agent-activity", "/v1/quality-evaluations"}
 # The gateway's own API (the rest of its document is the services' APIs, proxied).
 GATEWAY_OWN = ("/v1/api-clients", "/oauth/")
 Path = tuple[str | int, ...]
@@ -135,6 +136,11 @@ async def seeded_ids(world: BillingWorld) -> dict[str, str]:
     for name in ("connect-prod", "qa-tool"):
         response = await world.metrics.post("/v1/sources", json={"name": name, "kind": "api"})
         assert response.status_code == 201, response.text
+    # The contact the QA evaluation example scores.
+    response = await world.metrics.post(
+        "/v1/contact-records", json={"source": "connect-prod", "records": [CONTACT_EXAMPLE]}
+    )
+    assert response.status_code == 200 and response.json()["inserted"] == 1, response.text
     ids = {"contract_id": contract.id, "client_id": contract.client_id}
     return {
         **{name: str(value) for name, value in ids.items()},

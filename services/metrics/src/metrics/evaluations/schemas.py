@@ -13,6 +13,7 @@ Score = Annotated[Decimal, BeforeValidator(decimal_text), fits_numeric(3, 2), Fi
 CONTACT_EVALUATION_EXAMPLE: Any = {
     "external_id": "qa-2026-10-0001",
     "contact": "call-0001",
+    "contact_source": "connect-prod",
     "evaluated_at": "2026-10-02T15:30:00Z",
     "score": "87.50",
     "form": "Voice QA v3",
