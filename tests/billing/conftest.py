@@ -71,6 +71,7 @@ def billing_settings(database_urls: dict[str, str], keys: Keys) -> BillingSettin
         run_resume_on_startup=False,  # each test starts the runs it means to
         run_watch_interval_seconds=0,
         webhook_dispatch=False,  # webhook tests deliver when they mean to
+        sla_alert_interval_seconds=0,  # alert tests judge when they mean to
     )
 
 

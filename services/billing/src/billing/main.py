@@ -21,6 +21,7 @@ from billing.invoices.router import credit_notes_router, payments_router
 from billing.invoices.router import router as invoices_router
 from billing.price_plans.router import router as price_plans_router
 from billing.quotes.router import router as quotes_router
+from billing.risk.alerts import SlaAlerts
 from billing.risk.router import router as risk_router
 from billing.settings import BillingSettings, get_settings
 from billing.tax_rates.router import router as tax_rates_router
@@ -82,6 +83,12 @@ def create_app(
             if settings.run_watch_interval_seconds
             else None
         )
+        app.state.sla_alerts = SlaAlerts(app.state.database.sessionmaker, upstream)
+        sla_watch = (
+            asyncio.create_task(app.state.sla_alerts.watch(settings.sla_alert_interval_seconds))
+            if settings.sla_alert_interval_seconds
+            else None
+        )
         app.state.webhook_secrets = box = SecretBox.from_settings(settings)
         webhooks = None
         if settings.webhook_dispatch:
@@ -100,7 +107,7 @@ def create_app(
         try:
             yield
         finally:
-            for task in (webhooks, run_watch):
+            for task in (webhooks, run_watch, sla_watch):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -14,6 +14,7 @@ from billing.invoices.models import (
     Payment,
 )
 from billing.price_plans.models import PricePlan, PricePlanVersion
+from billing.risk.models import SlaLevelStatus
 from billing.tax_rates.models import TaxRate
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "PricePlan",
     "PricePlanVersion",
     "Refund",
+    "SlaLevelStatus",
     "TaxRate",
     "WebhookAttempt",
     "WebhookDelivery",

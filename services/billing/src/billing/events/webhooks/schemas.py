@@ -17,6 +17,9 @@ EventType = Literal[
     "credit_balance.applied",
     "refund.due",
     "refund.refunded",
+    "sla.at_risk",
+    "sla.lost",
+    "sla.recovered",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 

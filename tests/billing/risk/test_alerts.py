@@ -1,0 +1,97 @@
+"""SLA alerts: a change of a level's projected status is announced once, in the outbox (so
+through the webhook endpoints), to the contract's client and the operator only."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import delete, select
+
+from billing.events.models import OutboxEvent
+from billing.pricing.periods import Period
+from billing.risk.alerts import announcement
+from billing.risk.models import SlaLevelStatus
+from tests.billing.conftest import BillingFactory, WorldFactory
+from tests.billing.risk.test_sla_risk import contract_with_a_missed_month
+from tests.conftest import TokenFactory, api_client
+
+OCTOBER = Period.parse("2026-10")
+TENTH = datetime(2026, 10, 11, 3, tzinfo=UTC)  # the evening of the 10th in São Paulo
+MONTH_END = datetime(2026, 11, 1, 3, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "event"),
+    [
+        (None, "on_track", None),
+        (None, "secured", None),
+        (None, "not_projected", None),
+        (None, "at_risk", "sla.at_risk"),
+        (None, "lost", "sla.lost"),
+        ("on_track", "at_risk", "sla.at_risk"),
+        ("at_risk", "lost", "sla.lost"),
+        ("lost", "at_risk", "sla.at_risk"),
+        ("at_risk", "on_track", "sla.recovered"),
+        ("lost", "secured", "sla.recovered"),
+        ("on_track", "secured", None),
+        ("at_risk", "at_risk", None),
+    ],
+)
+def test_which_change_announces_what(previous: str | None, current: str, event: str | None) -> None:
+    assert announcement(previous, current) == event
+
+
+@pytest.fixture
+async def app(make_billing: BillingFactory) -> AsyncIterator[FastAPI]:
+    """A billing app whose writes commit (the alerts write outside any request)."""
+    async with make_billing() as app:
+        yield app
+
+
+async def events_of(app: FastAPI, contract_id: str) -> list[OutboxEvent]:
+    async with app.state.database.sessionmaker() as session:
+        rows = await session.execute(
+            select(OutboxEvent)
+            .where(OutboxEvent.subject_id == uuid.UUID(contract_id))
+            .order_by(OutboxEvent.txid, OutboxEvent.id)
+        )
+        return list(rows.scalars())
+
+
+async def test_a_level_at_risk_then_recovered_is_announced_once_each(
+    app: FastAPI, make_world: WorldFactory, token: TokenFactory
+) -> None:
+    alerts = app.state.sla_alerts
+    async with api_client(app, token("finance")) as finance, make_world() as world:
+        contract_id, _ = await contract_with_a_missed_month(finance, world)
+        client_id = await world.client_of(contract_id)
+        try:
+            await alerts.evaluate(OCTOBER, TENTH)
+            first = await events_of(app, contract_id)
+            assert [e.type for e in first] in (["sla.at_risk"], ["sla.lost"])
+            (event,) = first
+            assert str(event.client_id) == client_id
+            assert event.payload["service_level"] == "sl"
+            assert event.payload["month_to_date"]["numerator"] == 70
+            assert event.payload["previous_status"] is None
+            assert event.payload["recovery"]["outlook"] in ("reachable", "unreachable")
+
+            await alerts.evaluate(OCTOBER, TENTH)  # nothing changed: nothing announced
+            assert len(await events_of(app, contract_id)) == 1
+
+            # The rest of the month goes well: every contact answered within 20 s.
+            for day in range(11, 32):
+                calls = [{"wait": 5, "handle": 60}] * 30
+                await world.contacts(contract_id, "2026-10", calls, day=day)
+            await alerts.evaluate(OCTOBER, MONTH_END)
+            types = [e.type for e in await events_of(app, contract_id)]
+            assert types[-1] == "sla.recovered" and len(types) == 2
+        finally:
+            async with app.state.database.sessionmaker() as session, session.begin():
+                await session.execute(
+                    delete(SlaLevelStatus).where(
+                        SlaLevelStatus.contract_id == uuid.UUID(contract_id)
+                    )
+                )
