@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from sqlalchemy import delete, select
 
 from billing.events.models import OutboxEvent
+from billing.events.webhooks.models import WebhookEndpoint
 from billing.pricing.periods import Period
 from billing.risk.alerts import announcement
 from billing.risk.models import SlaLevelStatus
 from tests.billing.conftest import BillingFactory, WorldFactory
+from tests.billing.events.test_webhook_endpoints import Partners, deliver, register
 from tests.billing.risk.test_sla_risk import contract_with_a_missed_month
 from tests.conftest import TokenFactory, api_client
 
@@ -45,9 +47,17 @@ def test_which_change_announces_what(previous: str | None, current: str, event: 
 
 @pytest.fixture
 async def app(make_billing: BillingFactory) -> AsyncIterator[FastAPI]:
-    """A billing app whose writes commit (the alerts write outside any request)."""
+    """A billing app whose writes commit (the alerts write outside any request); its webhook
+    endpoints are deleted before and after (the dispatcher delivers to every one)."""
     async with make_billing() as app:
-        yield app
+        sessions = app.state.database.sessionmaker
+        async with sessions() as session, session.begin():
+            await session.execute(delete(WebhookEndpoint))
+        try:
+            yield app
+        finally:
+            async with sessions() as session, session.begin():
+                await session.execute(delete(WebhookEndpoint))
 
 
 async def events_of(app: FastAPI, contract_id: str) -> list[OutboxEvent]:
@@ -95,3 +105,35 @@ async def test_a_level_at_risk_then_recovered_is_announced_once_each(
                         SlaLevelStatus.contract_id == uuid.UUID(contract_id)
                     )
                 )
+
+
+async def test_the_clients_webhook_endpoint_receives_the_alert_and_no_one_elses(
+    app: FastAPI, make_world: WorldFactory, token: TokenFactory
+) -> None:
+    partners = Partners()
+    owner_url, other_url = "https://owner.example/h", "https://other.example/h"
+    async with api_client(app, token("finance")) as finance:
+        async with make_world() as world:
+            contract_id, _ = await contract_with_a_missed_month(finance, world)
+            owner = await world.client_of(contract_id)
+            other = str(await world.client("Globex"))
+            async with api_client(app, token("client", client_id=owner)) as theirs:
+                await register(theirs, owner_url, event_types=["sla.at_risk", "sla.lost"])
+            async with api_client(app, token("client", client_id=other)) as others:
+                await register(others, other_url)
+            try:
+                await app.state.sla_alerts.evaluate(OCTOBER, TENTH)
+            finally:
+                async with app.state.database.sessionmaker() as session, session.begin():
+                    await session.execute(
+                        delete(SlaLevelStatus).where(
+                            SlaLevelStatus.contract_id == uuid.UUID(contract_id)
+                        )
+                    )
+        # Billing shows an event once the older transactions (the world's) have ended.
+        await deliver(app, partners)
+    ((kind, subject),) = partners.subjects(owner_url)
+    assert kind in ("sla.at_risk", "sla.lost") and subject == contract_id
+    (received,) = partners.at(owner_url)
+    assert received["body"]["payload"]["service_level"] == "sl"
+    assert partners.at(other_url) == []
