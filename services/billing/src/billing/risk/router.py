@@ -7,8 +7,9 @@ from fastapi import APIRouter, Depends, Query
 from billing.dependencies import BILLERS, UpstreamDep
 from billing.invoices.repository import InvoiceRepository
 from billing.price_plans.repository import PricePlanRepository
+from billing.pricing.periods import Period
 from billing.risk.schemas import PortfolioRead, SlaRiskRead
-from billing.risk.service import portfolio, sla_risk
+from billing.risk.service import billed, portfolio, sla_risk
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import ValidationFailed
@@ -81,9 +82,11 @@ async def get_sla_risk(
     period: Annotated[CalendarMonth, Query(description="YYYY-MM")],
     as_of: Annotated[AwareDateTime | None, Query(description="ISO 8601 with offset")] = None,
 ) -> SlaRiskRead:
+    held = await billed(
+        PricePlanRepository(session), InvoiceRepository(session), contract_id, Period.parse(period)
+    )
     return await sla_risk(
-        PricePlanRepository(session),
-        InvoiceRepository(session),
+        held,
         upstream,
         principal,
         contract_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from billing.invoices.drafting import period_billing_terms
 from billing.invoices.repository import InvoiceRepository
+from billing.price_plans.models import PricePlan, PricePlanVersion
 from billing.price_plans.repository import PricePlanRepository
 from billing.pricing.credits import CreditTerms
 from billing.pricing.engine import PricingInput, UsageQuery, price_period, usage_queries
@@ -77,9 +79,35 @@ def scaled(answer: dict[str, Any], factor: Decimal) -> dict[str, Any]:
     return out
 
 
-async def sla_risk(
+@dataclass(frozen=True)
+class Billed:
+    """What billing holds about a contract's period: its plan, the plan version in effect,
+    and the one-time fees its invoices already billed. Read before the upstream questions, so
+    that many contracts' risks can be asked at once over one database session."""
+
+    plan: PricePlan | None
+    version: PricePlanVersion | None
+    billed_one_time: frozenset[str]
+
+
+async def billed(
     plans: PricePlanRepository,
     invoices: InvoiceRepository,
+    contract_id: uuid.UUID,
+    period: Period,
+) -> Billed:
+    plan = await plans.by_contract(contract_id)
+    if plan is None:
+        return Billed(None, None, frozenset())
+    version = await plans.version_on(plan.id, period.start) or await plans.version_on(
+        plan.id, period.end
+    )
+    one_time = frozenset(await invoices.billed_one_time_keys(contract_id, str(period)))
+    return Billed(plan, version, one_time)
+
+
+async def sla_risk(
+    held: Billed,
     upstream: Upstream,
     principal: Principal,
     contract_id: uuid.UUID,
@@ -106,12 +134,9 @@ async def sla_risk(
     terms = await period_billing_terms(upstream, contract_id, period, token=token)
     if not principal.can_see_client(uuid.UUID(str(terms["client_id"]))):
         raise NotFound(f"no contract {contract_id}")
-    plan = await plans.by_contract(contract_id)
+    plan, version = held.plan, held.version
     if plan is None:
         return answer(None, "the contract has no price plan: nothing to price")
-    version = await plans.version_on(plan.id, period.start) or await plans.version_on(
-        plan.id, period.end
-    )
     if version is None:
         return answer(None, "no version of the price plan is in effect in the period")
     plan_terms = PlanTerms.model_validate(version.terms)
@@ -146,9 +171,7 @@ async def sla_risk(
             usage=usage,
             report={"id": "projection", "results": projected_results(projection)},
             credit_terms=CreditTerms.from_json(terms.get("service_credit_terms")),
-            billed_one_time=frozenset(
-                await invoices.billed_one_time_keys(contract_id, period_text)
-            ),
+            billed_one_time=held.billed_one_time,
         )
     )
     lines = [line.as_json(plan.currency) for line in priced.lines]
@@ -183,13 +206,18 @@ async def portfolio(
 ) -> tuple[list[PortfolioEntry], list[PortfolioTotal]]:
     """Every contract in service in the period that the caller may see, worst first, with
     the money at risk per currency. Each contract's risk is what ``GET /v1/sla-risk``
-    answers for it (a few at a time: each asks metrics for a month of history)."""
+    answers for it, a few at a time (each asks metrics for a month of history); what billing
+    holds is read first, contract by contract (a session serves one query at a time)."""
     period = Period.parse(period_text)
     listed = await upstream.contracts.contracts_in_service(
         period.start, period.end, token=principal.token
     )
     visible = [c for c in listed if principal.can_see_client(uuid.UUID(str(c["client_id"])))]
     gate = asyncio.Semaphore(PORTFOLIO_CONCURRENCY)
+    held = {
+        str(c["id"]): await billed(plans, invoices, uuid.UUID(str(c["id"])), period)
+        for c in visible
+    }
 
     async def one(contract: dict[str, Any]) -> PortfolioEntry:
         contract_id = uuid.UUID(str(contract["id"]))
@@ -202,7 +230,7 @@ async def portfolio(
         async with gate:
             try:
                 risk = await sla_risk(
-                    plans, invoices, upstream, principal, contract_id, period_text, as_of
+                    held[str(contract["id"])], upstream, principal, contract_id, period_text, as_of
                 )
             except (NotFound, ValidationFailed) as exc:
                 # No version in effect in the period, or nothing to project: listed, not ranked.
