@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from billing.events.models import OutboxEvent
 from billing.events.webhooks.models import WebhookEndpoint
+from billing.price_plans.models import PricePlan, PricePlanVersion
 from billing.pricing.periods import Period
 from billing.risk.alerts import announcement
 from billing.risk.models import SlaLevelStatus
@@ -137,3 +138,32 @@ async def test_the_clients_webhook_endpoint_receives_the_alert_and_no_one_elses(
     (received,) = partners.at(owner_url)
     assert received["body"]["payload"]["service_level"] == "sl"
     assert partners.at(other_url) == []
+
+
+async def test_the_portfolio_of_many_priced_contracts_on_real_sessions(
+    app: FastAPI, make_world: WorldFactory, token: TokenFactory
+) -> None:
+    """More priced contracts than the portfolio projects at once, on an app whose requests
+    have real database sessions (not a test's one transaction). The contracts' risks were once
+    computed concurrently over the request's one session: a 500 when two queries overlapped,
+    which the fuzzer met on a loaded machine; billing's reads now come first, one at a time."""
+    contract_ids: list[str] = []
+    try:
+        async with api_client(app, token("finance")) as finance, make_world() as world:
+            for _ in range(6):
+                contract_ids.append((await contract_with_a_missed_month(finance, world))[0])
+            response = await finance.get(
+                "/v1/sla-risk/portfolio", params={"period": "2026-10", "as_of": TENTH.isoformat()}
+            )
+            assert response.status_code == 200, response.text
+            ours = [i for i in response.json()["items"] if i["contract_id"] in contract_ids]
+            assert len(ours) == 6
+            assert all(i["money_at_risk"] not in (None, "0.00") for i in ours)
+    finally:
+        ids = [uuid.UUID(c) for c in contract_ids]
+        async with app.state.database.sessionmaker() as session, session.begin():
+            plans = select(PricePlan.id).where(PricePlan.contract_id.in_(ids))
+            await session.execute(
+                delete(PricePlanVersion).where(PricePlanVersion.price_plan_id.in_(plans))
+            )
+            await session.execute(delete(PricePlan).where(PricePlan.contract_id.in_(ids)))

@@ -21,7 +21,13 @@ from billing.invoices.repository import InvoiceRepository
 from billing.price_plans.models import PricePlan, PricePlanVersion
 from billing.price_plans.repository import PricePlanRepository
 from billing.pricing.credits import CreditTerms
-from billing.pricing.engine import PricingInput, UsageQuery, price_period, usage_queries
+from billing.pricing.engine import (
+    PricingInput,
+    UsageMissing,
+    UsageQuery,
+    price_period,
+    usage_queries,
+)
 from billing.pricing.periods import Period, service_window
 from billing.pricing.plan import PlanTerms
 from billing.risk.schemas import (
@@ -32,7 +38,7 @@ from billing.risk.schemas import (
 )
 from billing.upstream import Upstream
 from shared.auth import Principal
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import AppError, NotFound, UpstreamError
 from shared.money import money_text
 
 USAGE_FIELDS = ("handled_contacts", "handled_minutes", "offered_contacts", "productive_agent_hours")
@@ -161,19 +167,22 @@ async def sla_risk(
     expected = Decimal(str(projection["contacts_expected"]))
     factor = ((so_far + expected) / so_far).quantize(Decimal("0.000001"), ROUND_HALF_UP)
     usage = {q: scaled(a, factor) for q, a in answers.items()}
-    priced = price_period(
-        PricingInput(
-            currency=plan.currency,
-            period=period,
-            window=service_window(period, None, None),  # type: ignore[arg-type]
-            terms=plan_terms,
-            plan_source={"price_plan_id": str(plan.id), "plan_version": version.version},
-            usage=usage,
-            report={"id": "projection", "results": projected_results(projection)},
-            credit_terms=CreditTerms.from_json(terms.get("service_credit_terms")),
-            billed_one_time=held.billed_one_time,
+    try:
+        priced = price_period(
+            PricingInput(
+                currency=plan.currency,
+                period=period,
+                window=service_window(period, None, None),  # type: ignore[arg-type]
+                terms=plan_terms,
+                plan_source={"price_plan_id": str(plan.id), "plan_version": version.version},
+                usage=usage,
+                report={"id": "projection", "results": projected_results(projection)},
+                credit_terms=CreditTerms.from_json(terms.get("service_credit_terms")),
+                billed_one_time=held.billed_one_time,
+            )
         )
-    )
+    except UsageMissing as exc:  # as the invoice draft: never priced as zero
+        raise UpstreamError("metrics", str(exc)) from exc
     lines = [line.as_json(plan.currency) for line in priced.lines]
     credit = -sum((Decimal(str(line["amount"])) for line in lines if line["kind"] == "credit"),
                   Decimal(0))  # fmt: skip
@@ -232,8 +241,9 @@ async def portfolio(
                 risk = await sla_risk(
                     held[str(contract["id"])], upstream, principal, contract_id, period_text, as_of
                 )
-            except (NotFound, ValidationFailed) as exc:
-                # No version in effect in the period, or nothing to project: listed, not ranked.
+            except AppError as exc:
+                # No version in effect in the period, nothing to project, or an upstream that
+                # failed for this contract: listed with the reason, not ranked.
                 return PortfolioEntry(
                     **base,
                     status="not_projected",
