@@ -406,6 +406,19 @@ class Bench:
             [stats] = check(await http.get(self.urls.billing + "/bench/run-stats"), 200)
         return wall, stats, run
 
+    async def portfolio(self, billing: httpx.AsyncClient) -> tuple[float, int]:
+        """The SLA risk portfolio of the period, as of its 16th (every contract's service
+        levels projected and priced): seconds, contracts."""
+        started = time.perf_counter()
+        page = check(
+            await billing.get(
+                "/v1/sla-risk/portfolio",
+                params={"period": PERIOD, "as_of": "2026-01-16T03:00:00Z", "limit": 500},
+            ),
+            200,
+        )
+        return time.perf_counter() - started, int(page["contracts"])
+
     async def baseline(self, ids: list[str]) -> float:
         """The run's upstream reads alone, with as many workers as the run, same clients."""
         service_token = self.token("service")
@@ -473,6 +486,7 @@ class Bench:
             wall, stats, run = await self.invoice_run(billing)
             cpu_run = {k: v - cpu_before[k] for k, v in self.cpu().items()}
             after = await self.upstream_histograms()
+            portfolio = await self.portfolio(billing) if self.args.portfolio else None
         cpu_before = self.cpu()
         baseline = await self.baseline(ids)
         cpu_baseline = {k: v - cpu_before[k] for k, v in self.cpu().items()}
@@ -505,11 +519,18 @@ class Bench:
             f"ratio run / baseline {stats['total_seconds'] / baseline:8.2f}  "
             "(what billing adds on top of fetching its inputs; 1.0 would be free)"
         )
+        if portfolio is not None:
+            seconds, contracts = portfolio
+            print(f"SLA risk portfolio of {contracts} contracts as of the 16th: {seconds:.1f} s "
+                  f"({contracts / seconds:.1f} contracts/s)")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--contracts", type=int, default=1000)
+    parser.add_argument(
+        "--portfolio", action="store_true", help="also time the SLA risk portfolio afterwards"
+    )
     parser.add_argument("--records-per-contract", type=int, default=200)
     parser.add_argument("--agent-spans", type=int, default=20, help="per contract")
     parser.add_argument("--concurrency", type=int, default=4, help="BILLING_RUN_CONCURRENCY")
@@ -549,6 +570,9 @@ def main() -> None:
             "BILLING_RUN_CONCURRENCY": str(args.concurrency),
             "BILLING_RUN_RESUME_ON_STARTUP": "false",
             "BILLING_WEBHOOK_DISPATCH": "false",
+            # The SLA alerts' pass (this month's projections) would share the machine with
+            # the run it measures.
+            "BILLING_SLA_ALERT_INTERVAL_SECONDS": "0",
             "BILLING_DATABASE_POOL_SIZE": str(max(10, args.concurrency + 4)),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")])),
         }
