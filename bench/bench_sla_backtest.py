@@ -32,7 +32,7 @@ from contrato.demo.traffic import ContractTraffic, QueueProfile, as_json, contac
 from metrics.kpis.figures import Sums
 from metrics.records.ingest import ROLLUP_SUMS, normalize_contact, rollup_deltas
 from metrics.risk.forecast import HISTORY_WEEKS
-from metrics.risk.service import Period, RiskService
+from metrics.risk.service import Period, level_risk
 from metrics.sla.evaluate import Slice, evaluate, thresholds_of
 from metrics.timeutil import local_midnight
 from shared.ids import uuid7
@@ -114,7 +114,6 @@ def main() -> None:
     print(f"simulated {len(records):,} contacts over {span_days} days "
           f"({len(slices):,} quarter-hour slices) in {took:.1f} s")  # fmt: skip
 
-    service = RiskService(None)  # type: ignore[arg-type]  # ``level`` reads no database
     errors: dict[int, list[tuple[float, float]]] = {d: [] for d in DAYS}
     by_level: dict[tuple[int, str], list[tuple[float, float]]] = {}
     timings = []
@@ -140,7 +139,7 @@ def main() -> None:
             ]
             mtd = evaluate(version, slices=observed, tz=TZ, first=first, last=last)
             for sl, so_far, result in zip(levels, mtd, final, strict=True):
-                risk = service.level(sl, so_far, observed, history, history_days, span, cut, "bt")
+                risk = level_risk(sl, so_far, observed, history, history_days, span, cut, "bt")
                 if result["measured"] is None or so_far["measured"] is None:
                     continue
                 if risk.projected_value is None:

@@ -1,12 +1,16 @@
 """Nothing in the repository points at files outside it: a fresh clone has only itself."""
 
+import os
 import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The team's reference folder beside the checkout, spelled so this file does not name it.
+# The team's reference folder beside the checkout, and the ways a file could point at it,
+# built from pieces so that this file spells none of them itself.
 REFERENCE = "sha" + "red"
-OUTSIDE = (f"../{REFERENCE}/", f"/work/{REFERENCE}", f"{REFERENCE}/docs/", f"{REFERENCE}/samples/")
+BESIDE = os.pardir + os.sep + REFERENCE + os.sep
+WORKSPACE = os.sep + "work" + os.sep + REFERENCE
+OUTSIDE = (BESIDE, WORKSPACE, *(REFERENCE + os.sep + d + os.sep for d in ("docs", "samples")))
 
 
 def test_no_tracked_file_points_outside_the_repository() -> None:

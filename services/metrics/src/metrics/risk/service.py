@@ -145,7 +145,7 @@ class RiskService:
         levels = []
         for sl, mtd in zip(version.get("service_levels") or (), month_to_date, strict=True):
             levels.append(
-                self.level(
+                level_risk(
                     sl, mtd, observed, history, history_days, span, cut, seed, staffing=staffing
                 )
             )
@@ -171,139 +171,139 @@ class RiskService:
             contacts_expected=round(sum(s.expected for s in rest), 3),
         )
 
-    def level(
-        self,
-        sl: Mapping[str, Any],
-        mtd: Mapping[str, Any],
-        observed: Sequence[Slice],
-        history: Sequence[Slice],
-        history_days: list[date],
-        span: Period,
-        cut: datetime,
-        seed: str,
-        *,
-        staffing: bool = False,
-    ) -> LevelRisk:
-        target, direction = Decimal(str(sl["target"])), sl.get("direction") or "at_least"
-        base = {
-            "key": sl["key"],
-            "metric": sl["metric"],
-            "target": str(target),
-            "direction": direction,
-            "window": sl.get("window") or "month",
-            "threshold_seconds": sl.get("threshold_seconds"),
-            "pool_share": None if sl.get("pool_share") is None else str(sl["pool_share"]),
-            "critical": bool(sl.get("critical")),
-            "month_to_date": MonthToDate(
-                value=None if mtd["measured"] is None else Decimal(mtd["measured"]),
-                numerator=mtd["numerator"],
-                denominator=mtd["denominator"],
-            ),
-        }
-        units = units_of(sl)
-        if units is None:
-            return LevelRisk(
-                **base,
-                forecast=None,
-                projected_value=None,
-                probability_met=None,
-                recovery=None,
-                status=RiskStatus.not_projected,
-            )
-        scale, low, high = units
 
-        def admitted(piece: Slice) -> bool:
-            return _admits(sl, piece, span)
-
-        profile = fc.learn(_cells(sl, history, span, admitted), history_days)
-
-        def closed(local: datetime) -> bool:
-            return bool(sl.get("business_hours_only")) and not in_business_hours(
-                local, span.hours, span.holidays
-            )
-
-        rng = random.Random(f"{seed}:{sl['key']}")  # noqa: S311 (a simulation)
-        probability = 1.0
-        open_recovery: RecoveryRead | None = None
-        outlooks: list[Outlook] = []
-        total_n = total_d = 0
-        total_rest = total_low = total_high = total_rest_numerator = 0.0
-        rate = profile.rate
-        for first, last in windows(sl.get("window") or "month", span.first, span.last):
-            w_start = local_midnight(first, span.tz)
-            w_end = local_midnight(last + timedelta(days=1), span.tz)
-            n, d = _sum(sl, (p for p in observed if w_start <= p.start < w_end and admitted(p)))
-            rest_slots = fc.rest_of_period(
-                profile, max(cut, w_start), w_end, span.tz, holidays=span.holidays, closed=closed
-            )
-            expected, band_low, band_high = fc.band(rest_slots)
-            rest_numerator = sum(s.numerator for s in rest_slots)
-            total_rest_numerator += rest_numerator
-            total_n, total_d = total_n + n, total_d + d
-            total_rest, total_low, total_high = (
-                total_rest + expected,
-                total_low + band_low,
-                total_high + band_high,
-            )
-            rest = round(expected)
-            if d == 0 and rest == 0:
-                continue  # no contacts in the window, none expected: no data, not a miss
-            if rest_slots:
-                got = recover(
-                    n, d, rest, target=target, direction=direction, scale=scale, low=low, high=high
-                )
-            else:  # the window is over: judged as the report judges it
-                met = meets(n, d, scale, target, direction)
-                got = Recovery(Outlook.secured if met else Outlook.unreachable, None, None)
-            outlooks.append(got.outlook)
-            # The rest performs as its quarter hours did in the history (their mix of busy and
-            # quiet hours), else as the history overall, else as month to date.
-            window_rate = rest_numerator / expected if expected > 0 else rate
-            if window_rate is None and d:
-                window_rate = n / d
-            probability *= _probability(
-                n, d, expected, math.sqrt(sum(s.variance for s in rest_slots)), window_rate,
-                profile, target, direction, scale, low, high, rng,
-            )  # fmt: skip
-            if rest_slots and open_recovery is None:
-                open_recovery = RecoveryRead(
-                    window_start=first,
-                    window_end=last,
-                    outlook=got.outlook.value,
-                    needed=got.needed,
-                    expected_rest=rest,
-                    rest_must_reach=got.rest_must_reach,
-                    staffing=recovery_staffing(sl, got, rest_slots, history, admitted)
-                    if staffing
-                    else None,
-                )
-        projected = None
-        if total_d + total_rest > 0:
-            value = scale * (total_n + total_rest_numerator) / (total_d + total_rest)
-            projected = Decimal(str(value)).quantize(Decimal("0.000001"))
-        if not outlooks or (total_d == 0 and rate is None):
-            status = RiskStatus.not_projected  # no data, none expected
-        elif Outlook.unreachable in outlooks:
-            status = RiskStatus.lost
-        elif all(o is Outlook.secured for o in outlooks):
-            status = RiskStatus.secured
-        else:
-            status = RiskStatus.on_track if probability >= ON_TRACK else RiskStatus.at_risk
+def level_risk(
+    sl: Mapping[str, Any],
+    mtd: Mapping[str, Any],
+    observed: Sequence[Slice],
+    history: Sequence[Slice],
+    history_days: list[date],
+    span: Period,
+    cut: datetime,
+    seed: str,
+    *,
+    staffing: bool = False,
+) -> LevelRisk:
+    """One service level's risk: month to date, forecast, projection, probability, recovery
+    and status. Pure: it reads what it is given (the backtest calls it on simulated months)."""
+    target, direction = Decimal(str(sl["target"])), sl.get("direction") or "at_least"
+    base = {
+        "key": sl["key"],
+        "metric": sl["metric"],
+        "target": str(target),
+        "direction": direction,
+        "window": sl.get("window") or "month",
+        "threshold_seconds": sl.get("threshold_seconds"),
+        "pool_share": None if sl.get("pool_share") is None else str(sl["pool_share"]),
+        "critical": bool(sl.get("critical")),
+        "month_to_date": MonthToDate(
+            value=None if mtd["measured"] is None else Decimal(mtd["measured"]),
+            numerator=mtd["numerator"],
+            denominator=mtd["denominator"],
+        ),
+    }
+    units = units_of(sl)
+    if units is None:
         return LevelRisk(
             **base,
-            forecast=ForecastSummary(
-                expected_denominator=round(total_rest, 3),
-                low=round(total_low, 3),
-                high=round(total_high, 3),
-                expected_rate=round(total_rest_numerator / total_rest, 6)
-                if total_rest > 0
-                else None,
-            ),
-            projected_value=projected,
-            probability_met=round(probability, 4),
-            recovery=open_recovery,
-            status=status,
+            forecast=None,
+            projected_value=None,
+            probability_met=None,
+            recovery=None,
+            status=RiskStatus.not_projected,
         )
+    scale, low, high = units
+
+    def admitted(piece: Slice) -> bool:
+        return _admits(sl, piece, span)
+
+    profile = fc.learn(_cells(sl, history, span, admitted), history_days)
+
+    def closed(local: datetime) -> bool:
+        return bool(sl.get("business_hours_only")) and not in_business_hours(
+            local, span.hours, span.holidays
+        )
+
+    rng = random.Random(f"{seed}:{sl['key']}")  # noqa: S311 (a simulation)
+    probability = 1.0
+    open_recovery: RecoveryRead | None = None
+    outlooks: list[Outlook] = []
+    total_n = total_d = 0
+    total_rest = total_low = total_high = total_rest_numerator = 0.0
+    rate = profile.rate
+    for first, last in windows(sl.get("window") or "month", span.first, span.last):
+        w_start = local_midnight(first, span.tz)
+        w_end = local_midnight(last + timedelta(days=1), span.tz)
+        n, d = _sum(sl, (p for p in observed if w_start <= p.start < w_end and admitted(p)))
+        rest_slots = fc.rest_of_period(
+            profile, max(cut, w_start), w_end, span.tz, holidays=span.holidays, closed=closed
+        )
+        expected, band_low, band_high = fc.band(rest_slots)
+        rest_numerator = sum(s.numerator for s in rest_slots)
+        total_rest_numerator += rest_numerator
+        total_n, total_d = total_n + n, total_d + d
+        total_rest, total_low, total_high = (
+            total_rest + expected,
+            total_low + band_low,
+            total_high + band_high,
+        )
+        rest = round(expected)
+        if d == 0 and rest == 0:
+            continue  # no contacts in the window, none expected: no data, not a miss
+        if rest_slots:
+            got = recover(
+                n, d, rest, target=target, direction=direction, scale=scale, low=low, high=high
+            )
+        else:  # the window is over: judged as the report judges it
+            met = meets(n, d, scale, target, direction)
+            got = Recovery(Outlook.secured if met else Outlook.unreachable, None, None)
+        outlooks.append(got.outlook)
+        # The rest performs as its quarter hours did in the history (their mix of busy and
+        # quiet hours), else as the history overall, else as month to date.
+        window_rate = rest_numerator / expected if expected > 0 else rate
+        if window_rate is None and d:
+            window_rate = n / d
+        probability *= _probability(
+            n, d, expected, math.sqrt(sum(s.variance for s in rest_slots)), window_rate,
+            profile, target, direction, scale, low, high, rng,
+        )  # fmt: skip
+        if rest_slots and open_recovery is None:
+            open_recovery = RecoveryRead(
+                window_start=first,
+                window_end=last,
+                outlook=got.outlook.value,
+                needed=got.needed,
+                expected_rest=rest,
+                rest_must_reach=got.rest_must_reach,
+                staffing=recovery_staffing(sl, got, rest_slots, history, admitted)
+                if staffing
+                else None,
+            )
+    projected = None
+    if total_d + total_rest > 0:
+        value = scale * (total_n + total_rest_numerator) / (total_d + total_rest)
+        projected = Decimal(str(value)).quantize(Decimal("0.000001"))
+    if not outlooks or (total_d == 0 and rate is None):
+        status = RiskStatus.not_projected  # no data, none expected
+    elif Outlook.unreachable in outlooks:
+        status = RiskStatus.lost
+    elif all(o is Outlook.secured for o in outlooks):
+        status = RiskStatus.secured
+    else:
+        status = RiskStatus.on_track if probability >= ON_TRACK else RiskStatus.at_risk
+    return LevelRisk(
+        **base,
+        forecast=ForecastSummary(
+            expected_denominator=round(total_rest, 3),
+            low=round(total_low, 3),
+            high=round(total_high, 3),
+            expected_rate=round(total_rest_numerator / total_rest, 6) if total_rest > 0 else None,
+        ),
+        projected_value=projected,
+        probability_met=round(probability, 4),
+        recovery=open_recovery,
+        status=status,
+    )
 
 
 def recovery_staffing(
