@@ -28,7 +28,7 @@ from gateway.api_clients.router import router as api_clients_router
 from gateway.api_clients.router import token_router
 from gateway.guard import Guard, RateLimitPolicy, check_path, guarded_principal
 from gateway.openapi import OpenAPICache
-from gateway.proxy import Router, forward, stream_back
+from gateway.proxy import Router, forward, relay
 from gateway.resilience import BreakerState, CircuitBreaker, RateLimiter
 from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
@@ -305,6 +305,7 @@ def create_app(
                 request,
                 max_body_bytes=max_body,
             )
+            answer = await relay(upstream, upstream_response, headers)
         except UpstreamError as exc:
             breaker.failure()
             metrics.upstream_errors.labels("gateway", upstream, exc.slug).inc()
@@ -317,7 +318,7 @@ def create_app(
             metrics.upstream_errors.labels("gateway", upstream, "status").inc()
         else:
             breaker.success()
-        return stream_back(upstream_response, headers)
+        return answer
 
     app.add_route("/v1/{path:path}", proxy, methods=PROXY_METHODS)
 
