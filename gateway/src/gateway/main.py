@@ -32,6 +32,7 @@ from gateway.proxy import Router, forward, relay
 from gateway.resilience import BreakerState, CircuitBreaker, RateLimiter
 from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
+from gateway.transport import AiohttpTransport
 from shared.auth import current_principal
 from shared.db import Database
 from shared.docs import add_offline_docs
@@ -156,7 +157,8 @@ def create_app(
             timeout=timeout,
             limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
             follow_redirects=False,
-            transport=transport,
+            # Production uses aiohttp's pool (``gateway.transport``); tests pass their own.
+            transport=transport or AiohttpTransport(max_connections=500),
         )
         database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         app.state.client = client

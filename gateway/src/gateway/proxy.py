@@ -176,6 +176,8 @@ async def forward(
             log.warning("upstream.timeout", upstream=upstream)
             raise UpstreamTimeout(upstream, f"{upstream} did not answer in time") from exc
         except httpx.TransportError as exc:
+            if body is not None and body.exceeded:  # the transport wrapped our own stop
+                raise too_large from exc
             log.warning("upstream.failed", upstream=upstream, error=type(exc).__name__)
             raise UpstreamError(upstream, f"{upstream} failed: {type(exc).__name__}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
