@@ -32,7 +32,6 @@ from gateway.proxy import Router, forward, relay
 from gateway.resilience import BreakerState, CircuitBreaker, RateLimiter
 from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
-from gateway.transport import AiohttpTransport
 from shared.auth import current_principal
 from shared.db import Database
 from shared.docs import add_offline_docs
@@ -49,6 +48,7 @@ from shared.migrations import current_revisions, head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
 from shared.openapi import document_problems
 from shared.query import reject_unknown_query_parameters
+from shared.transport import AiohttpTransport
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
 # Every method goes through, so the service itself answers 405 with its own Allow header.
@@ -157,7 +157,7 @@ def create_app(
             timeout=timeout,
             limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
             follow_redirects=False,
-            # Production uses aiohttp's pool (``gateway.transport``); tests pass their own.
+            # Production uses aiohttp's pool (``shared.transport``); tests pass their own.
             transport=transport or AiohttpTransport(max_connections=500),
         )
         database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)

@@ -1,12 +1,12 @@
-"""The proxy's connection to the services: httpx's client interface over aiohttp's connection
-pool.
+"""How the services and the gateway reach each other: httpx's client interface over aiohttp's
+connection pool.
 
 httpx's own pool (httpcore) looks at every pooled connection on every request — a readability
 check per idle socket, and a count of idle connections per connection — so with the few dozen
-keep-alive connections a busy gateway holds, that bookkeeping cost more than the request.
-aiohttp's pool hands out a connection in constant time. The proxy keeps speaking httpx (the
-tests inject their own httpx transports), and this transport maps aiohttp's failures onto the
-httpx errors the proxy already answers: could not connect, connection dropped before an
+keep-alive connections a busy gateway or invoice run holds, that bookkeeping cost more than
+the request. aiohttp's pool hands out a connection in constant time. Callers keep speaking
+httpx (tests inject their own httpx transports), and this transport maps aiohttp's failures
+onto the httpx errors they already handle: could not connect, connection dropped before an
 answer, timed out, failed while reading.
 """
 
@@ -57,7 +57,7 @@ class ResponseBody(httpx.AsyncByteStream):
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    """One aiohttp session (its pool of keep-alive connections) per gateway process."""
+    """One aiohttp session (its pool of keep-alive connections) per client."""
 
     def __init__(self, *, max_connections: int, keepalive_seconds: float = 15.0) -> None:
         self.max_connections = max_connections
