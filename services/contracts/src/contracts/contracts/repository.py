@@ -8,7 +8,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.contracts.lifecycle import FINAL, Stage, Status
 from contracts.contracts.models import (
     Contract,
     ContractEvent,
@@ -17,6 +16,7 @@ from contracts.contracts.models import (
     ContractType,
     ContractVersion,
 )
+from contracts.contracts.rules.lifecycle import FINAL, Stage, Status
 from contracts.organizations.models import Organization
 from shared.db import escape_like
 from shared.pagination import PageParams, keyset, page_from_rows

@@ -1,36 +1,22 @@
 """Contracts: loading, drafting, amendments, the derived status and the event log.
 
-The stage workflow and signatures live in ``workflow.py``, termination in ``termination.py``,
-rules that need the database in ``checks.py``; pure rules in terms, lifecycle, validation and
-snapshot. SQL lives in the repository. Every write recomputes the status and logs an event.
+The stage workflow and signatures live in ``signing/``, documents in ``documents/``, what other
+services read in ``published/``, termination in ``termination.py``, rules that need the database
+in ``checks.py``; the pure rules in ``rules/``. SQL lives in the repository. Every write
+recomputes the status and logs an event.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts.contracts.checks import ContractChecks
-from contracts.contracts.documents import (
-    DocumentParty,
-    DocumentSource,
-    SignatureLine,
-    render_html,
-    render_pdf,
-    render_signature_page,
-    with_pages,
-)
 from contracts.contracts.elements import ELEMENT_NAMES, KeyElements
-from contracts.contracts.lifecycle import (
-    FINAL,
-    Stage,
-    Status,
-    allowed_actions,
-)
+from contracts.contracts.loaded import Loaded
 from contracts.contracts.models import (
     Contract,
     ContractEvent,
@@ -38,13 +24,13 @@ from contracts.contracts.models import (
     ContractVersion,
 )
 from contracts.contracts.repository import ContractRepository
-from contracts.contracts.schemas import (
-    AmendmentCreate,
-    ContractCreate,
-    ContractUpdate,
-    VersionUpdate,
+from contracts.contracts.rules.lifecycle import (
+    FINAL,
+    Stage,
+    Status,
+    allowed_actions,
 )
-from contracts.contracts.snapshot import (
+from contracts.contracts.rules.snapshot import (
     elements_of,
     latest_rule,
     natural_final_end,
@@ -53,11 +39,17 @@ from contracts.contracts.snapshot import (
     state_on,
     term_rule,
 )
-from contracts.contracts.validation import (
+from contracts.contracts.rules.validation import (
     raise_if,
 )
+from contracts.contracts.schemas import (
+    AmendmentCreate,
+    ContractCreate,
+    ContractUpdate,
+    VersionUpdate,
+)
 from contracts.errors import ContractConflict, ContractNotFound, NotEditable
-from contracts.organizations.models import Organization, OrganizationKind, OrganizationStatus
+from contracts.organizations.models import OrganizationKind, OrganizationStatus
 from contracts.organizations.repository import OrganizationRepository
 from shared.auth import Principal
 from shared.errors import FieldError, ValidationFailed
@@ -69,18 +61,6 @@ SYSTEM = "system"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class Loaded:
-    contract: Contract
-    versions: list[ContractVersion]
-
-    def version(self, number: int) -> ContractVersion:
-        for v in self.versions:
-            if v.version == number:
-                return v
-        raise ContractNotFound(f"contract {self.contract.number} has no version {number}")
 
 
 class ContractService:
@@ -447,61 +427,6 @@ class ContractService:
             merged[name] = data.model_dump(mode="json", include={name})[name]
         return KeyElements.model_validate(merged)
 
-    # --- documents -------------------------------------------------------------------------
-
-    async def document_source(self, loaded: Loaded, version: ContractVersion) -> DocumentSource:
-        contract = loaded.contract
-        client = await self.organizations.get(contract.client_id)
-        operator = await self.organizations.get(contract.operator_id)
-        assert client is not None and operator is not None
-        return DocumentSource(
-            number=contract.number,
-            title=contract.title,
-            type=contract.type.value,
-            currency=contract.currency,
-            time_zone=contract.time_zone,
-            version=version.version,
-            effective_from=version.effective_from,
-            change_summary=version.change_summary,
-            client=_party(client),
-            operator=_party(operator),
-            elements=elements_of(version),
-        )
-
-    async def render(self, loaded: Loaded, version: ContractVersion) -> str:
-        """The HTML of a version: frozen once sent for signature, rendered live before."""
-        if version.document_sha256 is not None:
-            html, _ = await self.repository.frozen_document(version)
-            if html is not None:
-                return html
-        return render_html(await self.document_source(loaded, version))
-
-    async def render_pdf(self, loaded: Loaded, version: ContractVersion) -> bytes:
-        """The PDF of the same text: frozen with the HTML, rendered live before; once it was
-        sent for signature, followed by the signature page (who signed, when, what)."""
-        if version.document_sha256 is not None:
-            _, pdf = await self.repository.frozen_document(version)
-            if pdf is not None:
-                signers = await self.repository.signers(loaded.contract.id, version.version)
-                page = render_signature_page(
-                    loaded.contract.number,
-                    version.version,
-                    version.document_sha256,
-                    [
-                        SignatureLine(
-                            s.name, s.role, s.party.value, s.email, s.signed_at, s.ip,
-                            s.document_sha256,
-                        )
-                        for s in signers
-                    ],
-                )  # fmt: skip
-                return with_pages(pdf, page) if signers else pdf
-        return render_pdf(await self.document_source(loaded, version))
-
     async def signers(self, loaded: Loaded, number: int) -> Sequence[ContractSigner]:
         loaded.version(number)
         return await self.repository.signers(loaded.contract.id, number)
-
-
-def _party(organization: Organization) -> DocumentParty:
-    return DocumentParty(organization.legal_name, organization.country, organization.tax_id)
