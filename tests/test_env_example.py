@@ -36,6 +36,8 @@ ELSEWHERE = {
     "FORWARDED_ALLOW_IPS": "shared/src/shared/serve.py",
     "CONTRATO_SKIP_MIGRATIONS": "shared/src/shared/serve.py",
     "TEST_DATABASE_URL": "tests/conftest.py",
+    "POSTGRES_PASSWORD": "docker-compose.yml",
+    "GATEWAY_PORT": "docker-compose.yml",
 }
 
 
@@ -98,7 +100,7 @@ def test_nothing_else_is_documented() -> None:
 @pytest.mark.parametrize("name", sorted(ELSEWHERE))
 def test_the_others_are_read_where_listed(name: str) -> None:
     assert name in documented(), f".env.example does not document {name}"
-    assert f'"{name}"' in (ROOT / ELSEWHERE[name]).read_text()
+    assert re.search(rf"\b{name}\b", (ROOT / ELSEWHERE[name]).read_text())
 
 
 def test_numbers_and_switches_show_their_defaults() -> None:
