@@ -213,10 +213,6 @@ class ContractRepository:
         stmt = stmt.order_by(Contract.id).limit(limit)
         return list((await self.session.execute(stmt)).scalars().all())
 
-    async def successors(self, contract_id: uuid.UUID) -> list[Contract]:
-        stmt = select(Contract).where(Contract.supersedes_id == contract_id)
-        return list((await self.session.execute(stmt)).scalars().all())
-
     # --- versions and signers ---
 
     async def versions(self, contract_id: uuid.UUID) -> list[ContractVersion]:
