@@ -1,4 +1,4 @@
-"""The contracts service's modules import one another without a loop, and its rules are pure.
+"""Each package's modules import one another without a loop, and the contract rules are pure.
 
 The graph is read from the source with ``ast``: every import counts, including those inside
 functions or under ``TYPE_CHECKING`` (a loop hidden there is still a loop in the design).
@@ -9,16 +9,24 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "services" / "contracts" / "src"
-PACKAGE = "contracts"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = {
+    "contracts": ROOT / "services" / "contracts" / "src",
+    "metrics": ROOT / "services" / "metrics" / "src",
+    "billing": ROOT / "services" / "billing" / "src",
+    "gateway": ROOT / "gateway" / "src",
+    "shared": ROOT / "shared" / "src",
+    "contrato": ROOT / "cli" / "src",
+}
 # What a pure rule may not reach for: the database, the web, the network, the clock of a service.
 IMPURE = ("sqlalchemy.ext", "fastapi", "starlette", "httpx", "shared.db", "shared.auth")
 
 
-def modules() -> dict[str, Path]:
+def modules(package: str = "contracts") -> dict[str, Path]:
+    src = PACKAGES[package]
     found = {}
-    for path in sorted((SRC / PACKAGE).rglob("*.py")):
-        parts = list(path.relative_to(SRC).with_suffix("").parts)
+    for path in sorted((src / package).rglob("*.py")):
+        parts = list(path.relative_to(src).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
         found[".".join(parts)] = path
@@ -43,8 +51,8 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     return {m for m in found if m in known and m != name}
 
 
-def graph() -> dict[str, set[str]]:
-    known = modules()
+def graph(package: str = "contracts") -> dict[str, set[str]]:
+    known = modules(package)
     return {name: imports(name, path, known) for name, path in known.items()}
 
 
@@ -83,8 +91,22 @@ def test_the_graph_is_read() -> None:
     assert "contracts.contracts.loaded" in edges["contracts.contracts.checks"]
 
 
-def test_no_module_imports_itself_back() -> None:
-    cycle = find_cycle(graph())
+@pytest.mark.parametrize(
+    "package",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                reason="activity.repository <-> activity.service, left to the metrics refactor"
+            ),
+        )
+        if name == "metrics"
+        else name
+        for name in PACKAGES
+    ],
+)
+def test_no_module_imports_itself_back(package: str) -> None:
+    cycle = find_cycle(graph(package))
     assert cycle is None, " -> ".join(cycle or [])
 
 
