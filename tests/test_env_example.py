@@ -12,11 +12,16 @@ from pydantic_settings import BaseSettings
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every app's settings: the services' and the other apps' (gateway …). ``shared`` holds the
+# base class, whose fields are checked through each app's class under that app's names.
 SETTINGS_FILES = sorted(
-    [*ROOT.glob("services/*/src/*/settings.py"), *ROOT.glob("gateway/src/*/settings.py")]
+    {*ROOT.glob("services/*/src/*/settings.py"), *ROOT.glob("*/src/*/settings.py")}
+    - {ROOT / "shared" / "src" / "shared" / "settings.py"}
 )
 # Fixed per app: a field, but nothing to configure.
 NOT_SETTINGS = {"service_name"}
+# Inherited by every app, read only by those with a database (an Alembic history of their own).
+DATABASE_SETTINGS = {"database_url", "database_pool_size"}
 # Read by hand rather than by pydantic-settings (see shared/settings.py).
 BY_HAND = {"server_database_url": "DATABASE_URL"}
 # Variables read outside the settings classes, and the file that reads each.
@@ -41,18 +46,19 @@ ELSEWHERE = {
 }
 
 
-def settings_classes() -> list[type[BaseSettings]]:
-    found: list[type[BaseSettings]] = []
+def settings_classes() -> dict[type[BaseSettings], bool]:
+    """Each app's settings class, and whether the app has a database."""
+    found: dict[type[BaseSettings], bool] = {}
     for path in SETTINGS_FILES:
-        package = path.parent.name
-        module = importlib.import_module(f"{package}.settings")
-        found += [
-            value
-            for value in vars(module).values()
-            if isinstance(value, type)
-            and issubclass(value, BaseSettings)
-            and value.__module__ == module.__name__
-        ]
+        module = importlib.import_module(f"{path.parent.name}.settings")
+        has_database = (path.parents[2] / "alembic.ini").exists()
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseSettings)
+                and value.__module__ == module.__name__
+            ):
+                found[value] = has_database
     return found
 
 
@@ -69,9 +75,9 @@ def env_name(settings: type[BaseSettings], field_name: str) -> str:
 def settings_names() -> dict[str, tuple[type[BaseSettings], str]]:
     return {
         env_name(settings, name): (settings, name)
-        for settings in settings_classes()
+        for settings, has_database in settings_classes().items()
         for name in settings.model_fields
-        if name not in NOT_SETTINGS
+        if name not in NOT_SETTINGS and (has_database or name not in DATABASE_SETTINGS)
     }
 
 
