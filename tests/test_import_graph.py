@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every package of the workspace (services/<name>/src/<name>, <app>/src/<package>) -> its src.
 PACKAGES = {
-    "contracts": ROOT / "services" / "contracts" / "src",
-    "metrics": ROOT / "services" / "metrics" / "src",
-    "billing": ROOT / "services" / "billing" / "src",
-    "gateway": ROOT / "gateway" / "src",
-    "shared": ROOT / "shared" / "src",
-    "contrato": ROOT / "cli" / "src",
+    init.parent.name: init.parents[1]
+    for init in sorted(
+        {*ROOT.glob("services/*/src/*/__init__.py"), *ROOT.glob("*/src/*/__init__.py")}
+    )
 }
 # What a pure rule may not reach for: the database, the web, the network, the clock of a service.
 IMPURE = ("sqlalchemy.ext", "fastapi", "starlette", "httpx", "shared.db", "shared.auth")
