@@ -91,9 +91,12 @@ def percentile(samples: list[float], q: float) -> float:
 
 @contextmanager
 def started_platform(
-    gateway_args: list[str] | None = None, rate_limited_tokens: bool = False
+    gateway_args: list[str] | None = None,
+    rate_limited_tokens: bool = False,
+    env_out: dict[str, str] | None = None,
 ) -> Iterator[dict[str, str]]:
-    """The contracts service and the gateway on fresh databases; yields an admin's headers."""
+    """The contracts service and the gateway on fresh databases; yields an admin's headers
+    (and fills ``env_out`` with the processes' environment)."""
     keys_dir = Path(tempfile.mkdtemp())
     private_path, public_path = generate_key_pair(keys_dir)
     pg = None
@@ -118,6 +121,8 @@ def started_platform(
     if not rate_limited_tokens:
         env["GATEWAY_TOKEN_REQUESTS_PER_ADDRESS_BURST"] = "1000000"
         env["GATEWAY_TOKEN_REQUESTS_PER_CLIENT_BURST"] = "1000000"
+    if env_out is not None:
+        env_out.update(env)
     processes = [
         start("contracts.main:create_app", SERVICE_PORT, env),
         start("gateway.main:create_app", GATEWAY_PORT, env, gateway_args),

@@ -43,11 +43,11 @@ AT_MOST = {"asa", "abandonment_rate"}
 DAYS = (5, 10, 20)
 
 
-def month_starts(first: date, count: int) -> list[date]:
-    out, day = [], first
-    for _ in range(count + 1):
-        out.append(day)
-        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+def month_starts(end: date, count: int) -> list[date]:
+    """The first days of ``-count`` months up to ``end`` (a first of month) inclusive."""
+    out = [end]
+    for _ in range(-count):
+        out.insert(0, (out[0] - timedelta(days=1)).replace(day=1))
     return out
 
 
@@ -81,11 +81,15 @@ def main() -> None:
     for sl in levels:
         sl["direction"] = "at_most" if sl["metric"] in AT_MOST else "at_least"
     hours = weekdays("08:00", "20:00", ("09:00", "15:00"))
-    first_data = date(2026, 1, 1)
-    starts = month_starts(first_data + timedelta(weeks=HISTORY_WEEKS + 1), args.months)
-    starts = [first_data.replace(day=1), *starts]  # history from the first day
-    last_day = starts[-1] - timedelta(days=1)
-    holidays = frozenset(brazilian_holidays(2026) + brazilian_holidays(2027))
+    # The months projected are the last ones that have ended (so that no simulated contact lies
+    # in the future, whatever the date), after enough history for the first of them.
+    this_month = date.today().replace(day=1)
+    starts = month_starts(this_month, -args.months)
+    first_data = starts[0] - timedelta(weeks=HISTORY_WEEKS + 1)
+    starts = [first_data, *starts]  # history from the first day
+    last_day = this_month - timedelta(days=1)
+    years = range(first_data.year, last_day.year + 1)
+    holidays = frozenset(day for year in years for day in brazilian_holidays(year))
     rng = random.Random(args.seed)
     span_days = (last_day - first_data).days + 1
     # About one bad day a month (the demo has four in its quarter): unforeseeable by any model.

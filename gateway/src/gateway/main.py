@@ -28,7 +28,7 @@ from gateway.api_clients.router import router as api_clients_router
 from gateway.api_clients.router import token_router
 from gateway.guard import Guard, RateLimitPolicy, check_path, guarded_principal
 from gateway.openapi import OpenAPICache
-from gateway.proxy import Router, forward, stream_back
+from gateway.proxy import Router, forward, relay
 from gateway.resilience import BreakerState, CircuitBreaker, RateLimiter
 from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
@@ -48,6 +48,7 @@ from shared.migrations import current_revisions, head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
 from shared.openapi import document_problems
 from shared.query import reject_unknown_query_parameters
+from shared.transport import AiohttpTransport
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
 # Every method goes through, so the service itself answers 405 with its own Allow header.
@@ -156,7 +157,8 @@ def create_app(
             timeout=timeout,
             limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
             follow_redirects=False,
-            transport=transport,
+            # Production uses aiohttp's pool (``shared.transport``); tests pass their own.
+            transport=transport or AiohttpTransport(max_connections=500),
         )
         database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         app.state.client = client
@@ -305,6 +307,7 @@ def create_app(
                 request,
                 max_body_bytes=max_body,
             )
+            answer = await relay(upstream, upstream_response, headers)
         except UpstreamError as exc:
             breaker.failure()
             metrics.upstream_errors.labels("gateway", upstream, exc.slug).inc()
@@ -317,7 +320,7 @@ def create_app(
             metrics.upstream_errors.labels("gateway", upstream, "status").inc()
         else:
             breaker.success()
-        return stream_back(upstream_response, headers)
+        return answer
 
     app.add_route("/v1/{path:path}", proxy, methods=PROXY_METHODS)
 

@@ -176,19 +176,41 @@ async def forward(
             log.warning("upstream.timeout", upstream=upstream)
             raise UpstreamTimeout(upstream, f"{upstream} did not answer in time") from exc
         except httpx.TransportError as exc:
+            if body is not None and body.exceeded:  # the transport wrapped our own stop
+                raise too_large from exc
             log.warning("upstream.failed", upstream=upstream, error=type(exc).__name__)
             raise UpstreamError(upstream, f"{upstream} failed: {type(exc).__name__}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def stream_back(upstream_response: httpx.Response, extra_headers: dict[str, str]) -> Response:
-    """Relay the upstream response, body streamed, hop-by-hop headers dropped."""
+# An answer up to this size that says its length is read whole and sent in one piece: most API
+# answers are a few kilobytes, and streaming them costs a task and several sends for nothing.
+# Larger or unsized ones (PDFs, exports, big pages) are streamed as they come.
+WHOLE_BODY_BYTES = 256 * 1024
+
+
+async def relay(
+    upstream: str, upstream_response: httpx.Response, extra_headers: dict[str, str]
+) -> Response:
+    """Relay the upstream response, hop-by-hop headers dropped, its body as sent (encoded)."""
     headers = {
         name: value
         for name, value in upstream_response.headers.items()
         if name not in HOP_BY_HOP and name not in RESPONSE_HEADERS_WE_SET
     }
     headers.update(extra_headers)
+    length = upstream_response.headers.get("content-length", "")
+    if length.isdigit() and int(length) <= WHOLE_BODY_BYTES:
+        try:
+            body = b"".join([chunk async for chunk in upstream_response.aiter_raw()])
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(upstream, f"{upstream} did not finish its answer") from exc
+        except httpx.TransportError as exc:
+            log.warning("upstream.failed", upstream=upstream, error=type(exc).__name__)
+            raise UpstreamError(upstream, f"{upstream} failed: {type(exc).__name__}") from exc
+        finally:
+            await upstream_response.aclose()
+        return Response(body, status_code=upstream_response.status_code, headers=headers)
     return StreamingResponse(
         upstream_response.aiter_raw(),
         status_code=upstream_response.status_code,

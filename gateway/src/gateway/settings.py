@@ -18,6 +18,7 @@ DEFAULT_ROUTES: dict[str, str] = {
     "kpis": "metrics",
     "sla-reports": "metrics",
     "sla-projections": "metrics",
+    "sla-input-changes": "metrics",
     "usage": "metrics",
     "staffing": "metrics",
     "customers": "metrics",

@@ -63,7 +63,11 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            # No ping before each checkout: with asyncpg it is three round trips (BEGIN, a
+            # query, ROLLBACK), as many as the request's own work. A connection the server
+            # dropped (a restart, a failover) fails its one request as a 503, and SQLAlchemy
+            # then renews every older connection of the pool before they are used.
+            pool_pre_ping=False,
             echo=echo,
             # Every timestamp is stored as UTC; sessions agree so date_trunc etc. are predictable.
             connect_args={"server_settings": {"timezone": "UTC", "application_name": "contrato"}},

@@ -11,6 +11,7 @@ import structlog
 
 from shared.errors import NotFound, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from shared.observability import REQUEST_ID_HEADER, current_request_id, current_traceparent
+from shared.transport import AiohttpTransport
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -48,8 +49,7 @@ class ServiceClient:
         self.http = httpx.AsyncClient(
             base_url=base_url,
             timeout=timeout or default_timeout(),
-            transport=transport,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=transport or AiohttpTransport(max_connections=100),
         )
 
     async def aclose(self) -> None:

@@ -58,7 +58,7 @@ def decode_cursor(cursor: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def page_params(
+async def page_params(  # async: a plain function would cost a thread hop per request
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size"),
     cursor: str | None = Query(None, description="`next_cursor` from the previous page"),
 ) -> PageParams:

@@ -13,7 +13,7 @@ from billing.events.models import OutboxEvent
 from billing.events.webhooks.models import WebhookEndpoint
 from billing.price_plans.models import PricePlan, PricePlanVersion
 from billing.pricing.periods import Period
-from billing.risk.alerts import announcement
+from billing.risk.alerts import SlaAlerts, announcement
 from billing.risk.models import SlaLevelStatus
 from tests.billing.conftest import BillingFactory, WorldFactory
 from tests.billing.events.test_webhook_endpoints import Partners, deliver, register
@@ -167,3 +167,51 @@ async def test_the_portfolio_of_many_priced_contracts_on_real_sessions(
                 delete(PricePlanVersion).where(PricePlanVersion.price_plan_id.in_(plans))
             )
             await session.execute(delete(PricePlan).where(PricePlan.contract_id.in_(ids)))
+
+
+async def test_records_arriving_get_their_contract_judged_again_once(
+    app: FastAPI, make_world: WorldFactory, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record-driven side: after a first full look, only contracts whose records arrived
+    since are projected again, once each however many batches came."""
+    alerts = SlaAlerts(app.state.database.sessionmaker, app.state.upstream)
+    projected: list[uuid.UUID] = []
+    project = alerts.upstream.metrics.sla_projection
+
+    async def counting(contract_id: uuid.UUID, *args: object, **kwargs: object) -> dict:
+        projected.append(contract_id)
+        return await project(contract_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(alerts.upstream.metrics, "sla_projection", counting)
+    async with api_client(app, token("finance")) as finance, make_world() as world:
+        contract_id, _ = await contract_with_a_missed_month(finance, world)
+        mine = uuid.UUID(contract_id)
+        try:
+            await alerts.evaluate_changed(OCTOBER, TENTH)  # the first look is a full pass
+            assert mine in projected
+            assert [e.type for e in await events_of(app, contract_id)] in (
+                ["sla.at_risk"],
+                ["sla.lost"],
+            )
+            projected.clear()
+            assert await alerts.evaluate_changed(OCTOBER, TENTH) == 0
+            assert mine not in projected  # nothing arrived: not projected again
+
+            # The rest of the month goes well, in 21 batches: judged once, and recovered.
+            for day in range(11, 32):
+                await world.contacts(
+                    contract_id, "2026-10", [{"wait": 5, "handle": 60}] * 30, day=day
+                )
+            await alerts.evaluate_changed(OCTOBER, MONTH_END)
+            assert projected.count(mine) == 1
+            types = [e.type for e in await events_of(app, contract_id)]
+            assert types[-1] == "sla.recovered" and len(types) == 2
+
+            projected.clear()
+            await alerts.evaluate_changed(OCTOBER, MONTH_END)
+            assert mine not in projected  # those batches were judged already
+        finally:
+            async with app.state.database.sessionmaker() as session, session.begin():
+                await session.execute(
+                    delete(SlaLevelStatus).where(SlaLevelStatus.contract_id == mine)
+                )

@@ -79,3 +79,19 @@ def test_spread_across_weeks_widens_the_band() -> None:
 def test_floor_to_slot() -> None:
     at = datetime(2026, 10, 5, 10, 44, 59, tzinfo=UTC)
     assert fc.floor_to_slot(at) == datetime(2026, 10, 5, 10, 30, tzinfo=UTC)
+
+
+def test_the_typical_rate_is_the_median_days_not_moved_by_an_incident() -> None:
+    observed, days = history(4, dict.fromkeys(range(7), 100))  # 90 of 100 every day
+    assert fc.learn(observed, days).typical_rate == pytest.approx(0.9)
+    incident = days[10]
+    observed.cells[(incident, 40)] = (10, 100)  # one day short of agents: 10 of 100
+    profile = fc.learn(observed, days)
+    assert profile.rate == pytest.approx((27 * 90 + 10) / 2800)  # the mean moves
+    assert profile.typical_rate == pytest.approx(0.9)  # the typical day does not
+    # By volume: a quiet bad day weighs less than a busy good one.
+    skewed = fc.Observed()
+    skewed.add(days[0], 40, 0, 10)
+    skewed.add(days[1], 40, 50, 100)
+    skewed.add(days[2], 40, 2, 20)
+    assert fc.learn(skewed, days[:3]).typical_rate == pytest.approx(0.5)

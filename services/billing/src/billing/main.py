@@ -85,7 +85,11 @@ def create_app(
         )
         app.state.sla_alerts = SlaAlerts(app.state.database.sessionmaker, upstream)
         sla_watch = (
-            asyncio.create_task(app.state.sla_alerts.watch(settings.sla_alert_interval_seconds))
+            asyncio.create_task(
+                app.state.sla_alerts.watch(
+                    settings.sla_alert_interval_seconds, settings.sla_alert_debounce_seconds
+                )
+            )
             if settings.sla_alert_interval_seconds
             else None
         )

@@ -26,11 +26,14 @@ class BillingSettings(ServiceSettings):
     # How often each process looks for runs whose worker died elsewhere (claims past their
     # lease, or pending work nobody is doing) and takes them over; 0 turns the watch off.
     run_watch_interval_seconds: float = Field(30, ge=0)
-    # How often the service levels of the contracts in service this month are projected and
-    # a change of status announced (sla.at_risk, sla.lost, sla.recovered): records arriving in
-    # between are judged together, never one by one. A pass over 1,000 contracts keeps metrics
-    # busy about two minutes, hence 15 minutes. 0 turns the alerts off.
+    # SLA alerts (sla.at_risk, sla.lost, sla.recovered). Every ``sla_alert_debounce_seconds``
+    # the contracts whose records, activity or QA evaluations arrived since the last look are
+    # projected again, once each however many batches came (0: only the full passes). Every
+    # ``sla_alert_interval_seconds`` every contract in service this month is, for what time
+    # alone changes; a pass over 1,000 contracts keeps metrics busy about two minutes, hence
+    # 15 minutes. An interval of 0 turns the alerts off.
     sla_alert_interval_seconds: float = Field(900, ge=0)
+    sla_alert_debounce_seconds: float = Field(60, ge=0)
 
     # Partner webhooks: endpoints registered through /v1/webhook-endpoints, each with its own
     # secret. How often the delivery loop looks for events to deliver:

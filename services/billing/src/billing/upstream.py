@@ -117,6 +117,20 @@ class MetricsClient:
         _expect(self.http.name, body, "levels", "observed_until", "contacts_expected")
         return body
 
+    async def sla_input_changes(self, since: datetime) -> dict[uuid.UUID, datetime]:
+        """The contracts whose contact records, activity or QA evaluations were written after
+        ``since``, with the latest such write (all pages; the service's own credentials)."""
+        out: dict[uuid.UUID, datetime] = {}
+        params: dict[str, Any] = {"since": since.isoformat(), "limit": 500}
+        while True:
+            page = await self.http.get_json("/v1/sla-input-changes", params=params)
+            _expect(self.http.name, page, "items")
+            for item in page["items"]:
+                out[uuid.UUID(item["contract_id"])] = datetime.fromisoformat(item["changed_at"])
+            if not page.get("next_cursor"):
+                return out
+            params["cursor"] = page["next_cursor"]
+
     async def sla_report(
         self, contract_id: uuid.UUID, period: str, *, token: str | None = None
     ) -> dict[str, Any]:

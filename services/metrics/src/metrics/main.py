@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from metrics.activity.router import router as activity_router
 from metrics.activity.schemas import ActivityBatch, AgentActivityIn
+from metrics.changes.router import router as changes_router
 from metrics.contracts_client import ContractsClient
 from metrics.customers.router import router as customers_router
 from metrics.evaluations.router import router as evaluations_router
@@ -71,6 +72,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
             kpis_router,
             sla_router,
             risk_router,
+            changes_router,
             usage_router,
             staffing_router,
             customers_router,

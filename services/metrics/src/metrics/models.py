@@ -2,6 +2,7 @@
 
 from metrics.activity.models import AgentActivity
 from metrics.base import Base, idempotency
+from metrics.changes.models import SlaInputChange
 from metrics.evaluations.models import QualityEvaluation
 from metrics.records.models import (
     ContactKey,
@@ -20,6 +21,7 @@ __all__ = [
     "ContactRollup",
     "ContactRollupHour",
     "QualityEvaluation",
+    "SlaInputChange",
     "SlaReport",
     "Source",
     "idempotency",

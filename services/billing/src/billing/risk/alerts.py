@@ -1,8 +1,12 @@
 """SLA alerts: announce when a service level's projected status changes, while the month can
 still be saved.
 
-Every ``interval`` seconds each billing process projects the service levels of the contracts in
-service this month (the metrics service's ``GET /v1/sla-projections``, as of now) and compares
+A contract is judged again soon after its records arrive: every ``debounce`` seconds each billing
+process asks metrics which contracts' contact records, agent activity or QA evaluations were
+written since it last asked (``GET /v1/sla-input-changes``) and projects those, once each however
+many batches arrived in between. Every ``interval`` seconds it projects every contract in service
+this month, for what time alone changes (a quiet queue, the days running out). Judging a
+contract is projecting its service levels (``GET /v1/sla-projections``, as of now) and comparing
 each level's status with the last one announced (``sla_level_status``). A change becomes an
 event in the outbox, in the same transaction as the new status, so the existing webhook
 endpoints deliver it signed, in order and with retries, to the operator and to the contract's
@@ -22,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +42,9 @@ from shared.errors import AppError
 log = logging.getLogger(__name__)
 
 BAD = frozenset({"at_risk", "lost"})
+# A change is stamped by metrics a moment before its transaction commits: ask from a little
+# before the previous answer (the changes seen are remembered, so none is judged twice).
+LOOK_BACK = timedelta(minutes=2)
 GOOD = frozenset({"on_track", "secured"})
 
 
@@ -58,6 +65,10 @@ class SlaAlerts:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], upstream: Upstream) -> None:
         self.sessions = sessions
         self.upstream = upstream
+        # The record-driven side: when metrics was last asked, and each contract's latest
+        # change already judged.
+        self.asked_at: datetime | None = None
+        self.judged_change: dict[uuid.UUID, datetime] = {}
 
     async def evaluate(self, period: Period, as_of: datetime) -> int:
         """Project every contract in service in ``period`` as of ``as_of``; answer how many
@@ -66,18 +77,57 @@ class SlaAlerts:
         announced = 0
         contracts = await self.upstream.contracts.contracts_in_service(period.start, period.end)
         for contract in contracts:
-            contract_id = uuid.UUID(str(contract["id"]))
-            try:
-                projection = await self.upstream.metrics.sla_projection(
-                    contract_id, str(period), as_of
-                )
-            except AppError as exc:
-                log.info(
-                    "sla.alerts.skipped", extra={"contract": str(contract_id), "why": str(exc)}
-                )
-                continue
-            for level in projection["levels"]:
-                announced += await self.judge(contract, projection, level, str(period))
+            announced += await self.project(contract, period, as_of)
+        return announced
+
+    async def evaluate_changed(self, period: Period, as_of: datetime) -> int:
+        """Project, as of ``as_of``, the contracts in service in ``period`` whose SLA inputs
+        were written since the previous call (every contract on the first call); answer how
+        many changes were announced."""
+        if self.asked_at is None:
+            return await self.evaluate_all(period, as_of)
+        now = datetime.now(UTC)  # metrics stamps changes by the clock, whatever ``as_of`` is
+        changes = await self.upstream.metrics.sla_input_changes(self.asked_at - LOOK_BACK)
+        self.asked_at = now
+        fresh = {
+            contract_id: at
+            for contract_id, at in changes.items()
+            if contract_id not in self.judged_change or self.judged_change[contract_id] < at
+        }
+        announced = 0
+        if fresh:
+            contracts = await self.upstream.contracts.contracts_in_service(period.start, period.end)
+            for contract in contracts:
+                if uuid.UUID(str(contract["id"])) in fresh:
+                    announced += await self.project(contract, period, as_of)
+        # A change older than the next question's start is never answered again.
+        horizon = now - LOOK_BACK
+        self.judged_change = {
+            c: at for c, at in (self.judged_change | fresh).items() if at >= horizon
+        }
+        return announced
+
+    async def evaluate_all(self, period: Period, as_of: datetime) -> int:
+        """``evaluate``, noting the changes it covers, so that ``evaluate_changed`` next looks
+        only at what arrives after it."""
+        now = datetime.now(UTC)
+        covered = await self.upstream.metrics.sla_input_changes(now - LOOK_BACK)
+        self.asked_at = now
+        announced = await self.evaluate(period, as_of)
+        self.judged_change |= covered
+        return announced
+
+    async def project(self, contract: dict[str, Any], period: Period, as_of: datetime) -> int:
+        """Project one contract and judge each of its levels; answer the changes announced."""
+        contract_id = uuid.UUID(str(contract["id"]))
+        try:
+            projection = await self.upstream.metrics.sla_projection(contract_id, str(period), as_of)
+        except AppError as exc:
+            log.info("sla.alerts.skipped", extra={"contract": str(contract_id), "why": str(exc)})
+            return 0
+        announced = 0
+        for level in projection["levels"]:
+            announced += await self.judge(contract, projection, level, str(period))
         return announced
 
     async def judge(
@@ -133,13 +183,22 @@ class SlaAlerts:
             return 0  # another process recorded this level's first status at the same moment
         return int(event is not None)
 
-    async def watch(self, interval: float) -> None:
-        """Judge the current month every ``interval`` seconds, until cancelled."""
+    async def watch(self, interval: float, debounce: float) -> None:
+        """Judge the current month: the contracts whose inputs changed every ``debounce``
+        seconds (0: never), every contract every ``interval`` seconds; until cancelled."""
+        tick = min(t for t in (interval, debounce) if t > 0)
+        full_pass_due = 0.0
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(tick)
             now = datetime.now(UTC)
+            period = Period.parse(f"{now:%Y-%m}")
             try:
-                await self.evaluate(Period.parse(f"{now:%Y-%m}"), now)
+                if interval and loop.time() >= full_pass_due:
+                    full_pass_due = loop.time() + interval - tick / 2
+                    await self.evaluate_all(period, now)
+                elif debounce:
+                    await self.evaluate_changed(period, now)
             except Exception:  # a pass that fails (an upstream down) is retried at the next
                 log.exception("sla.alerts.failed")
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics.changes import marks as changes
 from metrics.records.repository import raw_connection
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class ActivityRepository:
             [r.channel for r in rows],
         )
         inserted = sum(1 for row in written if row["inserted"])
+        changed = {row["external_id"] for row in written}
+        await changes.mark(conn, (r.contract_id for r in rows if r.external_id in changed))
         other_client: set[str] = set()
         if len(written) < len(rows):  # some were known: as new, or another client's
             done = {row["external_id"] for row in written}

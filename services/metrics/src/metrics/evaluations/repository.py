@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics.changes import marks as changes
 from metrics.evaluations.models import QualityEvaluation
 from metrics.records.repository import raw_connection
 from shared.pagination import PageParams, keyset, page_from_rows
@@ -128,6 +129,8 @@ class EvaluationRepository:
         ]
         written = await conn.fetch(UPSERT, *columns)
         inserted = sum(1 for row in written if row["inserted"])
+        changed = {row["external_id"] for row in written}
+        await changes.mark(conn, (r.contract_id for r in rows if r.external_id in changed))
         other_client: set[str] = set()
         if len(written) < len(rows):  # some were known: unchanged, or another client's
             done = {row["external_id"] for row in written}

@@ -16,6 +16,7 @@ import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics.changes import marks as changes
 from metrics.records.ingest import (
     ROLLUP_FACTS,
     ROLLUP_SUMS,
@@ -267,6 +268,7 @@ class RecordRepository:
             columns=("grain", *ROLLUP_COLUMNS),
             records=[(15, *row) for row in change.quarter] + [(60, *row) for row in change.hour],
         )
+        await changes.mark_from_rollup_batch(conn)  # before the upsert empties the batch
         await conn.execute(UPSERT_ROLLUPS)
 
     async def erase_customer(self, key: str, client_id: uuid.UUID | None) -> list[asyncpg.Record]:

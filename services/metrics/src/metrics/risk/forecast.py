@@ -61,6 +61,9 @@ class Profile:
     rate_variance_per_day: float  # spread of one day's rate around ``rate``
     daily_volume: float  # a history day's mean denominator
     days: int  # history days the profile was learned from
+    # The rate of the history's median day (by volume): what a day brings when nothing
+    # unusual happens, which one incident in the history does not move.
+    typical_rate: float | None = None
 
     def slot(self, weekday: int, slot: int) -> tuple[float, float]:
         return self.mean.get((weekday, slot), 0.0), self.variance.get((weekday, slot), 0.0)
@@ -105,7 +108,30 @@ def learn(observed: Observed, days: Iterable[date]) -> Profile:
         if len(weighted) > 1:
             rate_variance = sum(d * (r - rate) ** 2 for d, r in weighted) / denominator
     daily_volume = denominator / history_days if history_days else 0.0
-    return Profile(mean, variance, numerators, rate, rate_variance, daily_volume, history_days)
+    typical = _weighted_median([(n / d, d) for n, d in daily.values() if d > 0])
+    import os
+
+    if os.environ.get("RISK_MODE") == "2" and typical is not None:
+        pairs = [(n / d, n, d) for n, d in daily.values() if d > 0]
+        dev = _weighted_median([(abs(r - typical), d) for r, _, d in pairs]) or 0.0
+        kept = [(n, d) for r, n, d in pairs if abs(r - typical) <= 3 * 1.4826 * dev]
+        typical = sum(n for n, _ in kept) / sum(d for _, d in kept) if kept else typical
+    return Profile(
+        mean, variance, numerators, rate, rate_variance, daily_volume, history_days, typical
+    )
+
+
+def _weighted_median(values: list[tuple[float, int]]) -> float | None:
+    """The value at which half the weight lies on either side."""
+    if not values:
+        return None
+    values.sort()
+    half, seen = sum(w for _, w in values) / 2, 0
+    for value, weight in values:
+        seen += weight
+        if seen >= half:
+            return value
+    return values[-1][0]
 
 
 def rest_rate_variance(profile: Profile, rest: float) -> float:

@@ -52,9 +52,11 @@ MODEL_EXPLANATION = (
     f"hour over the last {fc.HISTORY_WEEKS} weeks of this contract (holidays left out; a "
     "holiday ahead is forecast as a Sunday, or closed for levels counting business hours), "
     "each quarter hour performing as it did in those weeks (a busy Monday morning that "
-    "misses its target weighs as such). Contact-center traffic repeats by week, so this "
-    "beats taking month to date as final whenever the days left are not an average sample "
-    "of the week; the band is the spread across those weeks."
+    "misses its target weighs as such) on a typical day: scaled to the rate of the median "
+    "day, since an incident in the history (a day short of agents) is not forecastable. "
+    "Contact-center traffic repeats by week, so this beats taking month to date as final "
+    "whenever the days left are not an average sample of the week; the band is the spread "
+    "across those weeks."
 )
 ON_TRACK = 0.8  # probability at or above which a reachable level is on track
 DRAWS = 2_000
@@ -231,6 +233,13 @@ def level_risk(
     total_n = total_d = 0
     total_rest = total_low = total_high = total_rest_numerator = 0.0
     rate = profile.rate
+    # The rest performs as a typical day of the history in each of its quarter hours: the
+    # history's mix of busy and quiet hours, at the median day's rate. An incident (a day
+    # short of agents) is not forecastable, and taking its share of the history as the rest's
+    # would move the projection by how many of them the last weeks happened to hold.
+    typical = 1.0
+    if rate and profile.typical_rate is not None:
+        typical = profile.typical_rate / rate
     for first, last in windows(sl.get("window") or "month", span.first, span.last):
         w_start = local_midnight(first, span.tz)
         w_end = local_midnight(last + timedelta(days=1), span.tz)
@@ -239,7 +248,7 @@ def level_risk(
             profile, max(cut, w_start), w_end, span.tz, holidays=span.holidays, closed=closed
         )
         expected, band_low, band_high = fc.band(rest_slots)
-        rest_numerator = sum(s.numerator for s in rest_slots)
+        rest_numerator = sum(s.numerator for s in rest_slots) * typical
         total_rest_numerator += rest_numerator
         total_n, total_d = total_n + n, total_d + d
         total_rest, total_low, total_high = (
