@@ -20,6 +20,7 @@ from contracts.contracts.deps import (
     Writer,
     answer,
 )
+from contracts.contracts.drafting import ContractDrafting
 from contracts.contracts.models import ContractType
 from contracts.contracts.reading import ContractReader
 from contracts.contracts.repository import ContractFilter
@@ -68,7 +69,9 @@ async def create_contract(
 ) -> ContractRead:
 
     async def create() -> ContractRead:
-        return await answer(service, await service.create(principal, data), response)
+        return await answer(
+            service, await ContractDrafting(service).create(principal, data), response
+        )
 
     contract = await idempotency.run(
         session, response, scope=f"{principal.subject}:create_contract", key=idempotency_key,
@@ -208,7 +211,7 @@ async def update_contract(
     principal: Writer,
     if_match: IfMatch = None,
 ) -> ContractRead:
-    loaded = await service.update(principal, contract_id, data, if_match)
+    loaded = await ContractDrafting(service).update(principal, contract_id, data, if_match)
     return await answer(service, loaded, response)
 
 
@@ -225,7 +228,7 @@ async def create_amendment(
     service: ServiceDep,
     principal: Writer,
 ) -> VersionRead:
-    loaded = await service.amend(principal, contract_id, data)
+    loaded = await ContractDrafting(service).amend(principal, contract_id, data)
     response.headers["ETag"] = etag(loaded.contract.revision)
     return version_read(loaded.contract, loaded.versions, loaded.versions[-1])
 
@@ -257,7 +260,9 @@ async def update_version(
     principal: Writer,
     if_match: IfMatch = None,
 ) -> VersionRead:
-    loaded = await service.update_version(principal, contract_id, version, data, if_match)
+    loaded = await ContractDrafting(service).update_version(
+        principal, contract_id, version, data, if_match
+    )
     response.headers["ETag"] = etag(loaded.contract.revision)
     return version_read(loaded.contract, loaded.versions, loaded.version(version))
 
