@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from billing.price_plans.schemas import PricePlanCreate
 from billing.quotes.schemas import QuoteRequest
-from contracts.contracts.lifecycle import Status
+from contracts.contracts.rules.lifecycle import Status
 from contracts.contracts.schemas import ContractCreate, ContractEventType
 from tests.billing.conftest import BillingWorld
 from tests.conftest import TokenFactory, api_client, rolled_back

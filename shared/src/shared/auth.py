@@ -107,12 +107,6 @@ class TokenVerifier:
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self.cache_size = 10_000
 
-    @classmethod
-    def single(
-        cls, public_key_pem: str, *, issuer: str, audience: str, leeway: int = 30
-    ) -> TokenVerifier:
-        return cls([TrustedIssuer(issuer, audience, [public_key_pem])], leeway=leeway)
-
     async def _jwks_key(self, issuer: TrustedIssuer, kid: str | None) -> Any:
         keys = self._jwks.get(issuer.issuer, {})
         stale = time.monotonic() - self._jwks_fetched.get(issuer.issuer, -1e9)

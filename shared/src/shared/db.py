@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -74,10 +74,6 @@ class Database:
         )
         event.listen(self.engine.sync_engine, "do_connect", _connect)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-
-    async def ping(self) -> None:
-        async with self.engine.connect() as conn:
-            await conn.execute(text("select 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -65,10 +65,5 @@ class Period:
         return date(self.year, self.month, self.days)
 
     @property
-    def following_start(self) -> date:
-        """The first day of the next month (the exclusive end)."""
-        return date(self.year + (self.month == 12), self.month % 12 + 1, 1)
-
-    @property
     def days(self) -> int:
         return calendar.monthrange(self.year, self.month)[1]

@@ -15,12 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from billing.events.dispatcher import dispatch_webhooks, signature
 from billing.events.models import OutboxEvent
-from billing.main import create_app
-from billing.settings import BillingSettings
-from tests.billing.conftest import BillingFactory, BillingWorld, Network, WorldFactory
-from tests.conftest import TokenFactory, api_client, running_app
+from tests.billing.conftest import BillingFactory, BillingWorld, WorldFactory
+from tests.conftest import TokenFactory, api_client
 
 
 async def issued_invoice(client: httpx.AsyncClient, world: BillingWorld) -> dict[str, Any]:
@@ -159,60 +156,3 @@ async def receiver(fail_first: int = 0) -> AsyncIterator[tuple[str, list[dict[st
     finally:
         server.should_exit = True
         await task
-
-
-class TestWebhooks:
-    async def test_committed_events_are_delivered_once_signed(
-        self, make_billing: BillingFactory, make_world: WorldFactory, token: TokenFactory
-    ) -> None:
-        async with make_billing() as app, api_client(app, token("finance")) as client:
-            async with make_world() as world:  # ended before events are read (see make_world)
-                invoice = await issued_invoice(client, world)
-            async with receiver() as (url, received), httpx.AsyncClient() as http:
-                sessions = app.state.database.sessionmaker
-                sent = await dispatch_webhooks(sessions, http, [url], secret="s3cret", batch=1000)
-                again = await dispatch_webhooks(sessions, http, [url], secret="s3cret")
-            assert sent >= 1 and again == 0
-            mine = [r for r in received if r["body"]["subject_id"] == invoice["id"]]
-            assert [r["body"]["type"] for r in mine] == ["invoice.issued"]
-            assert mine[0]["headers"]["contrato-signature"] == signature("s3cret", mine[0]["raw"])
-            assert mine[0]["body"]["payload"]["number"] == invoice["number"]
-
-    async def test_a_failed_delivery_is_retried_next_time(
-        self, make_billing: BillingFactory, make_world: WorldFactory, token: TokenFactory
-    ) -> None:
-        async with make_billing() as app, api_client(app, token("finance")) as client:
-            sessions = app.state.database.sessionmaker
-            async with make_world() as world:  # ended before events are read (see make_world)
-                invoice = await issued_invoice(client, world)
-            async with receiver(fail_first=1) as (url2, received), httpx.AsyncClient() as http:
-                first = await dispatch_webhooks(sessions, http, [url2], batch=1000)
-                second = await dispatch_webhooks(sessions, http, [url2], batch=1000)
-            assert first == 0 and second >= 1
-            assert invoice["id"] in {r["body"]["subject_id"] for r in received}
-
-    async def test_the_app_delivers_by_itself_when_urls_are_configured(
-        self,
-        billing_settings: BillingSettings,
-        make_world: WorldFactory,
-        network: Network,
-        token: TokenFactory,
-    ) -> None:
-        async with receiver() as (url, received):
-            settings = billing_settings.model_copy(
-                update={
-                    "webhook_urls": [url],
-                    "webhook_interval_seconds": 0.05,
-                    "webhook_dispatch": True,
-                }
-            )
-            transports = {"contracts": network.contracts, "metrics": network.metrics}
-            app = create_app(settings, transports=transports)
-            async with running_app(app), api_client(app, token("finance")) as client:
-                async with make_world() as world:  # ended before events are read (see make_world)
-                    invoice = await issued_invoice(client, world)
-                for _ in range(200):
-                    if invoice["id"] in {r["body"]["subject_id"] for r in received}:
-                        break
-                    await asyncio.sleep(0.05)
-            assert invoice["id"] in {r["body"]["subject_id"] for r in received}

@@ -7,7 +7,7 @@ import httpx
 from fastapi import FastAPI
 from pypdf import PdfReader
 
-from contracts.contracts.terms import add_months
+from contracts.contracts.rules.terms import add_months
 from tests.conftest import TokenFactory, api_client
 from tests.contracts.contracts.helpers import (
     SLA,

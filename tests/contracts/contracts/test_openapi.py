@@ -4,15 +4,20 @@ import pytest
 from pydantic import BaseModel
 
 from contracts.contracts import schemas
+from contracts.contracts.published import schemas as published
+from contracts.contracts.signing import schemas as signing
 from contracts.main import create_app
 
-MODELS = [
-    getattr(schemas, name)
-    for name in dir(schemas)
-    if isinstance(getattr(schemas, name), type)
-    and issubclass(getattr(schemas, name), BaseModel)
-    and "examples" in (getattr(schemas, name).model_config.get("json_schema_extra") or {})
-]
+MODELS = list(
+    {
+        getattr(module, name): None
+        for module in (schemas, signing, published)
+        for name in dir(module)
+        if isinstance(getattr(module, name), type)
+        and issubclass(getattr(module, name), BaseModel)
+        and "examples" in (getattr(module, name).model_config.get("json_schema_extra") or {})
+    }
+)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

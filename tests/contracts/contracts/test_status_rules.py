@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.contracts.lifecycle import (
+from contracts.contracts.rules.lifecycle import (
     TRANSITIONS,
     Action,
     Stage,
@@ -14,7 +14,7 @@ from contracts.contracts.lifecycle import (
     derive_status,
     next_stage,
 )
-from contracts.contracts.terms import RenewalType, TermRule, position
+from contracts.contracts.rules.terms import RenewalType, TermRule, position
 
 ORDER = {
     Status.pending: 0,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.contracts.terms import (
+from contracts.contracts.rules.terms import (
     FeeKind,
     RenewalType,
     TermRule,

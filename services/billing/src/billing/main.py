@@ -99,10 +99,8 @@ def create_app(
             webhooks = asyncio.create_task(
                 webhook_loop(
                     app.state.database.sessionmaker,
-                    settings.webhook_urls,
-                    secret=settings.webhook_secret,
+                    box,
                     interval=settings.webhook_interval_seconds,
-                    box=box,
                     options=DeliveryOptions.from_settings(settings),
                     request_timeout=settings.webhook_timeout_seconds,
                     allowed_networks=settings.webhook_allowed_networks(),

@@ -2,7 +2,7 @@
 
 from billing.base import Base, idempotency
 from billing.credit_balances.models import CreditEntry, Refund
-from billing.events.models import OutboxEvent, WebhookDelivery
+from billing.events.models import OutboxEvent
 from billing.events.webhooks.models import WebhookAttempt, WebhookEndpoint
 from billing.invoice_runs.models import InvoiceRun, InvoiceRunItem
 from billing.invoices.models import (
@@ -35,7 +35,6 @@ __all__ = [
     "SlaLevelStatus",
     "TaxRate",
     "WebhookAttempt",
-    "WebhookDelivery",
     "WebhookEndpoint",
     "idempotency",
 ]

@@ -35,10 +35,8 @@ class BillingSettings(ServiceSettings):
     sla_alert_interval_seconds: float = Field(900, ge=0)
     sla_alert_debounce_seconds: float = Field(60, ge=0)
 
-    # Partner webhooks. Endpoints registered through /v1/webhook-endpoints each have their own
-    # secret; the settings-configured URLs (the older way) share ``webhook_secret``.
-    webhook_urls: list[str] = Field(default_factory=list)
-    webhook_secret: str | None = None
+    # Partner webhooks: endpoints registered through /v1/webhook-endpoints, each with its own
+    # secret. How often the delivery loop looks for events to deliver:
     webhook_interval_seconds: float = Field(5.0, gt=0)
     # Run the delivery loop in the app's lifespan (every replica may: a lease per endpoint
     # keeps two from delivering to one endpoint at once).

@@ -5,10 +5,6 @@ class OrganizationNotFound(NotFound):
     title = "Organization not found"
 
 
-class OrganizationConflict(Conflict):
-    title = "Organization conflict"
-
-
 class ContractNotFound(NotFound):
     title = "Contract not found"
 

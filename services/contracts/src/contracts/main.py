@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contracts.contracts.router import router as contracts_router
+from contracts.contracts.routes import router as contracts_router
 from contracts.organizations.router import router as organizations_router
 from contracts.settings import ContractsSettings, get_settings
 from shared.app import build_service_app

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import BigInteger, DateTime, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,16 +29,3 @@ class OutboxEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
-
-
-class WebhookDelivery(Base):
-    """Delivery state of one event to one partner URL."""
-
-    __tablename__ = "webhook_delivery"
-
-    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outbox_event.id"), primary_key=True)
-    url: Mapped[str] = mapped_column(String(500), primary_key=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

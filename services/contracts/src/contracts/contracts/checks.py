@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from contracts.contracts.elements import KeyElements
-from contracts.contracts.lifecycle import Stage
+from contracts.contracts.loaded import Loaded
 from contracts.contracts.models import ContractType
 from contracts.contracts.repository import ContractRepository
-from contracts.contracts.snapshot import elements_of, natural_final_end, signed
-from contracts.contracts.validation import check_elements
+from contracts.contracts.rules.lifecycle import Stage
+from contracts.contracts.rules.snapshot import elements_of, natural_final_end, signed
+from contracts.contracts.rules.validation import check_elements
 from shared.errors import FieldError
-
-if TYPE_CHECKING:
-    from contracts.contracts.service import Loaded
 
 
 class ContractChecks:

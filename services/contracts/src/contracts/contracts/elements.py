@@ -1,7 +1,7 @@
 """The seven key elements of a contract as structured, validated data.
 
 Each element validates itself here (pydantic: the error names the field by its JSON path);
-rules that span elements or need the contract type live in ``validation.py``.
+rules that span elements or need the contract type live in ``rules/validation.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from contracts.contracts.terms import FeeKind, RenewalType, TermRule
+from contracts.contracts.rules.terms import FeeKind, RenewalType, TermRule
 from shared.money import AMOUNT, plain_text
 from shared.periods import CalendarMonth
 from shared.types import (
@@ -278,7 +278,7 @@ class ServiceLevel(Element):
 
     @model_validator(mode="after")
     def _defaults(self) -> ServiceLevel:
-        # Cross-field rules (threshold, ranges, variants) are checked in validation.py, where
+        # Cross-field rules (threshold, ranges, variants) are checked in rules/validation.py, where
         # each error can name its exact field.
         if self.metric is Metric.csat and self.csat_mode is None:
             self.csat_mode = CsatMode.mean

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts.base import Base
-from contracts.contracts.lifecycle import Stage, Status
+from contracts.contracts.rules.lifecycle import Stage, Status
 from shared.ids import uuid7
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.contracts.lifecycle import FINAL, Stage, Status
 from contracts.contracts.models import (
     Contract,
     ContractEvent,
@@ -17,6 +16,7 @@ from contracts.contracts.models import (
     ContractType,
     ContractVersion,
 )
+from contracts.contracts.rules.lifecycle import FINAL, Stage, Status
 from contracts.organizations.models import Organization
 from shared.db import escape_like
 from shared.pagination import PageParams, keyset, page_from_rows
@@ -211,10 +211,6 @@ class ContractRepository:
         if after is not None:
             stmt = stmt.where(Contract.id > after)
         stmt = stmt.order_by(Contract.id).limit(limit)
-        return list((await self.session.execute(stmt)).scalars().all())
-
-    async def successors(self, contract_id: uuid.UUID) -> list[Contract]:
-        stmt = select(Contract).where(Contract.supersedes_id == contract_id)
         return list((await self.session.execute(stmt)).scalars().all())
 
     # --- versions and signers ---

@@ -1,67 +1,42 @@
-"""Contracts: loading, drafting, amendments, the derived status and the event log.
+"""Contracts: loading, the derived status (recomputed on every write and by the daily job) and
+the event log — what every other part of a contract's life goes through.
 
-The stage workflow and signatures live in ``workflow.py``, termination in ``termination.py``,
-rules that need the database in ``checks.py``; pure rules in terms, lifecycle, validation and
-snapshot. SQL lives in the repository. Every write recomputes the status and logs an event.
+Drafting and amendments live in ``drafting.py``, the stage workflow and signatures in
+``signing/``, documents in ``documents/``, what other services read in ``published/``,
+termination in ``termination.py``, rules that need the database in ``checks.py``; the pure rules
+in ``rules/``. SQL lives in the repository. Every write recomputes the status and logs an event.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts.contracts.checks import ContractChecks
-from contracts.contracts.documents import (
-    DocumentParty,
-    DocumentSource,
-    SignatureLine,
-    render_html,
-    render_pdf,
-    render_signature_page,
-    with_pages,
-)
-from contracts.contracts.elements import ELEMENT_NAMES, KeyElements
-from contracts.contracts.lifecycle import (
-    FINAL,
-    Stage,
-    Status,
-    allowed_actions,
-)
+from contracts.contracts.loaded import Loaded
 from contracts.contracts.models import (
     Contract,
     ContractEvent,
     ContractSigner,
-    ContractVersion,
 )
 from contracts.contracts.repository import ContractRepository
-from contracts.contracts.schemas import (
-    AmendmentCreate,
-    ContractCreate,
-    ContractUpdate,
-    VersionUpdate,
+from contracts.contracts.rules.lifecycle import (
+    FINAL,
+    Status,
 )
-from contracts.contracts.snapshot import (
+from contracts.contracts.rules.snapshot import (
     elements_of,
     latest_rule,
     natural_final_end,
-    open_version,
-    signed,
     state_on,
     term_rule,
 )
-from contracts.contracts.validation import (
-    raise_if,
-)
-from contracts.errors import ContractConflict, ContractNotFound, NotEditable
-from contracts.organizations.models import Organization, OrganizationKind, OrganizationStatus
+from contracts.errors import ContractNotFound
 from contracts.organizations.repository import OrganizationRepository
 from shared.auth import Principal
-from shared.errors import FieldError, ValidationFailed
-from shared.etag import check_if_match
 
 Clock = Callable[[], datetime]
 SYSTEM = "system"
@@ -69,18 +44,6 @@ SYSTEM = "system"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class Loaded:
-    contract: Contract
-    versions: list[ContractVersion]
-
-    def version(self, number: int) -> ContractVersion:
-        for v in self.versions:
-            if v.version == number:
-                return v
-        raise ContractNotFound(f"contract {self.contract.number} has no version {number}")
 
 
 class ContractService:
@@ -111,201 +74,6 @@ class ContractService:
 
     async def client_name(self, contract: Contract) -> str:
         return await self.repository.client_name(contract.client_id)
-
-    # --- drafting --------------------------------------------------------------------------
-
-    async def create(self, principal: Principal, data: ContractCreate) -> Loaded:
-        errors: list[FieldError] = []
-        client = await self.organizations.get(data.client_id)
-        if (
-            client is None
-            or client.kind is not OrganizationKind.client
-            or not principal.can_see_client(client.id)
-        ):
-            raise ValidationFailed.on("client_id", "no client with this id")
-        if client.status is OrganizationStatus.inactive:
-            raise ValidationFailed.on("client_id", f"{client.display_name} is inactive")
-        assert client.operator_id is not None
-        errors += await self.checks.links(data.type, client.id, data.parent_id, None)
-        if data.supersedes_id is not None:
-            old = await self.repository.get(data.supersedes_id)
-            if old is None or old.client_id != client.id or old.stage is not Stage.signed:
-                errors.append(
-                    FieldError("supersedes_id", "not a signed contract of the same client")
-                )
-        elements = KeyElements.model_validate(data.model_dump(include=set(ELEMENT_NAMES)))
-        errors += await self.checks.elements(
-            elements, data.type, data.currency, None, client.id, data.supersedes_id
-        )
-        raise_if(errors)
-        now = self.clock()
-        number = await self.repository.next_number(now.year)
-        contract = Contract(
-            operator_id=client.operator_id,
-            client_id=client.id,
-            parent_id=data.parent_id,
-            supersedes_id=data.supersedes_id,
-            type=data.type,
-            number=f"CT-{now.year}-{number:04d}",
-            title=data.title,
-            currency=data.currency,
-            time_zone=data.time_zone or client.time_zone,
-            stage=Stage.draft,
-            renewals_done=0,
-            revision=1,
-            created_by=principal.subject,
-        )
-        await self.repository.add(contract)
-        version = ContractVersion(
-            contract_id=contract.id,
-            version=1,
-            stage=Stage.draft,
-            effective_from=elements.term.start_date if elements.term else None,
-            elements=elements.model_dump(mode="json"),
-            created_by=principal.subject,
-        )
-        await self.repository.add(version)
-        loaded = Loaded(contract, [version])
-        await self.log_event(
-            loaded, "contract.created", principal.subject, 1, number=contract.number
-        )
-        await self.recompute(loaded)
-        return loaded
-
-    async def update(
-        self,
-        principal: Principal,
-        contract_id: uuid.UUID,
-        data: ContractUpdate,
-        if_match: str | None,
-    ) -> Loaded:
-        loaded = await self.load(principal, contract_id, for_update=True)
-        contract = loaded.contract
-        check_if_match(if_match, contract.revision)
-        version = loaded.version(1)
-        self.require_draft(version)
-        changes = data.model_dump(exclude_unset=True)
-        for field in ("title", "currency", "time_zone"):
-            if field in changes and changes[field] is None:
-                raise ValidationFailed.on(field, "may not be null")
-        header = {k: v for k, v in changes.items() if k not in ELEMENT_NAMES}
-        errors: list[FieldError] = []
-        if "parent_id" in header:
-            errors += await self.checks.links(
-                contract.type, contract.client_id, header["parent_id"], contract.id
-            )
-        currency = header.get("currency", contract.currency)
-        elements = self.merged(version, data)
-        errors += await self.checks.elements(
-            elements,
-            contract.type,
-            currency,
-            contract.id,
-            contract.client_id,
-            contract.supersedes_id,
-        )
-        raise_if(errors)
-        for field, value in header.items():
-            setattr(contract, field, value)
-        version.elements = elements.model_dump(mode="json")
-        version.effective_from = elements.term.start_date if elements.term else None
-        await self.touch(loaded, "contract.updated", principal.subject, 1, fields=sorted(changes))
-        return loaded
-
-    async def update_version(
-        self,
-        principal: Principal,
-        contract_id: uuid.UUID,
-        number: int,
-        data: VersionUpdate,
-        if_match: str | None,
-    ) -> Loaded:
-        loaded = await self.load(principal, contract_id, for_update=True)
-        contract = loaded.contract
-        check_if_match(if_match, contract.revision)
-        version = loaded.version(number)
-        self.require_draft(version)
-        changes = data.model_dump(exclude_unset=True)
-        if number == 1 and {"effective_from", "change_summary"} & changes.keys():
-            raise ValidationFailed.on(
-                "effective_from", "version 1 takes effect on term.start_date; amend instead"
-            )
-        elements = self.merged(version, data)
-        errors = await self.checks.elements(
-            elements,
-            contract.type,
-            contract.currency,
-            contract.id,
-            contract.client_id,
-            contract.supersedes_id,
-        )
-        if number > 1:
-            effective = changes.get("effective_from") or version.effective_from
-            errors += self.checks.amendment(loaded, elements, effective)
-        raise_if(errors)
-        version.elements = elements.model_dump(mode="json")
-        if number == 1:
-            version.effective_from = elements.term.start_date if elements.term else None
-        else:
-            version.effective_from = changes.get("effective_from", version.effective_from)
-            version.change_summary = changes.get("change_summary", version.change_summary)
-        await self.touch(
-            loaded, "contract.updated", principal.subject, number, fields=sorted(changes)
-        )
-        return loaded
-
-    async def amend(
-        self, principal: Principal, contract_id: uuid.UUID, data: AmendmentCreate
-    ) -> Loaded:
-        loaded = await self.load(principal, contract_id, for_update=True)
-        contract = loaded.contract
-        if contract.stage is not Stage.signed:
-            raise ContractConflict(
-                f"{contract.number} is not signed yet: edit the draft instead of amending it",
-                stage=contract.stage.value,
-            )
-        if (working := open_version(loaded.versions)) is not None:
-            raise ContractConflict(
-                f"version {working.version} is already in the workflow ({working.stage.value}); "
-                "finish or cancel it first",
-                open_version=working.version,
-            )
-        if contract.status in FINAL:
-            raise ContractConflict(f"{contract.number} is {contract.status}; it cannot be amended")
-        latest = signed(loaded.versions)[-1]
-        elements = self.merged(latest, data)
-        errors = await self.checks.elements(
-            elements,
-            contract.type,
-            contract.currency,
-            contract.id,
-            contract.client_id,
-            contract.supersedes_id,
-        )
-        errors += self.checks.amendment(loaded, elements, data.effective_from)
-        raise_if(errors)
-        number = max(v.version for v in loaded.versions) + 1
-        version = ContractVersion(
-            contract_id=contract.id,
-            version=number,
-            stage=Stage.draft,
-            effective_from=data.effective_from,
-            change_summary=data.change_summary,
-            elements=elements.model_dump(mode="json"),
-            created_by=principal.subject,
-        )
-        await self.repository.add(version)
-        loaded.versions.append(version)
-        await self.touch(
-            loaded,
-            "contract.amendment_drafted",
-            principal.subject,
-            number,
-            effective_from=data.effective_from.isoformat(),
-            change_summary=data.change_summary,
-            elements=sorted(data.model_fields_set & set(ELEMENT_NAMES)),
-        )
-        return loaded
 
     # --- status ----------------------------------------------------------------------------
 
@@ -430,78 +198,6 @@ class ContractService:
             )
         )
 
-    @staticmethod
-    def require_draft(version: ContractVersion) -> None:
-        if version.stage is not Stage.draft:
-            raise NotEditable(
-                f"version {version.version} is {version.stage.value}; only a draft is editable"
-                + ("" if version.stage is Stage.signed else " (return it to draft first)"),
-                stage=version.stage.value,
-                allowed_actions=[a.value for a in allowed_actions(version.stage)],
-            )
-
-    @staticmethod
-    def merged(version: ContractVersion, data: KeyElements) -> KeyElements:
-        merged = dict(version.elements)
-        for name in data.model_fields_set & set(ELEMENT_NAMES):
-            merged[name] = data.model_dump(mode="json", include={name})[name]
-        return KeyElements.model_validate(merged)
-
-    # --- documents -------------------------------------------------------------------------
-
-    async def document_source(self, loaded: Loaded, version: ContractVersion) -> DocumentSource:
-        contract = loaded.contract
-        client = await self.organizations.get(contract.client_id)
-        operator = await self.organizations.get(contract.operator_id)
-        assert client is not None and operator is not None
-        return DocumentSource(
-            number=contract.number,
-            title=contract.title,
-            type=contract.type.value,
-            currency=contract.currency,
-            time_zone=contract.time_zone,
-            version=version.version,
-            effective_from=version.effective_from,
-            change_summary=version.change_summary,
-            client=_party(client),
-            operator=_party(operator),
-            elements=elements_of(version),
-        )
-
-    async def render(self, loaded: Loaded, version: ContractVersion) -> str:
-        """The HTML of a version: frozen once sent for signature, rendered live before."""
-        if version.document_sha256 is not None:
-            html, _ = await self.repository.frozen_document(version)
-            if html is not None:
-                return html
-        return render_html(await self.document_source(loaded, version))
-
-    async def render_pdf(self, loaded: Loaded, version: ContractVersion) -> bytes:
-        """The PDF of the same text: frozen with the HTML, rendered live before; once it was
-        sent for signature, followed by the signature page (who signed, when, what)."""
-        if version.document_sha256 is not None:
-            _, pdf = await self.repository.frozen_document(version)
-            if pdf is not None:
-                signers = await self.repository.signers(loaded.contract.id, version.version)
-                page = render_signature_page(
-                    loaded.contract.number,
-                    version.version,
-                    version.document_sha256,
-                    [
-                        SignatureLine(
-                            s.name, s.role, s.party.value, s.email, s.signed_at, s.ip,
-                            s.document_sha256,
-                        )
-                        for s in signers
-                    ],
-                )  # fmt: skip
-                return with_pages(pdf, page) if signers else pdf
-        return render_pdf(await self.document_source(loaded, version))
-
     async def signers(self, loaded: Loaded, number: int) -> Sequence[ContractSigner]:
         loaded.version(number)
         return await self.repository.signers(loaded.contract.id, number)
-
-
-def _party(organization: Organization) -> DocumentParty:
-    return DocumentParty(organization.legal_name, organization.country, organization.tax_id)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from contracts.contracts.lifecycle import FINAL, Stage, allowed_actions
-from contracts.contracts.schemas import TerminationCreate, TerminationKind
-from contracts.contracts.service import ContractService, Loaded
-from contracts.contracts.snapshot import natural_final_end, state_on
-from contracts.contracts.terms import (
+from contracts.contracts.loaded import Loaded
+from contracts.contracts.rules.lifecycle import FINAL, Stage, allowed_actions
+from contracts.contracts.rules.snapshot import natural_final_end, state_on
+from contracts.contracts.rules.terms import (
     FeeKind,
     earliest_termination,
     early_termination_fee,
     position,
 )
+from contracts.contracts.schemas import TerminationCreate, TerminationKind
+from contracts.contracts.service import ContractService
 from contracts.errors import ContractConflict
 from shared.auth import Principal
 from shared.errors import ValidationFailed

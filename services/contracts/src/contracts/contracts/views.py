@@ -6,8 +6,16 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from contracts.contracts.lifecycle import allowed_actions
 from contracts.contracts.models import Contract, ContractVersion
+from contracts.contracts.rules.lifecycle import allowed_actions
+from contracts.contracts.rules.snapshot import (
+    displayed_version,
+    effective_to,
+    elements_of,
+    open_version,
+    state_on,
+)
+from contracts.contracts.rules.terms import earliest_termination
 from contracts.contracts.schemas import (
     ContractRead,
     ContractSummary,
@@ -17,14 +25,6 @@ from contracts.contracts.schemas import (
     VersionRead,
     VersionSummary,
 )
-from contracts.contracts.snapshot import (
-    displayed_version,
-    effective_to,
-    elements_of,
-    open_version,
-    state_on,
-)
-from contracts.contracts.terms import earliest_termination
 from shared.money import round_money
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from contracts.contracts.documents import render_html, render_pdf, sha256
-from contracts.contracts.lifecycle import Action, Stage, allowed_actions, next_stage
+from contracts.contracts.documents.service import ContractDocuments
+from contracts.contracts.loaded import Loaded
 from contracts.contracts.models import ContractSigner, ContractVersion, Party
-from contracts.contracts.schemas import ActionRequest, SignatureCreate
-from contracts.contracts.service import ContractService, Loaded
-from contracts.contracts.snapshot import elements_of, open_version
-from contracts.contracts.validation import check_complete, raise_if
+from contracts.contracts.rules.lifecycle import Action, Stage, allowed_actions, next_stage
+from contracts.contracts.rules.snapshot import elements_of, open_version
+from contracts.contracts.rules.validation import check_complete, raise_if
+from contracts.contracts.service import ContractService
+from contracts.contracts.signing.schemas import ActionRequest, SignatureCreate
 from contracts.errors import ContractConflict, IllegalTransition
 from shared.auth import Principal, Role
 from shared.errors import FieldError, Forbidden, ValidationFailed
@@ -21,6 +22,7 @@ class ContractWorkflow:
     def __init__(self, service: ContractService) -> None:
         self.service = service
         self.repository = service.repository
+        self.documents = ContractDocuments(service.repository, service.organizations)
 
     async def act(
         self,
@@ -107,11 +109,10 @@ class ContractWorkflow:
         if len(signers) > 20:
             errors.append(FieldError("signers", "at most 20 signers"))
         raise_if(errors)
-        source = await self.service.document_source(loaded, version)
-        html = render_html(source)
-        version.document_html = html
-        version.document_sha256 = sha256(html)
-        version.document_pdf = render_pdf(source, document_sha256=version.document_sha256)
+        frozen = await self.documents.freeze(loaded, version)
+        version.document_html = frozen.html
+        version.document_sha256 = frozen.sha256
+        version.document_pdf = frozen.pdf
         await self.repository.add(
             *[
                 ContractSigner(

@@ -373,3 +373,31 @@ def with_pages(document: bytes, pages: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def signed_pdf(
+    document: bytes,
+    number: str,
+    version: int,
+    document_sha256: str | None,
+    signers: Sequence[SignatureLine],
+) -> bytes:
+    """A frozen PDF followed by its signature page, or as it is while nobody is named."""
+    if not signers:
+        return document
+    return with_pages(document, render_signature_page(number, version, document_sha256, signers))
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A version's document as sent for signature: the HTML, its hash and the PDF."""
+
+    html: str
+    sha256: str
+    pdf: bytes
+
+
+def freeze(src: DocumentSource) -> Frozen:
+    html = render_html(src)
+    digest = sha256(html)
+    return Frozen(html, digest, render_pdf(src, document_sha256=digest))

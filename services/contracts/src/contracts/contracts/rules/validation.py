@@ -17,7 +17,7 @@ from contracts.contracts.elements import (
     target_range,
 )
 from contracts.contracts.models import ContractType
-from contracts.contracts.terms import FeeKind, RenewalType
+from contracts.contracts.rules.terms import FeeKind, RenewalType
 from shared.errors import FieldError, ValidationFailed
 from shared.types import LAST_DAY, fraction_message
 

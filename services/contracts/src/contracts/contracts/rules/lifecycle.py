@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from contracts.contracts.terms import Position
+from contracts.contracts.rules.terms import Position
 
 
 class Stage(StrEnum):

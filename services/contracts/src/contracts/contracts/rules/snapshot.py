@@ -8,9 +8,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from contracts.contracts.elements import KeyElements
-from contracts.contracts.lifecycle import OPEN_STAGES, Stage, Status, StatusFacts, derive_status
 from contracts.contracts.models import Contract, ContractVersion
-from contracts.contracts.terms import Position, RenewalType, TermRule, position
+from contracts.contracts.rules.lifecycle import (
+    OPEN_STAGES,
+    Stage,
+    Status,
+    StatusFacts,
+    derive_status,
+)
+from contracts.contracts.rules.terms import Position, RenewalType, TermRule, position
 
 
 def elements_of(version: ContractVersion) -> KeyElements:
