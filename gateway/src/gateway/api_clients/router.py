@@ -31,7 +31,7 @@ token_router = APIRouter(tags=["oauth"])
 Admin = Annotated[Principal, Depends(require())]  # admin only
 
 
-def get_service(session: SessionDep) -> ApiClientService:
+async def get_service(session: SessionDep) -> ApiClientService:
     return ApiClientService(ApiClientRepository(session))
 
 

@@ -8,7 +8,7 @@ from billing.upstream import Upstream
 from shared.auth import Role
 
 
-def get_upstream(request: Request) -> Upstream:
+async def get_upstream(request: Request) -> Upstream:
     upstream: Upstream = request.app.state.upstream
     return upstream
 

@@ -26,7 +26,7 @@ balances_router = APIRouter(prefix="/v1/credit-balances", tags=["credit balances
 refunds_router = APIRouter(prefix="/v1/refunds", tags=["refunds"])
 
 
-def get_service(session: SessionDep) -> CreditBalanceService:
+async def get_service(session: SessionDep) -> CreditBalanceService:
     return CreditBalanceService(CreditBalanceRepository(session), InvoiceRepository(session))
 
 

@@ -29,7 +29,7 @@ Runner = Annotated[Principal, Depends(require(*BILLERS))]
 Watcher = Annotated[Principal, Depends(require(*BILLERS, Role.service))]
 
 
-def get_repository(session: SessionDep) -> InvoiceRunRepository:
+async def get_repository(session: SessionDep) -> InvoiceRunRepository:
     return InvoiceRunRepository(session)
 
 

@@ -42,14 +42,14 @@ _409: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_pdfs(request: Request) -> PdfRenderer:
+async def get_pdfs(request: Request) -> PdfRenderer:
     return PdfRenderer(getattr(request.app.state, "pdf_fallback_fonts", ()))
 
 
 PdfsDep = Annotated[PdfRenderer, Depends(get_pdfs)]
 
 
-def get_service(session: SessionDep, upstream: UpstreamDep, pdfs: PdfsDep) -> InvoiceService:
+async def get_service(session: SessionDep, upstream: UpstreamDep, pdfs: PdfsDep) -> InvoiceService:
     repository = InvoiceRepository(session)
     drafter = Drafter(repository, PricePlanRepository(session), upstream)
     return InvoiceService(repository, drafter, pdfs)
@@ -58,7 +58,9 @@ def get_service(session: SessionDep, upstream: UpstreamDep, pdfs: PdfsDep) -> In
 ServiceDep = Annotated[InvoiceService, Depends(get_service)]
 
 
-def get_settlement(session: SessionDep, invoices: ServiceDep, pdfs: PdfsDep) -> SettlementService:
+async def get_settlement(
+    session: SessionDep, invoices: ServiceDep, pdfs: PdfsDep
+) -> SettlementService:
     return SettlementService(InvoiceRepository(session), invoices, pdfs)
 
 

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1/price-plans", tags=["price plans"])
 _404: dict[int | str, dict[str, Any]] = {404: {"description": "No such price plan (or not yours)"}}
 
 
-def get_service(session: SessionDep, upstream: UpstreamDep) -> PricePlanService:
+async def get_service(session: SessionDep, upstream: UpstreamDep) -> PricePlanService:
     return PricePlanService(
         PricePlanRepository(session), TaxRateRepository(session), upstream.contracts
     )

@@ -19,7 +19,7 @@ READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
 WRITERS = (Role.finance,)
 
 
-def get_service(session: SessionDep) -> TaxRateService:
+async def get_service(session: SessionDep) -> TaxRateService:
     return TaxRateService(TaxRateRepository(session))
 
 

@@ -37,7 +37,7 @@ EDIT_DRAFT: Responses = {
 }
 
 
-def get_service(session: SessionDep) -> ContractService:
+async def get_service(session: SessionDep) -> ContractService:
     return ContractService(ContractRepository(session), OrganizationRepository(session))
 
 

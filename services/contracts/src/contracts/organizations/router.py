@@ -30,7 +30,7 @@ _404: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_service(session: SessionDep) -> OrganizationService:
+async def get_service(session: SessionDep) -> OrganizationService:
     return OrganizationService(OrganizationRepository(session))
 
 

@@ -14,7 +14,7 @@ from shared.db import SessionDep
 router = APIRouter(tags=["agent activity"])
 
 
-def get_activity(session: SessionDep, ingest: IngestDep) -> ActivityService:
+async def get_activity(session: SessionDep, ingest: IngestDep) -> ActivityService:
     return ActivityService(ActivityRepository(session), ingest)
 
 

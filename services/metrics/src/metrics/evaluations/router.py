@@ -18,7 +18,7 @@ from shared.types import AwareDateTime
 router = APIRouter(tags=["quality evaluations"])
 
 
-def get_evaluations(session: SessionDep, ingest: IngestDep) -> EvaluationService:
+async def get_evaluations(session: SessionDep, ingest: IngestDep) -> EvaluationService:
     return EvaluationService(EvaluationRepository(session), ingest)
 
 

@@ -21,7 +21,7 @@ READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
 WRITERS = (Role.operator, Role.finance, Role.service)
 
 
-def get_service(session: SessionDep, contracts: ContractsDep) -> SlaService:
+async def get_service(session: SessionDep, contracts: ContractsDep) -> SlaService:
     return SlaService(SlaReportRepository(session), KpiRepository(session), contracts)
 
 

@@ -16,7 +16,7 @@ READERS = (Role.operator, Role.finance, Role.client, Role.partner, Role.service)
 WRITERS = (Role.operator, Role.partner)
 
 
-def get_service(session: SessionDep) -> SourceService:
+async def get_service(session: SessionDep) -> SourceService:
     return SourceService(SourceRepository(session))
 
 

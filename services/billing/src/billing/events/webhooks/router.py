@@ -35,7 +35,9 @@ _404: dict[int | str, dict[str, Any]] = {
 Manager = Annotated[Principal, Depends(require(*MANAGERS))]
 
 
-def get_service(session: SessionDep, upstream: UpstreamDep, request: Request) -> WebhookService:
+async def get_service(
+    session: SessionDep, upstream: UpstreamDep, request: Request
+) -> WebhookService:
     box: SecretBox = request.app.state.webhook_secrets
     return WebhookService(
         WebhookRepository(session),
