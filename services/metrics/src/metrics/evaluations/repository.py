@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrics.driver import raw_connection
 from metrics.evaluations.models import QualityEvaluation
-from metrics.records.repository import raw_connection
 from shared.pagination import PageParams, keyset, page_from_rows
 
 if TYPE_CHECKING:
