@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any, NamedTuple
 
 
@@ -29,7 +30,7 @@ class RollupSums(NamedTuple):
     nps_detractors: int = 0
 
     def plus(self, other: RollupSums) -> RollupSums:
-        return RollupSums._make(a + b for a, b in zip(self, other, strict=True))
+        return tuple.__new__(RollupSums, map(operator.add, self, other))
 
 
 # The summed columns of contact_rollup, in table order (the two histograms follow them).
