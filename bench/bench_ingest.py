@@ -49,8 +49,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from contrato.platform import Processes, Service, wait_ready
-from metrics.records.ingest import normalize_contact
-from metrics.records.repository import CONTACT_COLUMNS, contact_row
+from metrics.ingestion.columns import CONTACT_COLUMNS, contact_row
+from metrics.ingestion.normalize import normalize_contact
 from shared.auth import generate_key_pair, mint_token
 from shared.ids import uuid7
 

@@ -48,8 +48,8 @@ from bench_invoice_run import (
 
 from contrato.pg import EmbeddedPostgres, database_url, ensure_databases
 from contrato.platform import SERVICES, Processes, wait_ready
-from metrics.records.ingest import normalize_contact
-from metrics.records.repository import CONTACT_COLUMNS, contact_row
+from metrics.ingestion.columns import CONTACT_COLUMNS, contact_row
+from metrics.ingestion.normalize import normalize_contact
 from shared.auth import generate_key_pair, mint_token
 from shared.ids import uuid7
 from shared.migrations import upgrade

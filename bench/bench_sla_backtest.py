@@ -29,10 +29,11 @@ from zoneinfo import ZoneInfo
 
 from contrato.demo.seed import brazilian_holidays, service_levels, weekdays
 from contrato.demo.traffic import ContractTraffic, QueueProfile, as_json, contact_records
+from metrics.ingestion.normalize import normalize_contact
 from metrics.kpis.figures import Sums
-from metrics.records.ingest import ROLLUP_SUMS, normalize_contact, rollup_deltas
 from metrics.risk.forecast import HISTORY_WEEKS
 from metrics.risk.service import Period, level_risk
+from metrics.rollups.deltas import rollup_deltas
 from metrics.sla.evaluate import Slice, evaluate, thresholds_of
 from metrics.timeutil import local_midnight
 from shared.ids import uuid7
@@ -60,7 +61,7 @@ def slices_of(records: list[dict[str, Any]], bounds: set[int]) -> list[Slice]:
         normalized.append(record)
     out = []
     for (_, queue, channel, _, start), delta in rollup_deltas(normalized, []).items():
-        sums = Sums(**dict(zip(ROLLUP_SUMS, delta.sums, strict=True)))
+        sums = Sums(**delta.sums._asdict())
         sums.answered_le = {
             k: sum(c for w, c in delta.answered_waits.items() if w <= k) for k in bounds
         }

@@ -203,7 +203,7 @@ class TestImportApi:
 def test_the_readme_csv_example_is_valid() -> None:
     import uuid
 
-    from metrics.records.ingest import normalize_contact
+    from metrics.ingestion.normalize import normalize_contact
 
     text = (
         "external_id,queue,channel,enqueued_at,answered_at,wait_seconds,talk_seconds,"

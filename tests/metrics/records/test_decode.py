@@ -2,18 +2,20 @@
 every value the same way."""
 
 import json
-from dataclasses import asdict
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.records.decode import decode_batch
-from metrics.records.ingest import normalize_contact
+from metrics.ingestion.columns import CONTACT_COLUMNS, contact_row
+from metrics.ingestion.decode import decode_batch
+from metrics.ingestion.normalize import normalize_contact
 from metrics.records.schemas import ContactBatch, ContactRecordIn
 
 SECRET = "s" * 32
+SOURCE_ID = uuid.UUID(int=7)
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
 VALID = {
@@ -100,8 +102,11 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def normalized(record: Any) -> dict[str, Any]:
+    """The row the record is stored as (or its rejections)."""
     result = normalize_contact(0, record, secret=SECRET, new_id=lambda: None, now=NOW)
-    return asdict(result) if not isinstance(result, list) else {"rejected": result}
+    if isinstance(result, list):
+        return {"rejected": result}
+    return dict(zip(CONTACT_COLUMNS, contact_row(SOURCE_ID, result), strict=True))
 
 
 @settings(max_examples=400, deadline=None)

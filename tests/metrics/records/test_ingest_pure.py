@@ -9,15 +9,9 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.records.ingest import (
-    RollupDelta,
-    by_hour,
-    customer_key,
-    interval_start,
-    latest_per_key,
-    normalize_contact,
-    rollup_deltas,
-)
+from metrics.ingestion.normalize import customer_key, latest_per_key, normalize_contact
+from metrics.rollups.deltas import RollupDelta, by_hour, interval_start, rollup_deltas
+from metrics.rollups.sums import RollupSums, contribution
 
 SECRET = "s" * 32
 T0 = datetime(2026, 10, 1, 12, 7, 30, tzinfo=UTC)
@@ -128,8 +122,8 @@ class TestRollupDeltas:
         deltas = rollup_deltas([new], [old])
         before = deltas[(old.contract_id, "q", "voice", "inbound", interval_start(T0))]
         after = deltas[(old.contract_id, "q", "voice", "inbound", interval_start(new.enqueued_at))]
-        assert before.sums[1] == -1 and before.answered_waits == {5: -1}
-        assert after.sums[2] == 1 and after.abandoned_waits == {7: 1}
+        assert before.sums.answered == -1 and before.answered_waits == {5: -1}
+        assert after.sums.abandoned == 1 and after.abandoned_waits == {7: 1}
         cumulative = RollupDelta.cumulative(before.answered_waits)
         # trimmed after the longest wait: longer waits read the last element
         assert cumulative == [0, 0, 0, 0, 0, -1]
@@ -143,13 +137,13 @@ class TestRollupDeltas:
 
     def test_per_contact_rounding_units(self) -> None:
         delta = next(iter(rollup_deltas([fact(T0, talk_seconds=61)], []).values()))
-        handle, units6, units60 = delta.sums[6:9]
-        assert (handle, units6, units60) == (61, 11, 2)
+        sums = delta.sums
+        assert (sums.handle_seconds, sums.handle_units_6, sums.handle_units_60) == (61, 11, 2)
 
     def test_hourly_sums_the_quarters(self) -> None:
         deltas = rollup_deltas([fact(T0), fact(T0 + timedelta(minutes=30), wait=9)], [])
         (hour,) = by_hour(deltas).values()
-        assert hour.sums[1] == 2 and hour.answered_waits == {5: 1, 9: 1}
+        assert hour.sums.answered == 2 and hour.answered_waits == {5: 1, 9: 1}
 
 
 @settings(max_examples=50, deadline=None)
@@ -186,8 +180,6 @@ def test_adding_then_removing_leaves_nothing(rows: list[tuple[int, str, int]]) -
     )
 )
 def test_group_sums_equal_the_per_record_contribution(rows: list[tuple]) -> None:
-    from metrics.records.ingest import contribution
-
     records = [
         fact(
             T0,
@@ -202,5 +194,7 @@ def test_group_sums_equal_the_per_record_contribution(rows: list[tuple]) -> None
         for o, w, t, x, res, c, n in rows
     ]
     (delta,) = rollup_deltas(records, []).values() or [None]
-    expected = [sum(col) for col in zip(*(contribution(r) for r in records), strict=True)]
+    expected = RollupSums._make(
+        sum(col) for col in zip(*(contribution(r) for r in records), strict=True)
+    )
     assert delta is not None and delta.sums == expected

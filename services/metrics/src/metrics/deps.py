@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from metrics.contracts_client import ContractsClient
-from metrics.records.repository import RecordRepository
-from metrics.records.service import IngestService
+from metrics.ingestion.service import IngestService
+from metrics.ingestion.store import ContactStore
+from metrics.rollups.store import RollupStore
 from metrics.settings import MetricsSettings
 from metrics.sources.repository import SourceRepository
 from shared.db import SessionDep
@@ -28,7 +29,8 @@ def get_ingest(
     session: SessionDep, contracts: ContractsDep, settings: SettingsDep
 ) -> IngestService:
     return IngestService(
-        RecordRepository(session),
+        ContactStore(session),
+        RollupStore(session),
         SourceRepository(session),
         contracts,
         secret=settings.customer_key_secret,

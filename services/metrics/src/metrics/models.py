@@ -4,12 +4,8 @@ from metrics.activity.models import AgentActivity
 from metrics.base import Base, idempotency
 from metrics.changes.models import SlaInputChange
 from metrics.evaluations.models import QualityEvaluation
-from metrics.records.models import (
-    ContactKey,
-    ContactRecord,
-    ContactRollup,
-    ContactRollupHour,
-)
+from metrics.records.models import ContactKey, ContactRecord
+from metrics.rollups.models import ContactRollup, ContactRollupHour
 from metrics.sla.models import SlaReport
 from metrics.sources.models import Source
 

@@ -23,6 +23,7 @@ import structlog
 
 from billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus
 from billing.invoices.repository import InvoiceRepository
+from billing.price_plans.models import PricePlan, PricePlanVersion
 from billing.price_plans.repository import PricePlanRepository
 from billing.pricing.credits import CreditTerms
 from billing.pricing.engine import (
@@ -86,7 +87,41 @@ async def period_billing_terms(
         return await upstream.contracts.billing_terms(contract_id, period.start, token=token)
 
 
+@dataclass(frozen=True)
+class PlanSegment:
+    """The days one plan version prices: its version, its terms and the usage of its days."""
+
+    version: PricePlanVersion
+    terms: PlanTerms
+    usage: dict[UsageQuery, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Everything a period's draft depends on, read before any row is locked: the contract's
+    billing terms, its days in service, its plan split by the versions in effect (each with
+    the usage of its days), the period's SLA report and the one-time charges billed already."""
+
+    contract_id: uuid.UUID
+    period: Period
+    terms: dict[str, Any]
+    client_id: uuid.UUID
+    window: ServiceWindow
+    plan: PricePlan
+    segments: list[PlanSegment]  # the first version's days first
+    report: dict[str, Any]
+    billed_one_time: frozenset[str]
+
+    @property
+    def last_version(self) -> PricePlanVersion:
+        """The version in effect at the end of the period: the invoice cites it."""
+        return self.segments[-1].version
+
+
 class Drafter:
+    """Drafts a period's invoice as a recipe: ``gather`` (the slow reads, nothing locked),
+    ``price`` (the pure engine) and ``write`` (under the invoice's row lock)."""
+
     def __init__(
         self, invoices: InvoiceRepository, plans: PricePlanRepository, upstream: Upstream
     ) -> None:
@@ -107,6 +142,48 @@ class Drafter:
 
         Raises NotBillable, AlreadyIssued, UpstreamError (never prices a missing figure as 0).
         """
+        gathered = await self.gather(contract_id, period, principal=principal, token=token)
+        priced = price(gathered)
+        return await self.write(gathered, priced)
+
+    # --- gather -----------------------------------------------------------------------------
+
+    async def gather(
+        self,
+        contract_id: uuid.UUID,
+        period: Period,
+        *,
+        principal: Principal | None = None,
+        token: str | None = None,
+    ) -> Gathered:
+        """Read what the draft depends on, refusing early what cannot be drafted (another
+        tenant's contract, an issued invoice, nothing to bill) before asking metrics."""
+        terms, client_id = await self._contract_terms(contract_id, period, principal, token)
+        await self._refuse_issued(contract_id, period)
+        window, plan, versions = await self._plan_versions(contract_id, period, terms)
+        usage, report = await self._figures(contract_id, period, versions, token)
+        billed = await self.invoices.billed_one_time_keys(contract_id, str(period))
+        return Gathered(
+            contract_id=contract_id,
+            period=period,
+            terms=terms,
+            client_id=client_id,
+            window=window,
+            plan=plan,
+            segments=[PlanSegment(v, t, u) for (v, t), u in zip(versions, usage, strict=True)],
+            report=report,
+            billed_one_time=frozenset(billed),
+        )
+
+    async def _contract_terms(
+        self,
+        contract_id: uuid.UUID,
+        period: Period,
+        principal: Principal | None,
+        token: str | None,
+    ) -> tuple[dict[str, Any], uuid.UUID]:
+        """The contract's billing terms for the period and its client; another tenant's
+        contract is answered as a missing one, so its existence is not disclosed."""
         started = time.perf_counter()
         try:
             terms = await period_billing_terms(self.upstream, contract_id, period, token=token)
@@ -115,15 +192,25 @@ class Drafter:
         client_id = uuid.UUID(str(terms["client_id"]))
         if principal is not None and not principal.can_see_client(client_id):
             raise NotFound(f"no contract {contract_id}")
+        return terms, client_id
+
+    async def _refuse_issued(self, contract_id: uuid.UUID, period: Period) -> None:
+        """An issued invoice is never redrafted: refuse before the slow reads of usage (the
+        write checks again under the lock, since one may be issued meanwhile)."""
         existing = await self.invoices.find_open(contract_id, str(period))
         if existing is not None and existing.status is not InvoiceStatus.draft:
             raise AlreadyIssued(
                 f"invoice {existing.number} for {period} is {existing.status.value}",
                 invoice_id=str(existing.id),
             )
-        start = _date(terms["term"].get("start_date"))
-        end = service_end(terms)
-        window = service_window(period, start, end)
+
+    async def _plan_versions(
+        self, contract_id: uuid.UUID, period: Period, terms: dict[str, Any]
+    ) -> tuple[ServiceWindow, PricePlan, list[tuple[PricePlanVersion, PlanTerms]]]:
+        """The days billed (in service, and from the plan's first version on) and the plan's
+        versions priced in them, oldest first: a version taking effect after the first day
+        billed splits the period."""
+        window = service_window(period, _date(terms["term"].get("start_date")), service_end(terms))
         if window is None:
             raise NotBillable(f"contract {contract_id} was not in service during {period}")
         plan = await self.plans.by_contract(contract_id)
@@ -138,27 +225,35 @@ class Drafter:
                     f"the price plan of contract {contract_id} starts after {window.end}"
                 )
             window = ServiceWindow(version.effective_from, window.end)
-        plan_terms = PlanTerms.model_validate(version.terms)
-        # Versions taking effect after the first day in service split the period.
+        first = (version, PlanTerms.model_validate(version.terms))
         later = [
             v
             for v in await self.plans.versions([plan.id])
             if window.start < v.effective_from <= window.end
         ]
         later.sort(key=lambda v: v.effective_from)
-        segments = [(version, plan_terms)] + [(v, PlanTerms.model_validate(v.terms)) for v in later]
-        # Usage of each version's days: the first from the period's first day, the last to its
-        # last day (as an unsplit period counts the whole month); one segment asks for the month.
-        starts = [period.start] + [v.effective_from for v in later]
+        return window, plan, [first] + [(v, PlanTerms.model_validate(v.terms)) for v in later]
+
+    async def _figures(
+        self,
+        contract_id: uuid.UUID,
+        period: Period,
+        versions: list[tuple[PricePlanVersion, PlanTerms]],
+        token: str | None,
+    ) -> tuple[list[dict[UsageQuery, dict[str, Any]]], dict[str, Any]]:
+        """The usage each version's terms ask for, over its days, and the period's SLA report.
+
+        They are independent, so they are asked at once. The first version's usage counts from
+        the period's first day and the last one's to its last day (as an unsplit period counts
+        the whole month); an unsplit period asks for the month."""
+        starts = [period.start] + [v.effective_from for v, _ in versions[1:]]
         ends = [d - timedelta(days=1) for d in starts[1:]] + [period.end]
-        split = len(segments) > 1
+        split = len(versions) > 1
         calls = [
             (i, q, (first, last) if split else None)
-            for i, ((_, t), first, last) in enumerate(zip(segments, starts, ends, strict=True))
+            for i, ((_, t), first, last) in enumerate(zip(versions, starts, ends, strict=True))
             for q in usage_queries(t)
         ]
-
-        # The usage queries and the SLA report are independent: ask for them at once.
         started = time.perf_counter()
         answers = await asyncio.gather(
             *(
@@ -174,70 +269,40 @@ class Drafter:
             if isinstance(answer, BaseException):
                 raise answer
             fetched.append(answer)
-        usage: list[dict[UsageQuery, dict[str, Any]]] = [{} for _ in segments]
+        usage: list[dict[UsageQuery, dict[str, Any]]] = [{} for _ in versions]
         for (i, q, _), answer in zip(calls, fetched[:-1], strict=True):
             usage[i][q] = answer
-        report = fetched[-1]
-        plan_id = str(plan.id)
-        changes = tuple(
-            PriceChange(
-                effective_from=v.effective_from,
-                terms=t,
-                plan_source={"price_plan_id": plan_id, "plan_version": v.version},
-                usage=usage[i],
-            )
-            for i, (v, t) in enumerate(segments[1:], start=1)
-        )
-        last_version, last_terms = segments[-1]
-        termination = terms.get("termination") or {}
-        fee, fee_date = None, None
-        effective = _date(termination.get("effective_date"))
-        if (
-            termination.get("requested")
-            and effective is not None
-            and period.start <= effective <= period.end
-            and termination.get("early_termination_fee") is not None
-        ):
-            fee, fee_date = Decimal(str(termination["early_termination_fee"])), effective
-        try:
-            priced = price_period(
-                PricingInput(
-                    currency=plan.currency,
-                    period=period,
-                    window=window,
-                    terms=plan_terms,
-                    plan_source={"price_plan_id": plan_id, "plan_version": version.version},
-                    usage=usage[0],
-                    report=report,
-                    credit_terms=CreditTerms.from_json(terms.get("service_credit_terms")),
-                    billed_one_time=frozenset(
-                        await self.invoices.billed_one_time_keys(contract_id, str(period))
-                    ),
-                    termination_fee=fee,
-                    termination_date=fee_date,
-                    changes=changes,
-                )
-            )
-        except UsageMissing as exc:
-            raise UpstreamError("metrics", str(exc)) from exc
+        return usage, fetched[-1]
 
-        payment_days = last_terms.payment_terms_days
+    # --- write ------------------------------------------------------------------------------
+
+    async def write(self, gathered: Gathered, priced: Priced) -> DraftResult:
+        """Store the priced draft: its header values (with a fingerprint, so an unchanged
+        result leaves the draft untouched) and its lines, under the invoice's row lock."""
+        values = await self._invoice_values(gathered, priced)
+        return await self._write(values, priced, gathered.last_version.version)
+
+    async def _invoice_values(self, g: Gathered, priced: Priced) -> dict[str, Any]:
+        """The invoice's header as the draft stores it: what it bills, the totals, and the
+        parties and terms printed on it, as they are today."""
+        terms, last_version = g.terms, g.last_version
+        payment_days = g.segments[-1].terms.payment_terms_days
         if payment_days is None:
             payment_days = int(terms.get("payment_terms_days") or 30)
         values: dict[str, Any] = {
             "operator_id": uuid.UUID(str(terms["operator_id"])),
-            "client_id": client_id,
-            "contract_id": contract_id,
+            "client_id": g.client_id,
+            "contract_id": g.contract_id,
             "contract_number": terms.get("number"),
-            "period": str(period),
-            "period_start": period.start,
-            "period_end": period.end,
-            "service_from": window.start,
-            "service_to": window.end,
-            "currency": plan.currency,
-            "price_plan_id": plan.id,
+            "period": str(g.period),
+            "period_start": g.period.start,
+            "period_end": g.period.end,
+            "service_from": g.window.start,
+            "service_to": g.window.end,
+            "currency": g.plan.currency,
+            "price_plan_id": g.plan.id,
             "plan_version": last_version.version,  # lines cite their own
-            "sla_report_id": str(report["id"]),
+            "sla_report_id": str(g.report["id"]),
             "payment_terms_days": payment_days,
             "subtotal": priced.subtotal,
             "tax_rate_percent": priced.tax_rate_percent,
@@ -253,7 +318,7 @@ class Drafter:
             "service_levels": _named(priced.service_levels, terms.get("service_levels")),
         }
         values["fingerprint"] = fingerprint(values, priced)
-        return await self._write(values, priced, last_version.version)
+        return values
 
     async def _tax_name(self, tax_rate_id: uuid.UUID | None) -> str | None:
         if tax_rate_id is None:
@@ -286,6 +351,64 @@ class Drafter:
         await self.invoices.replace_lines(invoice.id, to_rows(invoice.id, priced, version))
         log.info("invoice.drafted", invoice_id=str(invoice.id), outcome=outcome)
         return DraftResult(invoice, outcome)
+
+
+# --- price ----------------------------------------------------------------------------------
+
+
+def price(gathered: Gathered) -> Priced:
+    """Price the gathered period with the pure engine: the same inputs give the same lines.
+    A usage figure metrics did not answer is an upstream error, never priced as 0."""
+    try:
+        return price_period(pricing_input(gathered))
+    except UsageMissing as exc:
+        raise UpstreamError("metrics", str(exc)) from exc
+
+
+def pricing_input(g: Gathered) -> PricingInput:
+    """The engine's input: the first version's terms and usage, each later version as a price
+    change, the SLA report and credit terms, and an early termination fee that falls due in
+    the period."""
+    plan_id = str(g.plan.id)
+    first, *later = g.segments
+    fee, fee_date = termination_fee(g.terms, g.period)
+    return PricingInput(
+        currency=g.plan.currency,
+        period=g.period,
+        window=g.window,
+        terms=first.terms,
+        plan_source={"price_plan_id": plan_id, "plan_version": first.version.version},
+        usage=first.usage,
+        report=g.report,
+        credit_terms=CreditTerms.from_json(g.terms.get("service_credit_terms")),
+        billed_one_time=g.billed_one_time,
+        termination_fee=fee,
+        termination_date=fee_date,
+        changes=tuple(
+            PriceChange(
+                effective_from=s.version.effective_from,
+                terms=s.terms,
+                plan_source={"price_plan_id": plan_id, "plan_version": s.version.version},
+                usage=s.usage,
+            )
+            for s in later
+        ),
+    )
+
+
+def termination_fee(terms: dict[str, Any], period: Period) -> tuple[Decimal | None, date | None]:
+    """The early termination fee and its date, when the termination takes effect in the
+    period (billed once, with the period it ends in)."""
+    termination = terms.get("termination") or {}
+    effective = _date(termination.get("effective_date"))
+    if (
+        termination.get("requested")
+        and effective is not None
+        and period.start <= effective <= period.end
+        and termination.get("early_termination_fee") is not None
+    ):
+        return Decimal(str(termination["early_termination_fee"])), effective
+    return None, None
 
 
 def to_rows(invoice_id: uuid.UUID, priced: Priced, version: int) -> list[InvoiceLine]:

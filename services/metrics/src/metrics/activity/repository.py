@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics.changes import marks as changes
-from metrics.records.repository import raw_connection
+from metrics.driver import raw_connection
 
 if TYPE_CHECKING:
     from metrics.activity.service import ActivityRow

@@ -13,10 +13,10 @@ from pydantic import ValidationError
 
 from metrics.activity.repository import ActivityRepository
 from metrics.activity.schemas import AgentActivityIn
+from metrics.ingestion.normalize import rejections_of
+from metrics.ingestion.service import IngestService
 from metrics.records.attribution import ContractResolver
-from metrics.records.ingest import rejections_of
 from metrics.records.schemas import BatchResult, Rejection
-from metrics.records.service import IngestService
 from shared.auth import Principal
 from shared.ids import uuid7
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrics.records.repository import raw_connection
+from metrics.driver import raw_connection
 from shared.errors import ValidationFailed
 from shared.pagination import PageParams, encode_cursor
 

@@ -5,8 +5,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.deps import SettingsDep
 from metrics.evaluations.repository import EvaluationRepository
-from metrics.records.ingest import RollupChange, customer_key
-from metrics.records.repository import RecordRepository, as_facts
+from metrics.ingestion.normalize import customer_key
+from metrics.records.repository import RecordRepository
+from metrics.rollups.deltas import RollupChange
+from metrics.rollups.store import RollupStore, as_facts
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.types import Text
@@ -47,9 +49,8 @@ async def erase_customer(
     principal: Annotated[Principal, Depends(require(Role.operator, Role.partner, Role.service))],
 ) -> EraseResult:
     key = customer_key(data.customer, settings.customer_key_secret)
-    repository = RecordRepository(session)
-    removed = await repository.erase_customer(key, principal.tenant_client_id)
-    await repository.add_to_rollups(RollupChange.of([], as_facts(removed)))
+    removed = await RecordRepository(session).erase_customer(key, principal.tenant_client_id)
+    await RollupStore(session).add(RollupChange.of([], as_facts(removed)))
     erased_evaluations = await EvaluationRepository(session).erase_of_contacts(
         [(row["source_id"], row["external_id"]) for row in removed]
     )

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics.changes import marks as changes
+from metrics.driver import raw_connection
 from metrics.evaluations.models import QualityEvaluation
-from metrics.records.repository import raw_connection
 from shared.pagination import PageParams, keyset, page_from_rows
 
 if TYPE_CHECKING:

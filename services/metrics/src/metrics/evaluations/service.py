@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from metrics.contracts_client import QueueContract
 from metrics.evaluations.repository import EvaluatedContact, EvaluationRepository
 from metrics.evaluations.schemas import EvaluationIn
+from metrics.ingestion.normalize import rejections_of
+from metrics.ingestion.service import IngestService
 from metrics.records.attribution import ContractResolver
-from metrics.records.ingest import rejections_of
 from metrics.records.schemas import BatchResult, Rejection
-from metrics.records.service import IngestService
 from metrics.sources.models import Source
 from shared.auth import Principal
 from shared.ids import uuid7

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics.activity.models import HANDLING_STATES
+from metrics.driver import raw_connection
 from metrics.kpis.figures import SCALAR_FIELDS, Sums
-from metrics.records.models import HISTOGRAM_MAX_SECONDS
-from metrics.records.repository import raw_connection
+from metrics.rollups.models import HISTOGRAM_MAX_SECONDS
 from metrics.timeutil import hourly_rollups_fit
 
 # Granularities whose buckets are date_trunc units in the contract's time zone.

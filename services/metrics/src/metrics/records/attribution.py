@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from metrics.contracts_client import ClaimSpan, ContractsClient, QueueContract
-from metrics.records.ingest import NormalizedRecord
+from metrics.ingestion.normalize import NormalizedRecord
 from metrics.records.schemas import Rejection
 from metrics.sources.models import Source
 from shared.auth import Principal

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ValidationError
 
 from metrics.deps import ContractsDep, IngestDep
-from metrics.records.decode import decode_batch
+from metrics.ingestion.decode import decode_batch
 from metrics.records.repository import RecordRepository
 from metrics.records.schemas import BatchResult, ContactBatch, ContactRecordRead
 from shared.auth import Principal, Role, require

@@ -1,6 +1,5 @@
-"""Pure parts of ingestion: per-row validation, the customer key, de-duplication inside a batch,
-and the rollup contribution of a record (added when it arrives, subtracted when it is replaced
-or erased)."""
+"""Pure parts of ingestion: per-row validation, the customer key and de-duplication inside a
+batch (what a record adds to the rollups is ``metrics.rollups``)."""
 
 from __future__ import annotations
 
@@ -10,15 +9,14 @@ import hmac
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import accumulate
 from typing import Any
 
 from pydantic import ValidationError
 
-from metrics.records.decode import FastContact
-from metrics.records.models import HISTOGRAM_SIZE, Direction, Initiation, Outcome
+from metrics.ingestion.decode import FastContact
+from metrics.records.models import Direction, Initiation, Outcome
 from metrics.records.schemas import ContactRecordIn, Rejection
 from shared.types import unstorable_json, unstorable_text
 
@@ -79,15 +77,6 @@ def customer_key(raw: str, secret: str) -> str:
     return keyed.hexdigest()
 
 
-QUARTER_HOUR = timedelta(minutes=15)
-
-
-def interval_start(ts: datetime) -> datetime:
-    """The 15-minute interval (UTC-aligned) a timestamp falls in."""
-    seconds = int(ts.timestamp())
-    return datetime.fromtimestamp(seconds - seconds % 900, UTC)
-
-
 def whole_seconds(delta: timedelta) -> int:
     """Seconds, rounded half up (platforms give milliseconds; we keep whole seconds)."""
     return int((delta.total_seconds() * 1000 + 500) // 1000)
@@ -105,7 +94,10 @@ def rejections_of(index: int, exc: ValidationError) -> list[Rejection]:
 
 @dataclass(slots=True)
 class NormalizedRecord:
-    """A validated record, ready to store (contract resolved later)."""
+    """A validated record, ready to store (contract resolved later): the columns ingestion
+    computes or reads, and the record as pushed (``data``), from which a column named like a
+    field of ``ContactRecordIn`` and not carried here is stored as it came
+    (``ingestion.columns``)."""
 
     index: int
     id: uuid.UUID
@@ -132,6 +124,7 @@ class NormalizedRecord:
     customer_key: str | None
     attributes: dict[str, Any] | None
     updated_at: datetime
+    data: ContactRecordIn | FastContact
 
 
 def normalize_contact(
@@ -143,7 +136,7 @@ def normalize_contact(
     now: datetime | None = None,
 ) -> NormalizedRecord | list[Rejection]:
     """Validate one pushed record (or check one already parsed, by either way of
-    ``records.decode``); answer the normalized record or its rejections. ``now`` is the
+    ``ingestion.decode``); answer the normalized record or its rejections. ``now`` is the
     batch's clock (read once per batch, not per row)."""
     if isinstance(raw, FastContact | ContactRecordIn):
         data = raw
@@ -197,6 +190,7 @@ def normalize_contact(
         customer_key(data.customer, secret) if data.customer else None,
         data.attributes,
         data.updated_at or data.ended_at or enqueued_at,
+        data,
     )
 
 
@@ -290,233 +284,3 @@ def latest_per_key(records: Iterable[NormalizedRecord]) -> tuple[list[Normalized
                 continue
         kept[record.external_id] = record
     return list(kept.values()), superseded
-
-
-# --- rollups -------------------------------------------------------------------------------
-
-# The summed columns of contact_rollup, in table order (the two histograms follow them).
-ROLLUP_SUMS = (
-    "contacts",
-    "answered",
-    "abandoned",
-    "flow_outs",
-    "wait_answered",
-    "wait_abandoned",
-    "handle_seconds",
-    "handle_units_6",
-    "handle_units_60",
-    "transferred",
-    "fcr_resolved",
-    "fcr_known",
-    "csat_responses",
-    "csat_sum",
-    "csat_top2",
-    "nps_responses",
-    "nps_promoters",
-    "nps_detractors",
-)
-# What the rollups need to know of a record.
-ROLLUP_FACTS = (
-    "contract_id",
-    "client_id",
-    "queue",
-    "channel",
-    "direction",
-    "enqueued_at",
-    "outcome",
-    "wait_seconds",
-    "talk_seconds",
-    "hold_seconds",
-    "acw_seconds",
-    "transferred",
-    "resolved",
-    "csat",
-    "nps",
-)
-
-
-def contribution(r: Any) -> list[int]:
-    """The record's share of each of ROLLUP_SUMS (``r`` has the ROLLUP_FACTS attributes)."""
-    answered = r.outcome == "answered"
-    abandoned = r.outcome == "abandoned"
-    handle = r.talk_seconds + r.hold_seconds + r.acw_seconds if answered else 0
-    return [
-        1,
-        int(answered),
-        int(abandoned),
-        int(r.outcome == "flow_out"),
-        r.wait_seconds if answered else 0,
-        r.wait_seconds if abandoned else 0,
-        handle,
-        -(-handle // 6),
-        -(-handle // 60),
-        int(bool(r.transferred)),
-        int(r.resolved is True),
-        int(r.resolved is not None),
-        int(r.csat is not None),
-        r.csat or 0,
-        int(r.csat is not None and r.csat >= 4),
-        int(r.nps is not None),
-        int(r.nps is not None and r.nps >= 9),
-        int(r.nps is not None and r.nps <= 6),
-    ]
-
-
-@dataclass
-class RollupDelta:
-    client_id: uuid.UUID | None
-    sums: list[int]
-    answered_waits: dict[int, int] = field(default_factory=dict)
-    abandoned_waits: dict[int, int] = field(default_factory=dict)
-
-    @staticmethod
-    def cumulative(waits: dict[int, int]) -> list[int]:
-        """``out[k]`` = contacts that waited at most ``k`` seconds, up to the longest wait
-        within the histogram: past it the count stays the same, so the array stops there
-        (stored trimmed; readers take the last element for any longer wait, and an empty
-        array is all zeros)."""
-        counted = [w for w, count in waits.items() if count and w < HISTOGRAM_SIZE]
-        if not counted:
-            return []
-        histogram = [0] * (max(counted) + 1)
-        for wait in counted:
-            histogram[wait] += waits[wait]
-        return list(accumulate(histogram))
-
-    @staticmethod
-    def cumulative_text(waits: dict[int, int]) -> str:
-        """The trimmed cumulative histogram as a PostgreSQL array literal (encoding integers
-        as text is much cheaper than the driver's per-element binary encoding). A sparse
-        month writes a new rollup row for nearly every record: trimming its two histograms
-        to the longest wait (a few dozen integers, not 601) is most of what that costs."""
-        return "{" + ",".join(map(str, RollupDelta.cumulative(waits))) + "}"
-
-    def is_zero(self) -> bool:
-        return (
-            not any(self.sums)
-            and not any(self.answered_waits.values())
-            and not any(self.abandoned_waits.values())
-        )
-
-
-def rollup_deltas(added: Iterable[Any], removed: Iterable[Any]) -> dict[tuple, RollupDelta]:
-    """What to add to each rollup row: +1 share of every added record, -1 of every removed."""
-    groups: dict[tuple, list[tuple[int, Any]]] = {}
-    # A batch comes mostly in time order: the previous record's interval usually holds the
-    # next one too, and two comparisons are far cheaper than working the interval out.
-    start = end = datetime.max.replace(tzinfo=UTC)
-    for sign, records in ((1, added), (-1, removed)):
-        for r in records:
-            at = r.enqueued_at
-            if not start <= at < end:
-                start = interval_start(at)
-                end = start + QUARTER_HOUR
-            key = (r.contract_id, r.queue, r.channel, r.direction, start)
-            members = groups.get(key)
-            if members is None:
-                groups[key] = [(sign, r)]
-            else:
-                members.append((sign, r))
-    deltas: dict[tuple, RollupDelta] = {}
-    for key, members in groups.items():
-        delta = _group_delta(members)
-        if not delta.is_zero():
-            deltas[key] = delta
-    return deltas
-
-
-def _group_delta(members: list[tuple[int, Any]]) -> RollupDelta:
-    """The summed contribution of one rollup row's records (the same as ``contribution``)."""
-    sums = [0] * len(ROLLUP_SUMS)
-    answered_waits: dict[int, int] = {}
-    abandoned_waits: dict[int, int] = {}
-    client_id = None
-    for sign, r in members:
-        client_id = client_id or r.client_id
-        outcome = r.outcome
-        wait = r.wait_seconds
-        sums[0] += sign
-        if outcome == "answered":
-            handle = r.talk_seconds + r.hold_seconds + r.acw_seconds
-            sums[1] += sign
-            sums[4] += sign * wait
-            sums[6] += sign * handle
-            sums[7] += sign * -(-handle // 6)
-            sums[8] += sign * -(-handle // 60)
-            answered_waits[wait] = answered_waits.get(wait, 0) + sign
-        elif outcome == "abandoned":
-            sums[2] += sign
-            sums[5] += sign * wait
-            abandoned_waits[wait] = abandoned_waits.get(wait, 0) + sign
-        else:
-            sums[3] += sign
-        if r.transferred:
-            sums[9] += sign
-        resolved = r.resolved
-        if resolved is not None:
-            sums[11] += sign
-            if resolved:
-                sums[10] += sign
-        csat = r.csat
-        if csat is not None:
-            sums[12] += sign
-            sums[13] += sign * csat
-            if csat >= 4:
-                sums[14] += sign
-        nps = r.nps
-        if nps is not None:
-            sums[15] += sign
-            if nps >= 9:
-                sums[16] += sign
-            elif nps <= 6:
-                sums[17] += sign
-    return RollupDelta(client_id, sums, answered_waits, abandoned_waits)
-
-
-@dataclass(frozen=True, slots=True)
-class RollupChange:
-    """What a batch adds to the 15-minute and the hourly rollups, as rows ready to COPY
-    (``repository.ROLLUP_COLUMNS``: key, client, sums, then both histograms as array text)."""
-
-    quarter: list[tuple]
-    hour: list[tuple]
-
-    @staticmethod
-    def of(added: Iterable[Any], removed: Iterable[Any]) -> RollupChange:
-        deltas = rollup_deltas(added, removed)
-        return RollupChange(_copy_rows(deltas), _copy_rows(by_hour(deltas)))
-
-    def __bool__(self) -> bool:
-        return bool(self.quarter)
-
-
-def _copy_rows(deltas: dict[tuple, RollupDelta]) -> list[tuple]:
-    return [
-        (
-            *key,
-            d.client_id,
-            *d.sums,
-            RollupDelta.cumulative_text(d.answered_waits),
-            RollupDelta.cumulative_text(d.abandoned_waits),
-        )
-        for key, d in deltas.items()
-    ]
-
-
-def by_hour(deltas: dict[tuple, RollupDelta]) -> dict[tuple, RollupDelta]:
-    """The same deltas summed per UTC hour, for the hourly rollups."""
-    hours: dict[tuple, RollupDelta] = {}
-    for (contract_id, queue, channel, direction, start), delta in deltas.items():
-        key = (contract_id, queue, channel, direction, start.replace(minute=0))
-        held = hours.get(key)
-        if held is None:
-            held = hours[key] = RollupDelta(delta.client_id, [0] * len(ROLLUP_SUMS))
-        held.client_id = held.client_id or delta.client_id
-        held.sums = [a + b for a, b in zip(held.sums, delta.sums, strict=True)]
-        for mine, theirs in (
-            (held.answered_waits, delta.answered_waits),
-            (held.abandoned_waits, delta.abandoned_waits),
-        ):
-            for wait, count in theirs.items():
-                mine[wait] = mine.get(wait, 0) + count
-    return hours

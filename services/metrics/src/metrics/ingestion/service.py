@@ -10,16 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from metrics.contracts_client import ContractsClient
+from metrics.ingestion.decode import FastContact
+from metrics.ingestion.normalize import NormalizedRecord, latest_per_key, normalize_contact
+from metrics.ingestion.store import ContactStore
 from metrics.records.attribution import ContractResolver
-from metrics.records.decode import FastContact
-from metrics.records.ingest import (
-    NormalizedRecord,
-    RollupChange,
-    latest_per_key,
-    normalize_contact,
-)
-from metrics.records.repository import RecordRepository, as_facts
 from metrics.records.schemas import BatchResult, ContactRecordIn, Rejection
+from metrics.rollups.deltas import RollupChange
+from metrics.rollups.store import RollupStore, as_facts
 from metrics.sources.models import Source
 from metrics.sources.repository import SourceRepository
 from metrics.sources.service import SourceService
@@ -40,13 +37,15 @@ def month_starts(records: Sequence[NormalizedRecord]) -> list[datetime]:
 class IngestService:
     def __init__(
         self,
-        records: RecordRepository,
+        records: ContactStore,
+        rollups: RollupStore,
         sources: SourceRepository,
         contracts: ContractsClient,
         *,
         secret: str,
     ) -> None:
         self.records = records
+        self.rollups = rollups
         self.sources = sources
         self.contracts = contracts
         self.secret = secret
@@ -130,7 +129,7 @@ class IngestService:
                 not_written = stored.unchanged_ids | stored.other_client_ids
                 written = [r for r in kept if r.id not in not_written]
                 change = RollupChange.of(written, as_facts(stored.replaced))
-            await self.records.add_to_rollups(change)
+            await self.rollups.add(change)
             if stored.other_client_ids:
                 rejections.extend(
                     Rejection(
