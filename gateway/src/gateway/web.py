@@ -1,0 +1,59 @@
+"""The web console behind the gateway: every path that is not the API's (``/v1``), the
+gateway's own (``/oauth``, ``/docs``, ``/openapi.json``, ``/gateway``) or its health and
+metrics goes to the web app (``GATEWAY_WEB_URL``), streamed like any upstream. The console
+does its own sign-in and calls the API with the user's token, so nothing is checked here but
+the path and the body size. Its pages get a Content-Security-Policy that lets them load what
+they serve themselves, and nothing else."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+
+from gateway.proxy import forward, stream_back
+from shared.errors import MethodNotAllowed, NotFound
+
+# Paths the gateway keeps: never forwarded, whatever the method.
+RESERVED_PREFIXES = ("/v1/", "/oauth/", "/docs/", "/gateway/")
+RESERVED_PATHS = frozenset(
+    {"/v1", "/oauth", "/docs", "/gateway", "/openapi.json", "/healthz", "/readyz", "/metrics"}
+)
+WEB_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+)
+
+
+def is_web_path(path: str) -> bool:
+    return path not in RESERVED_PATHS and not path.startswith(RESERVED_PREFIXES)
+
+
+def web_route(web_url: str, max_body_bytes: int) -> Route:
+    """The catch-all route; added last, so every route of the gateway matches first."""
+
+    async def to_web(request: Request) -> Response:
+        if not is_web_path(request.url.path):
+            # A reserved path whose method no route takes: what the router would have said.
+            allowed: set[str] = set()
+            for route in request.app.router.routes:
+                if route is catch_all:
+                    continue
+                match, _ = route.matches(request.scope)
+                if match is Match.PARTIAL:
+                    allowed |= getattr(route, "methods", None) or set()
+            if allowed:
+                raise MethodNotAllowed(
+                    f"{request.method} is not allowed here",
+                    headers={"Allow": ", ".join(sorted(allowed))},
+                )
+            raise NotFound("Not Found")
+        client: httpx.AsyncClient = request.app.state.client
+        upstream = await forward(client, "web", web_url, request, max_body_bytes=max_body_bytes)
+        return stream_back(upstream, {})
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    catch_all = Route("/{path:path}", to_web, methods=methods, include_in_schema=False)
+    return catch_all
