@@ -65,8 +65,11 @@ def admin_api(web_platform: Platform, token: TokenFactory) -> Iterator[httpx.Cli
         yield client
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="module")
+def browser(web_platform: Platform) -> Iterator[object]:
+    """One Chromium for the journeys. Module-scoped, and started after the platform: while
+    Playwright's synchronous API is running it holds the thread's event loop, which the
+    platform's setup and the async tests elsewhere need."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `apt-get install -y chromium` (make test does it)")
     from playwright.sync_api import sync_playwright

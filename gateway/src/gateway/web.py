@@ -10,7 +10,8 @@ from __future__ import annotations
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Scope
 
 from gateway.proxy import forward, stream_back
 from shared.errors import MethodNotAllowed, NotFound
@@ -31,19 +32,30 @@ def is_web_path(path: str) -> bool:
     return path not in RESERVED_PATHS and not path.startswith(RESERVED_PREFIXES)
 
 
+def _allowed_methods(routes: list[BaseRoute], scope: Scope, skip: BaseRoute) -> set[str]:
+    """The methods the gateway's other routes take at this path (into included routers)."""
+    allowed: set[str] = set()
+    for route in routes:
+        if route is skip:
+            continue
+        match, _ = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        if inner is not None:
+            allowed |= _allowed_methods(inner, scope, skip)
+        elif match is Match.PARTIAL:
+            allowed |= getattr(route, "methods", None) or set()
+    return allowed
+
+
 def web_route(web_url: str, max_body_bytes: int) -> Route:
     """The catch-all route; added last, so every route of the gateway matches first."""
 
     async def to_web(request: Request) -> Response:
         if not is_web_path(request.url.path):
             # A reserved path whose method no route takes: what the router would have said.
-            allowed: set[str] = set()
-            for route in request.app.router.routes:
-                if route is catch_all:
-                    continue
-                match, _ = route.matches(request.scope)
-                if match is Match.PARTIAL:
-                    allowed |= getattr(route, "methods", None) or set()
+            allowed = _allowed_methods(request.app.router.routes, request.scope, catch_all)
             if allowed:
                 raise MethodNotAllowed(
                     f"{request.method} is not allowed here",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -32,7 +33,7 @@ async def home(
         for invoice in issued
         if invoice.get("due_date")
         and date.fromisoformat(invoice["due_date"]) < today
-        and float(invoice.get("balance") or 0) > 0
+        and Decimal(invoice.get("balance") or "0") > 0
     ]
     overdue.sort(key=lambda invoice: invoice["due_date"])
     at_risk = [item for item in portfolio["items"] if item["status"] not in ("on_track", "secured")]
