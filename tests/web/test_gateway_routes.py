@@ -3,6 +3,8 @@ the web console, and keeps its own (the API, OAuth, docs, health) exactly as the
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.e2e.conftest import Platform
@@ -34,3 +36,20 @@ def test_the_gateway_keeps_its_own_paths(web_platform: Platform) -> None:
     assert httpx.get(f"{base}/openapi.json").status_code == 200
     assert httpx.get(f"{base}/docs").status_code == 200
     assert httpx.get(f"{base}/gateway/nothing").status_code == 404
+
+
+def test_one_users_session_never_reaches_another(web_platform: Platform) -> None:
+    """The gateway's pooled client keeps no cookie the console sets: a request without a
+    session is never answered as someone else."""
+    with httpx.Client(base_url=web_platform.base_url) as alice:
+        alice.get("/sign-in")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', alice.get("/sign-in").text)
+        assert csrf is not None
+        signed = alice.post(
+            "/sign-in/development", data={"csrf_token": csrf.group(1), "role": "admin"}
+        )
+        assert signed.status_code == 303
+        assert alice.get("/").status_code == 200
+    stranger = httpx.get(f"{web_platform.base_url}/")
+    assert stranger.status_code == 303 and stranger.headers["location"].startswith("/sign-in")
+    assert "no-store" in stranger.headers["cache-control"]

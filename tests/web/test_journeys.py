@@ -94,7 +94,7 @@ def test_a_client_reads_its_month_and_follows_a_credit_to_contact_records(
     assert path is not None and Path(path).read_bytes()[:5] == b"%PDF-"
 
     # Another client's invoice, by URL: the app's 404 page.
-    globex = _client(admin_api, "Globex")
+    globex = _client(admin_api, "Globex Bank")
     other = admin_api.get("/v1/invoices", params={"client_id": globex["id"], "limit": 1}).json()
     response = page.goto(f"{visitor.base_url}/invoices/{other['items'][0]['id']}")
     assert response is not None and response.status == 404

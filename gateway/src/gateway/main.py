@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
@@ -161,6 +162,9 @@ def create_app(
             limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
             follow_redirects=False,
             transport=transport,
+            # Never keep a cookie an upstream sets (the web console's session): the pooled
+            # client's jar would send one user's cookie with everyone's requests.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
         database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         app.state.client = client

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,7 +15,9 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logging import configure_logging
 from web.api import ApiError, SignInAgain
@@ -42,8 +45,9 @@ def create_app(
             base_url=settings.gateway_url,
             timeout=httpx.Timeout(settings.api_timeout_seconds, connect=5.0),
             follow_redirects=False,
+            cookies=no_cookies(),  # shared by every user: it must remember nothing
         )
-        idp_http = httpx.AsyncClient(timeout=10.0, transport=transport)
+        idp_http = httpx.AsyncClient(timeout=10.0, transport=transport, cookies=no_cookies())
         app.state.http = http
         app.state.oidc = OidcClient(settings, idp_http) if settings.oidc_enabled else None
         try:
@@ -63,6 +67,7 @@ def create_app(
     app.add_middleware(
         SessionMiddleware, key=settings.session_key(), max_age=settings.session_max_age_seconds
     )
+    app.add_middleware(NoStoreMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (sign_in, home, contracts, invoices, month_end, admin):
         app.include_router(module.router)
@@ -136,6 +141,33 @@ def create_app(
         )
 
     return app
+
+
+class NoStoreMiddleware:
+    """Pages show one user's data: no browser or proxy keeps a copy (the back button after
+    sign-out, a shared computer). Static assets are left cacheable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["cache-control"] = "no-store"
+                headers.add_vary_header("cookie")
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
+def no_cookies() -> CookieJar:
+    """A cookie jar that keeps nothing."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _not_found(request: Request) -> Response:
