@@ -60,6 +60,10 @@ def test_a_client_reads_its_month_and_follows_a_credit_to_contact_records(
     assert "target" in (charts.first.locator("desc").text_content() or "").lower()
     assert page.locator("svg.chart .target").count() == charts.count()
     visitor.check("client-service-levels")
+    page.get_by_role("link", name="KPIs by day and hour").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("KPIs of")
+    assert page.locator("tbody tr").count() > 0
+    visitor.check("client-kpis")
 
     # The invoice, then a credit down to the contact records.
     page.get_by_role("link", name="Invoices", exact=True).click()
@@ -117,7 +121,7 @@ def test_finance_runs_month_end_and_issues_an_invoice(visitor: Visitor) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Month end")
     visitor.check("finance-month-end")
 
-    page.get_by_label("Month").fill(OPEN_MONTH)
+    page.get_by_label("Month", exact=True).fill(OPEN_MONTH)
     page.get_by_role("button", name="Run month end").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Month end of October 2026")
     # HTMX polls the progress until the run ends, then the drafts are listed.
@@ -137,9 +141,9 @@ def test_an_admin_creates_an_api_client_and_sees_the_secret_once(visitor: Visito
     expect(page.get_by_role("heading", level=1)).to_have_text("API clients")
     visitor.check("admin-api-clients")
 
-    page.get_by_label("Name").fill("Browser test exporter")
-    page.get_by_label("Role").select_option("partner")
-    page.get_by_label(re.compile("^Client")).select_option(label="Acme Telecom")
+    page.get_by_label("Name", exact=True).fill("Browser test exporter")
+    page.get_by_label("Role", exact=True).select_option("partner")
+    page.get_by_label("Client (for partner and client roles)").select_option(label="Acme Telecom")
     page.get_by_role("button", name="Create").click()
     secret = page.locator("#new-client-secret")
     expect(secret).to_have_text(re.compile(r"^cs_"))

@@ -121,7 +121,8 @@ def browser(app: FastAPI) -> httpx.AsyncClient:
 
 
 def session_of(client: httpx.AsyncClient) -> dict[str, Any]:
-    data = Signer(b"x" * 40, 3600).loads(client.cookies[COOKIE])
+    app = client._transport.app  # type: ignore[attr-defined]
+    data = Signer(app.state.settings.session_key(), 3600).loads(client.cookies[COOKIE])
     assert data is not None
     return data
 

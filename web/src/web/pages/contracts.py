@@ -4,13 +4,14 @@ levels for a month (target vs measured, a daily trend chart with the month-to-da
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
 
 from web.api import ApiError, Gateway
 from web.auth import Api, CurrentUser
@@ -150,6 +151,61 @@ async def service_levels(
         next=next_period(period),
         report=report,
         levels=shown,
+    )
+
+
+GRANULARITIES = ["day", "hour"]
+CHANNELS = ["voice", "email", "chat", "sms", "social"]
+
+
+@router.get("/contracts/{contract_id}/kpis")
+async def kpi_explorer(
+    request: Request,
+    api: Api,
+    user: CurrentUser,
+    contract_id: str,
+    period: str | None = None,
+    day: str = "",
+    queue: str = "",
+    channel: str = "",
+    threshold: int = 20,
+) -> Response:
+    """KPIs of a contract by day over a month, or by hour over one day; one queue, one
+    channel, the answer threshold of the service level."""
+    contract_id = check_id(contract_id)
+    period = check_period(period) or datetime.now(UTC).strftime("%Y-%m")
+    contract = await api.get(f"/v1/contracts/{contract_id}")
+    if day:
+        try:
+            chosen = date.fromisoformat(day)
+        except ValueError:
+            raise HTTPException(404) from None
+        start, end, granularity = chosen, chosen + timedelta(days=1), "hour"
+    else:
+        (start, end), granularity = month_bounds(period), "day"
+    kpis = await api.get(
+        "/v1/kpis",
+        contract_id=contract_id,
+        **{"from": start.isoformat(), "to": end.isoformat()},
+        granularity=granularity,
+        time_zone=contract["time_zone"],
+        queue=queue or None,
+        channel=channel if channel in CHANNELS else None,
+        threshold=max(0, min(threshold, 3600)),
+    )
+    return render(
+        request,
+        "kpis.html",
+        contract=contract,
+        kpis=kpis,
+        period=period,
+        day=day,
+        queue=queue,
+        channel=channel,
+        threshold=threshold,
+        channels=CHANNELS,
+        queues=(contract.get("scope") or {}).get("queues") or [],
+        granularity=granularity,
     )
 
 

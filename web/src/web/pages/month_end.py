@@ -73,11 +73,16 @@ async def _run_view(api: Gateway, run_id: str) -> dict[str, Any]:
     run = await api.get(f"/v1/invoice-runs/{run_id}")
     items: list[dict[str, Any]] = []
     invoices: dict[str, dict[str, Any]] = {}
+    contracts: dict[str, dict[str, Any]] = {}
     if run["status"] != "running":
-        items = await api.all(f"/v1/invoice-runs/{run_id}/items", pages=4)
-        drafts = await api.all("/v1/invoices", period=run["period"], pages=4)
+        items, drafts, in_force = await asyncio.gather(
+            api.all(f"/v1/invoice-runs/{run_id}/items", pages=4),
+            api.all("/v1/invoices", period=run["period"], pages=4),
+            contracts_in_force(api, run["period"]),
+        )
         invoices = {i["id"]: i for i in drafts}
-    return {"run": run, "items": items, "invoices": invoices}
+        contracts = {c["id"]: c for c in in_force}
+    return {"run": run, "items": items, "invoices": invoices, "contracts": contracts}
 
 
 @router.get("/month-end/runs/{run_id}")
