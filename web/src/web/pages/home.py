@@ -36,13 +36,15 @@ async def home(
         and Decimal(invoice.get("balance") or "0") > 0
     ]
     overdue.sort(key=lambda invoice: invoice["due_date"])
-    at_risk = [item for item in portfolio["items"] if item["status"] not in ("on_track", "secured")]
+    at_risk = [item for item in portfolio["items"] if item["status"] in ("at_risk", "lost")]
+    not_projected = [item for item in portfolio["items"] if item["status"] == "not_projected"]
     return render(
         request,
         "home.html",
         period=period,
         portfolio=portfolio,
         at_risk=at_risk,
+        not_projected=not_projected,
         overdue=overdue,
         reminders=reminders["items"],
         today=today,
