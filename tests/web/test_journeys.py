@@ -35,6 +35,9 @@ def test_a_client_reads_its_month_and_follows_a_credit_to_contact_records(
     page = visitor.page
     visitor.sign_in("Acme Telecom user")
     expect(page.get_by_role("heading", level=1)).to_have_text("What needs attention")
+    # HTMX fills in the service levels at risk once the page is shown.
+    expect(page.get_by_role("link", name=re.compile("^Projecting"))).to_have_count(0)
+    expect(page.get_by_role("heading", name=re.compile("^Service levels at risk"))).to_be_visible()
     visitor.check("client-home")
 
     # Its contracts, and only its own.

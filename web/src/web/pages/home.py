@@ -23,8 +23,7 @@ async def home(
 ) -> Response:
     today = datetime.now(UTC).date()
     period = check_period(period) or today.strftime("%Y-%m")
-    portfolio, issued, reminders = await asyncio.gather(
-        api.get("/v1/sla-risk/portfolio", period=period, limit=100),
+    issued, reminders = await asyncio.gather(
         api.all("/v1/invoices", status="issued", pages=4),
         api.get("/v1/contracts/reminders", within_days=60, limit=100),
     )
@@ -36,16 +35,32 @@ async def home(
         and Decimal(invoice.get("balance") or "0") > 0
     ]
     overdue.sort(key=lambda invoice: invoice["due_date"])
-    at_risk = [item for item in portfolio["items"] if item["status"] in ("at_risk", "lost")]
-    not_projected = [item for item in portfolio["items"] if item["status"] == "not_projected"]
     return render(
         request,
         "home.html",
         period=period,
-        portfolio=portfolio,
-        at_risk=at_risk,
-        not_projected=not_projected,
         overdue=overdue,
         reminders=reminders["items"],
         today=today,
     )
+
+
+@router.get("/home/risk")
+async def service_levels_at_risk(
+    request: Request, api: Api, user: CurrentUser, period: str | None = None
+) -> Response:
+    """The home page's risk section: projecting every contract's month takes the API a while,
+    so the page shows at once and HTMX loads this part into it (or, without script, a link
+    opens it as a page of its own)."""
+    period = check_period(period) or datetime.now(UTC).strftime("%Y-%m")
+    portfolio = await api.get("/v1/sla-risk/portfolio", period=period, limit=100)
+    items = portfolio["items"]
+    context = {
+        "period": period,
+        "portfolio": portfolio,
+        "at_risk": [item for item in items if item["status"] in ("at_risk", "lost")],
+        "not_projected": [item for item in items if item["status"] == "not_projected"],
+    }
+    if request.headers.get("hx-request"):
+        return render(request, "_risk.html", **context)
+    return render(request, "risk.html", **context)
