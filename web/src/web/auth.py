@@ -12,6 +12,7 @@ A token past its expiry, or one the gateway refuses, sends the user back to sign
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -73,8 +74,6 @@ def user_of(request: Request) -> User | None:
 def sign_in(request: Request, user: User) -> None:
     session = request.session
     session.clear()  # a new session: new CSRF token, nothing left from before
-    import secrets
-
     session["csrf"] = secrets.token_urlsafe(32)
     session["user"] = user.__dict__.copy()
 
@@ -94,7 +93,7 @@ def current_user(request: Request) -> User:
     if user is None:
         raise NotSignedIn(next_url)
     if user.expires_at <= time.time():
-        sign_out(request, "Your session expired: please sign in again.")
+        sign_out(request)  # the sign-in page says why
         raise NotSignedIn(next_url, expired=True)
     return user
 

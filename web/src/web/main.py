@@ -83,7 +83,7 @@ def create_app(
 
     @app.exception_handler(SignInAgain)
     async def sign_in_again(request: Request, exc: SignInAgain) -> Response:
-        sign_out(request, "Your session expired or was refused: please sign in again.")
+        sign_out(request)  # the sign-in page says why
         query = {"next": request.url.path, "expired": "1"}
         return _redirect(request, f"/sign-in?{urlencode(query)}")
 

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from web.auth import user_of
 from web.formatting import Formatter, negotiate_locale
 from web.sessions import csrf_token
 
@@ -21,8 +22,6 @@ def formatter(request: Request) -> Formatter:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    from web.auth import user_of  # the user comes from the session, read per request
-
     session = request.scope.get("session") or {}
     fmt = formatter(request)
     return templates.TemplateResponse(

@@ -35,10 +35,12 @@ async def list_invoices(
     status: str = "",
     period: str = "",
     client_id: str = "",
+    contract_id: str = "",
     number: str = "",
     cursor: str = "",
 ) -> Response:
     status = status if status in STATUSES else ""
+    contract_id = check_id(contract_id) if contract_id else ""
     period = check_period(period) or ""
     client_id = check_id(client_id) if client_id else ""
     page, clients = await asyncio.gather(
@@ -47,6 +49,7 @@ async def list_invoices(
             status=status,
             period=period,
             client_id=client_id,
+            contract_id=contract_id,
             number=number.strip(),
             cursor=cursor,
             limit=50,
@@ -60,6 +63,7 @@ async def list_invoices(
         status=status,
         period=period,
         client_id=client_id,
+        contract_id=contract_id,
         number=number,
         statuses=STATUSES,
         clients=clients or [],

@@ -66,7 +66,10 @@ async def development_sign_in(
         return render(request, "error.html", 404, title="Page not found", detail="")
     client = None
     if role == "client":
-        wanted = str(uuid.UUID(client_id or ""))
+        try:
+            wanted = str(uuid.UUID(client_id or ""))
+        except ValueError:
+            return render(request, "error.html", 400, title="Unknown client", detail="")
         found = [
             c for c in await demo_clients(settings, request.app.state.http) if c["id"] == wanted
         ]
