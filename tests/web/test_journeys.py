@@ -92,6 +92,10 @@ def test_a_client_reads_its_month_and_follows_a_credit_to_contact_records(
     records = page.locator("table.records tbody tr")
     assert records.count() > 0
     visitor.check("client-contact-records")
+    page.get_by_role("link", name="SLA report", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("SLA report of")
+    assert page.locator("tbody tr").count() >= 3
+    visitor.check("client-sla-report")
 
     # The PDF, as issued.
     page.goto(f"{visitor.base_url}/invoices/{invoice['id']}")

@@ -210,3 +210,35 @@ async def kpi_explorer(
 
 
 __all__ = ["ApiError", "router"]
+
+
+@router.get("/sla-reports/{report_id}")
+async def show_sla_report(
+    request: Request, api: Api, user: CurrentUser, report_id: str
+) -> Response:
+    """An SLA report as frozen: each level's numerator, denominator, value and margin, its
+    windows, and the other revisions of the same contract and month."""
+    report = await api.get(f"/v1/sla-reports/{check_id(report_id)}")
+    contract, revisions = await asyncio.gather(
+        api.get(f"/v1/contracts/{report['contract_id']}"),
+        api.get(
+            "/v1/sla-reports", contract_id=report["contract_id"], period=report["period"], limit=50
+        ),
+    )
+    names = {lv["key"]: lv for lv in contract.get("service_levels") or []}
+    levels = [
+        {
+            **result,
+            "name": names.get(result["key"], {}).get("name", result["key"]),
+            "unit": unit_of(result["metric"], names.get(result["key"], {}).get("csat_mode")),
+        }
+        for result in report["results"]
+    ]
+    return render(
+        request,
+        "sla_report.html",
+        report=report,
+        contract=contract,
+        levels=levels,
+        revisions=revisions["items"],
+    )
