@@ -298,3 +298,27 @@ class TestSessions:
             response = await client.get("/")
             assert response.status_code == 303
             assert response.headers["location"].startswith("/sign-in")
+
+
+class TestErrors:
+    async def test_an_api_failure_is_a_page_in_words_and_a_fragment_for_htmx(
+        self, keys: Keys
+    ) -> None:
+        """The API cannot be reached (nothing listens at its address): the page says so in
+        words, with no stack trace; HTMX gets the same words as a fragment it will show."""
+        settings = WebSettings(
+            environment="test",
+            jwt_private_key_file=keys.private_path,
+            gateway_url="http://127.0.0.1:9",
+        )
+        app = create_app(settings)
+        async with running_app(app), browser(app) as client:
+            await client.get("/sign-in")
+            csrf = session_of(client)["csrf"]
+            await client.post("/sign-in/development", data={"csrf_token": csrf, "role": "admin"})
+            page = await client.get("/contracts")
+            assert page.status_code == 503
+            assert "The platform cannot be reached" in page.text and "Traceback" not in page.text
+            fragment = await client.get("/home/risk", headers={"hx-request": "true"})
+            assert fragment.status_code == 200 and 'role="alert"' in fragment.text
+            assert "<html" not in fragment.text

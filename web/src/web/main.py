@@ -113,6 +113,9 @@ def create_app(
         if exc.status == 404:
             return _not_found(request)
         log.info("web.api_error", status=exc.status, title=exc.title, path=request.url.path)
+        if request.headers.get("hx-request"):
+            # HTMX swaps only successful answers: the part of the page says what went wrong.
+            return render(request, "_error.html", 200, title=exc.title, detail=exc.detail)
         return render(
             request,
             "error.html",
