@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help bootstrap up test lint format typecheck migrate token bench route-roles clean
+.PHONY: help bootstrap chromium up test lint format typecheck migrate token bench route-roles clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -14,11 +14,16 @@ bootstrap: ## Install uv if missing, then every package from the lock (incl. emb
 up: bootstrap ## Run the whole platform (embedded PostgreSQL unless DATABASE_URL is set)
 	$(UV) run contrato up
 
-test: bootstrap ## Lint and type-check, then every test against a real PostgreSQL
+test: bootstrap chromium ## Lint and type-check, then every test against a real PostgreSQL
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy shared/src services/*/src gateway/src cli/src
+	$(UV) run mypy shared/src services/*/src gateway/src cli/src web/src
 	$(UV) run pytest
+
+chromium: ## Install Debian's Chromium for the browser tests when it is missing
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: bootstrap ## ruff lint and format check
 	$(UV) run ruff check .
@@ -29,7 +34,7 @@ format: bootstrap ## Format and autofix
 	$(UV) run ruff check --fix .
 
 typecheck: bootstrap ## mypy over the workspace
-	$(UV) run mypy shared/src services/*/src gateway/src cli/src
+	$(UV) run mypy shared/src services/*/src gateway/src cli/src web/src
 
 migrate: bootstrap ## Create and migrate every service database
 	$(UV) run contrato migrate

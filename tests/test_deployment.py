@@ -12,7 +12,14 @@ def load() -> dict:
 
 
 def test_every_app_and_the_database_are_services() -> None:
-    assert set(load()["services"]) == {"postgres", "contracts", "metrics", "billing", "gateway"}
+    assert set(load()["services"]) == {
+        "postgres",
+        "contracts",
+        "metrics",
+        "billing",
+        "gateway",
+        "web",
+    }
 
 
 def test_only_the_gateway_publishes_a_port() -> None:
@@ -47,8 +54,10 @@ def test_every_setting_compose_passes_is_read_by_that_app() -> None:
     from contracts.settings import ContractsSettings
     from gateway.settings import GatewaySettings
     from metrics.settings import MetricsSettings
+    from web.settings import WebSettings
 
     classes = {
+        "web": WebSettings,
         "contracts": ContractsSettings,
         "metrics": MetricsSettings,
         "billing": BillingSettings,

@@ -23,7 +23,7 @@ from contrato.pg import ensure_databases
 from tests.conftest import ROOT, Keys
 
 
-def free_port_block(size: int = 4) -> int:
+def free_port_block(size: int = 5) -> int:
     for _ in range(50):
         base = random.randint(20000, 60000)
         try:

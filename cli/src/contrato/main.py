@@ -18,7 +18,16 @@ from rich.console import Console
 
 from contrato.commands import clients, contracts, imports, invoices, month_end, risk, sources
 from contrato.commands.api import GatewayUrl, UsageError, fail_usage, local_admin_token
-from contrato.platform import GATEWAY, ROOT, SERVICES, Platform, Processes, ensure_keys, wait_ready
+from contrato.platform import (
+    GATEWAY,
+    ROOT,
+    SERVICES,
+    WEB,
+    Platform,
+    Processes,
+    ensure_keys,
+    wait_ready,
+)
 from shared.auth import Role, generate_key_pair, mint_token
 
 # The embedded PostgreSQL's helper asks for a runtime directory a server shell may lack; it
@@ -45,11 +54,15 @@ def up(
     data_dir: DataDir = _default_data_dir(),
     host: Annotated[str, typer.Option(envvar="CONTRATO_HOST")] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(envvar="CONTRATO_PORT", help="Gateway port; services use the next three")
+        int,
+        typer.Option(
+            envvar="CONTRATO_PORT",
+            help="Gateway port; the services and the web console use the next four",
+        ),
     ] = 8000,
 ) -> None:
     """Start everything: database (embedded unless DATABASE_URL is set), migrations, the three
-    services and the gateway. Ctrl-C stops it all."""
+    services, the gateway and the web console. Ctrl-C stops it all."""
     stop = threading.Event()
 
     def on_signal(signum: int, _: FrameType | None) -> None:
@@ -71,18 +84,22 @@ def up(
             )
             env[f"{service.name.upper()}_CONTRACTS_URL"] = f"http://{host}:{port + 1}"
             env[f"{service.name.upper()}_METRICS_URL"] = f"http://{host}:{port + 2}"
-        for service in [*SERVICES, GATEWAY]:
+        env["GATEWAY_WEB_URL"] = f"http://{host}:{port + WEB.port_offset}"
+        env["WEB_GATEWAY_URL"] = f"http://{host}:{port}"
+        for service in [*SERVICES, GATEWAY, WEB]:
             service_env = dict(env)
             if service.name in platform.urls:
                 service_env[f"{service.name.upper()}_DATABASE_URL"] = platform.urls[service.name]
             processes.start(service, host, port + service.port_offset, service_env)
         wait_ready(f"http://{host}:{port}/readyz", processes)
+        wait_ready(f"http://{host}:{port + WEB.port_offset}/healthz", processes)
         gateway = f"http://{host}:{port}"
         if os.environ.get("CONTRATO_SEED", "on").lower() not in ("off", "0", "false", "no"):
             _first_start_demo(gateway, data_dir, env, stop)
         # Short lines, printed as they are: a banner that wraps is a banner nobody reads.
         banner = [
             f"[green]Contrato is up.[/] Gateway: {gateway}",
+            f"  Console:   {gateway}/",
             f"  API docs:  {gateway}/docs",
             "  A token:   ./contrato token --role admin",
             f"  Logs:      {_shown(processes.log_dir) if processes.log_dir else 'on this console'}",

@@ -35,6 +35,8 @@ SERVICES = [
     Service("billing", "billing.main:create_app", ROOT / "services" / "billing", 3),
 ]
 GATEWAY = Service("gateway", "gateway.main:create_app", ROOT / "gateway", 0)
+# The web console: no database; the gateway forwards every path outside the API to it.
+WEB = Service("web", "web.main:create_app", ROOT / "web", 4)
 # Every app with a database of its own, migrated by `contrato up` and `contrato migrate`.
 WITH_DATABASE = [*SERVICES, GATEWAY]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,7 @@ from gateway.proxy import Router, forward, relay
 from gateway.resilience import BreakerState, CircuitBreaker, RateLimiter
 from gateway.revocations import Revocations
 from gateway.settings import GatewaySettings, get_settings
+from gateway.web import WEB_CSP, is_web_path, web_route
 from shared.auth import current_principal
 from shared.db import Database
 from shared.docs import add_offline_docs
@@ -77,14 +79,17 @@ class SecurityHeadersMiddleware:
     """Hardening headers on every answer; a CSP that allows nothing but on the docs pages,
     which may load what the gateway itself serves."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, web: bool = False) -> None:
         self.app = app
+        self.web = web  # paths outside the API go to the web console
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         csp = DOCS_CSP if scope["path"].startswith("/docs") else API_CSP
+        if self.web and is_web_path(scope["path"]):
+            csp = WEB_CSP
         extra = [*SECURITY_HEADERS, csp]
 
         async def send_with_headers(message: Message) -> None:
@@ -155,10 +160,12 @@ def create_app(
         )
         client = httpx.AsyncClient(
             timeout=timeout,
-            limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
             follow_redirects=False,
             # Production uses aiohttp's pool (``shared.transport``); tests pass their own.
             transport=transport or AiohttpTransport(max_connections=500),
+            # Never keep a cookie an upstream sets (the web console's session): the pooled
+            # client's jar would send one user's cookie with everyone's requests.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
         database = Database(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         app.state.client = client
@@ -199,7 +206,7 @@ def create_app(
     # The gateway's own routes get their caller from the same guard as proxied routes.
     app.dependency_overrides[current_principal] = guarded_principal
     app.add_middleware(RefuseDotSegmentsMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, web=bool(settings.web_url))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -323,5 +330,7 @@ def create_app(
         return answer
 
     app.add_route("/v1/{path:path}", proxy, methods=PROXY_METHODS)
+    if settings.web_url:
+        app.router.routes.append(web_route(settings.web_url, settings.max_body_bytes))
 
     return app

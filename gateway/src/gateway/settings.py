@@ -46,6 +46,9 @@ class GatewaySettings(ServiceSettings):
     metrics_url: str = "http://127.0.0.1:8002"
     billing_url: str = "http://127.0.0.1:8003"
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
+    # The web console (``web/``): every path outside the API and the gateway's own routes is
+    # forwarded to it, so the console and the API share one origin. Unset: those paths 404.
+    web_url: str | None = None
 
     connect_timeout_seconds: float = 2.0
     read_timeout_seconds: float = 30.0
