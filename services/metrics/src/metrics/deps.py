@@ -13,11 +13,11 @@ from metrics.sources.repository import SourceRepository
 from shared.db import SessionDep
 
 
-def get_contracts(request: Request) -> ContractsClient:
+async def get_contracts(request: Request) -> ContractsClient:
     return request.app.state.contracts
 
 
-def get_settings_dep(request: Request) -> MetricsSettings:
+async def get_settings_dep(request: Request) -> MetricsSettings:
     return request.app.state.settings
 
 
@@ -25,7 +25,7 @@ ContractsDep = Annotated[ContractsClient, Depends(get_contracts)]
 SettingsDep = Annotated[MetricsSettings, Depends(get_settings_dep)]
 
 
-def get_ingest(
+async def get_ingest(
     session: SessionDep, contracts: ContractsDep, settings: SettingsDep
 ) -> IngestService:
     return IngestService(
