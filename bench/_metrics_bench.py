@@ -1,5 +1,6 @@
 """Shared set-up of the metrics benchmarks: a PostgreSQL (BENCH_DATABASE_URL or the embedded
-one under .data/bench-pg), a fresh migrated database, the metrics app in-process, a token."""
+one under .data/bench-pg), fresh migrated databases, the metrics app in-process reaching the
+real contracts app (in-process too, over ASGI) as it would over HTTP, and a token."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from shared.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS_DIR = ROOT / "services" / "metrics"
+CONTRACTS_DIR = ROOT / "services" / "contracts"
 
 
 def server_url() -> tuple[str, EmbeddedPostgres | None]:
@@ -31,10 +33,10 @@ def server_url() -> tuple[str, EmbeddedPostgres | None]:
     return server.start(), server
 
 
-def fresh_database(server: str, name: str) -> str:
+def fresh_database(server: str, name: str, service_dir: Path = METRICS_DIR) -> str:
     ensure_databases(server, [name], fresh=True)
     url = database_url(server, name)
-    upgrade(METRICS_DIR, url)
+    upgrade(service_dir, url)
     return url
 
 
@@ -49,8 +51,11 @@ async def connect(url: str) -> asyncpg.Connection:
 
 
 @asynccontextmanager
-async def metrics_client(url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The metrics app in-process (its own engine and lifespan), with an operator token."""
+async def metrics_client(
+    url: str, contracts_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Operator clients of the metrics app and of the contracts app it reads contracts from,
+    both in-process with their own engines and lifespans."""
     keys = Path(tempfile.mkdtemp())
     private, public = generate_key_pair(keys)
     os.environ.update(
@@ -62,23 +67,37 @@ async def metrics_client(url: str) -> AsyncIterator[httpx.AsyncClient]:
             "CONTRATO_LOG_LEVEL": "WARNING",
         }
     )
+    from contracts.main import create_app as create_contracts
+    from contracts.settings import ContractsSettings
+    from metrics.contracts_client import ContractsClient
     from metrics.main import create_app
     from metrics.settings import MetricsSettings
+    from shared.http import ServiceClient
 
+    contracts = create_contracts(ContractsSettings(database_url=contracts_url))
     app = create_app(MetricsSettings(database_url=url))
     token = mint_token(
         private.read_text(), subject="bench", role="operator", issuer="bench", audience="contrato"
     )
+    headers = {"authorization": f"Bearer {token}"}
     async with (
+        contracts.router.lifespan_context(contracts),
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://bench",
-            headers={"authorization": f"Bearer {token}"},
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=headers,
             timeout=600,
         ) as client,
-    ):
-        yield client
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=contracts), base_url="http://contracts",
+            headers=headers, timeout=600,
+        ) as contracts_client,
+    ):  # fmt: skip
+        app.state.contracts = ContractsClient(
+            ServiceClient(
+                "contracts", "http://contracts", transport=httpx.ASGITransport(app=contracts)
+            )
+        )
+        yield client, contracts_client
 
 
 def month_of_records(

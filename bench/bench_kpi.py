@@ -20,8 +20,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from _metrics_bench import START, fresh_database, metrics_client, month_of_records
+from _metrics_bench import CONTRACTS_DIR, START, fresh_database, metrics_client, month_of_records
 from _metrics_bench import server_url as get_server
+from bench_ingest_sparse import signed_contracts
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from metrics.kpis.repository import KpiRepository, Scope
@@ -31,9 +32,10 @@ def p50(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-async def run(url: str, records: int, runs: int) -> None:
-    contract_id = uuid.uuid4()
-    async with metrics_client(url) as client:
+async def run(url: str, contracts_url: str, records: int, runs: int) -> None:
+    async with metrics_client(url, contracts_url) as (client, contracts):
+        claims = await signed_contracts(contracts, 1)
+        contract_id = uuid.UUID(next(iter(claims.values()))[0])
         created = await client.post("/v1/sources", json={"name": "bench", "kind": "api"})
         assert created.status_code == 201, created.text
         loaded = time.perf_counter()
@@ -97,7 +99,8 @@ def main(records: int, runs: int) -> None:
     server, embedded = get_server()
     try:
         url = fresh_database(server, "bench_metrics_kpi")
-        asyncio.run(run(url, records, runs))
+        contracts_url = fresh_database(server, "bench_contracts_kpi", CONTRACTS_DIR)
+        asyncio.run(run(url, contracts_url, records, runs))
     finally:
         if embedded is not None:
             embedded.stop()
