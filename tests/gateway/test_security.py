@@ -326,3 +326,20 @@ class TestHostileInput:
             response = await admin.request("TRACE", "/v1/api-clients")
         assert response.status_code == 405
         assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+
+
+async def test_console_pages_are_rate_limited_per_address(
+    make_gateway, services, database_urls
+) -> None:
+    """The web console behind the gateway (the real app, in-process) answers until the
+    address's budget is spent, then the gateway's 429 does."""
+    from web.main import create_app as create_web
+    from web.settings import WebSettings
+
+    web = create_web(WebSettings(gateway_url="http://gateway.invalid"))
+    app = make_gateway(web_url="http://web", rate_limit_per_second=1, rate_limit_burst=2)
+    async with running_app(web), running_app(app) as gateway:
+        gateway.state.client._transport.transports["web"] = httpx.ASGITransport(app=web)
+        async with api_client(gateway) as browser:
+            codes = [(await browser.get("/sign-in")).status_code for _ in range(4)]
+            assert codes == [200, 200, 429, 429]

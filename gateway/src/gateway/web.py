@@ -2,8 +2,8 @@
 gateway's own (``/oauth``, ``/docs``, ``/openapi.json``, ``/gateway``) or its health and
 metrics goes to the web app (``GATEWAY_WEB_URL``), streamed like any upstream. The console
 does its own sign-in and calls the API with the user's token, so nothing is checked here but
-the path and the body size. Its pages get a Content-Security-Policy that lets them load what
-they serve themselves, and nothing else."""
+the path, the body size and the rate per address. Its pages get a Content-Security-Policy that
+lets them load what they serve themselves, and nothing else."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
+from gateway.guard import client_address
 from gateway.proxy import forward, relay
 from shared.errors import MethodNotAllowed, NotFound
 
@@ -62,9 +63,12 @@ def web_route(web_url: str, max_body_bytes: int) -> Route:
                     headers={"Allow": ", ".join(sorted(allowed))},
                 )
             raise NotFound("Not Found")
+        # Console pages are limited per address like unauthenticated API calls (the API calls
+        # a page makes count against its user as usual).
+        limits = request.app.state.guard.requests.headers(f"ip:{client_address(request)}")
         client: httpx.AsyncClient = request.app.state.client
         upstream = await forward(client, "web", web_url, request, max_body_bytes=max_body_bytes)
-        return await relay("web", upstream, {})
+        return await relay("web", upstream, limits)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     catch_all = Route("/{path:path}", to_web, methods=methods, include_in_schema=False)
