@@ -18,7 +18,7 @@ from shared.auth import Principal
 from shared.pagination import PageParams, keyset, page_from_rows
 
 if TYPE_CHECKING:
-    from metrics.evaluations.service import EvaluationRow
+    from metrics.evaluations.rows import EvaluationRow
 
 # The columns a new version may change; an equal version with the same values is unchanged.
 _VERSIONED = (
