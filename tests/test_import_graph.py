@@ -90,20 +90,7 @@ def test_the_graph_is_read() -> None:
     assert "contracts.contracts.loaded" in edges["contracts.contracts.checks"]
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                reason="activity.repository <-> activity.service, left to the metrics refactor"
-            ),
-        )
-        if name == "metrics"
-        else name
-        for name in PACKAGES
-    ],
-)
+@pytest.mark.parametrize("package", PACKAGES)
 def test_no_module_imports_itself_back(package: str) -> None:
     cycle = find_cycle(graph(package))
     assert cycle is None, " -> ".join(cycle or [])

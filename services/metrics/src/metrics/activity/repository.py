@@ -13,7 +13,7 @@ from metrics.changes import marks as changes
 from metrics.driver import raw_connection
 
 if TYPE_CHECKING:
-    from metrics.activity.service import ActivityRow
+    from metrics.activity.rows import ActivityRow
 
 
 class ActivityRepository:

@@ -3,15 +3,14 @@ The source and tenant rules are those of contact records (``IngestService``)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from pydantic import ValidationError
 
 from metrics.activity.repository import ActivityRepository
+from metrics.activity.rows import ActivityRow
 from metrics.activity.schemas import AgentActivityIn
 from metrics.ingestion.normalize import rejections_of
 from metrics.ingestion.service import IngestService
@@ -19,22 +18,6 @@ from metrics.records.attribution import ContractResolver
 from metrics.records.schemas import BatchResult, Rejection
 from shared.auth import Principal
 from shared.ids import uuid7
-
-
-@dataclass(slots=True)
-class ActivityRow:
-    index: int
-    id: uuid.UUID
-    external_id: str
-    contract_id: uuid.UUID
-    agent: str
-    state: str
-    queue: str | None
-    channel: str | None
-    started_at: datetime
-    ended_at: datetime
-    updated_at: datetime
-    client_id: uuid.UUID | None = None  # the contract's, once resolved
 
 
 def normalize_activity(

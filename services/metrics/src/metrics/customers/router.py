@@ -3,12 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from metrics.customers.service import CustomerService
 from metrics.deps import SettingsDep
 from metrics.evaluations.repository import EvaluationRepository
 from metrics.ingestion.normalize import customer_key
 from metrics.records.repository import RecordRepository
-from metrics.rollups.deltas import RollupChange
-from metrics.rollups.store import RollupStore, as_facts
+from metrics.rollups.store import RollupStore
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.types import Text
@@ -49,11 +49,10 @@ async def erase_customer(
     principal: Annotated[Principal, Depends(require(Role.operator, Role.partner, Role.service))],
 ) -> EraseResult:
     key = customer_key(data.customer, settings.customer_key_secret)
-    removed = await RecordRepository(session).erase_customer(key, principal.tenant_client_id)
-    await RollupStore(session).add(RollupChange.of([], as_facts(removed)))
-    erased_evaluations = await EvaluationRepository(session).erase_of_contacts(
-        [(row["source_id"], row["external_id"]) for row in removed]
+    service = CustomerService(
+        RecordRepository(session), RollupStore(session), EvaluationRepository(session)
     )
+    erased = await service.erase(principal, key)
     return EraseResult(
-        customer_key=key, erased_records=len(removed), erased_evaluations=erased_evaluations
+        customer_key=key, erased_records=erased.records, erased_evaluations=erased.evaluations
     )

@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrics.changes import marks as changes
 from metrics.driver import raw_connection
 from metrics.evaluations.models import QualityEvaluation
+from shared.auth import Principal
 from shared.pagination import PageParams, keyset, page_from_rows
 
 if TYPE_CHECKING:
-    from metrics.evaluations.service import EvaluationRow
+    from metrics.evaluations.rows import EvaluationRow
 
 # The columns a new version may change; an equal version with the same values is unchanged.
 _VERSIONED = (
@@ -75,6 +76,21 @@ class EvaluatedContact:
 class EvaluationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    @staticmethod
+    def readable(
+        principal: Principal, *, own_contract: uuid.UUID | None = None
+    ) -> Select[QualityEvaluation]:
+        """The evaluations the caller may read: every one for operator-wide callers, else its
+        client's, or, for a contract the contracts service confirmed is the caller's own
+        (``own_contract``), all of that contract's."""
+        stmt = select(QualityEvaluation)
+        tenant = principal.tenant_client_id
+        if tenant is None:
+            return stmt
+        if own_contract is not None:
+            return stmt.where(QualityEvaluation.contract_id == own_contract)
+        return stmt.where(QualityEvaluation.client_id == tenant)
 
     async def contacts(
         self, keys: Sequence[tuple[uuid.UUID, str]]
@@ -168,18 +184,17 @@ class EvaluationRepository:
 
     async def list(
         self,
+        readable: Select[QualityEvaluation],
         params: PageParams,
         *,
         contract_id: uuid.UUID | None,
-        client_id: uuid.UUID | None,
         start: datetime | None,
         end: datetime | None,
     ) -> tuple[list[QualityEvaluation], str | None]:
-        stmt = select(QualityEvaluation)
+        """A page of ``readable`` (from ``readable(principal)``) narrowed by the filters."""
+        stmt = readable
         if contract_id is not None:
             stmt = stmt.where(QualityEvaluation.contract_id == contract_id)
-        if client_id is not None:
-            stmt = stmt.where(QualityEvaluation.client_id == client_id)
         if start is not None:
             stmt = stmt.where(QualityEvaluation.evaluated_at >= start)
         if end is not None:

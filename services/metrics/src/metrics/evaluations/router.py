@@ -1,10 +1,9 @@
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from metrics.deps import ContractsDep, IngestDep
+from metrics.deps import IngestDep
 from metrics.evaluations.repository import EvaluationRepository
 from metrics.evaluations.schemas import EvaluationBatch, EvaluationRead
 from metrics.evaluations.service import EvaluationService
@@ -69,27 +68,15 @@ async def ingest_quality_evaluations(
     responses={404: {"description": "No such contract (or not yours)"}},
 )
 async def list_quality_evaluations(
-    session: SessionDep,
-    contracts: ContractsDep,
+    service: EvaluationDep,
     page: PageParamsDep,
     principal: Annotated[Principal, Depends(require(*READERS))],
     contract_id: uuid.UUID | None = None,
     evaluated_from: Annotated[AwareDateTime | None, Query(alias="from")] = None,
     evaluated_to: Annotated[AwareDateTime | None, Query(alias="to")] = None,
 ) -> Page[EvaluationRead]:
-    client_id = principal.tenant_client_id
-    if client_id is not None and contract_id is not None:
-        # As for contact records: the contracts service answers 404 for another tenant's
-        # contract, and a contract of the caller's own lists all its evaluations.
-        today = datetime.now(UTC).date()
-        await contracts.service_terms(contract_id, today, today, token=principal.token)
-        client_id = None
-    items, next_cursor = await EvaluationRepository(session).list(
-        page,
-        contract_id=contract_id,
-        client_id=client_id,
-        start=evaluated_from,
-        end=evaluated_to,
+    items, next_cursor = await service.list_evaluations(
+        principal, page, contract_id=contract_id, start=evaluated_from, end=evaluated_to
     )
     return Page[EvaluationRead](
         items=[EvaluationRead.model_validate(e) for e in items],

@@ -9,50 +9,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from datetime import UTC, datetime, time
 from typing import Any
 
 from pydantic import ValidationError
 
 from metrics.contracts_client import QueueContract
+from metrics.evaluations.models import QualityEvaluation
 from metrics.evaluations.repository import EvaluatedContact, EvaluationRepository
+from metrics.evaluations.rows import EvaluationRow
 from metrics.evaluations.schemas import EvaluationIn
 from metrics.ingestion.normalize import rejections_of
 from metrics.ingestion.service import IngestService
 from metrics.records.attribution import ContractResolver
 from metrics.records.schemas import BatchResult, Rejection
+from metrics.records.service import own_contract
 from metrics.sources.models import Source
 from shared.auth import Principal
 from shared.ids import uuid7
+from shared.pagination import PageParams
 
 # An agent's day is attributed to the contract claiming its queue at noon UTC of that day:
 # inside the same local day in every time zone from UTC-11 to UTC+11.
 NOON = time(12, tzinfo=UTC)
-
-
-@dataclass(slots=True)
-class EvaluationRow:
-    index: int
-    id: uuid.UUID
-    external_id: str
-    contact_source: str | None  # the name sent (None: the evaluation's own source)
-    contact_external_id: str | None
-    agent: str | None
-    day: date | None
-    queue: str | None
-    channel: str | None
-    evaluated_at: datetime
-    score: Decimal
-    form: str | None
-    evaluator: str | None
-    updated_at: datetime
-    # Named for an agent's day; for a contact, the contact's (filled when it is found).
-    contract_id: uuid.UUID | None = None
-    # Filled when what the evaluation is about is found:
-    client_id: uuid.UUID | None = None
-    contact_source_id: uuid.UUID | None = None
 
 
 def normalize_evaluation(
@@ -111,6 +90,26 @@ class EvaluationService:
     def __init__(self, repository: EvaluationRepository, ingest: IngestService) -> None:
         self.repository = repository
         self.ingest = ingest
+
+    async def list_evaluations(
+        self,
+        principal: Principal,
+        params: PageParams,
+        *,
+        contract_id: uuid.UUID | None,
+        start: datetime | None,
+        end: datetime | None,
+    ) -> tuple[list[QualityEvaluation], str | None]:
+        """As for contact records: a contract of the caller's own lists all its evaluations;
+        otherwise a tenant reads its client's."""
+        own = await own_contract(self.ingest.contracts, principal, contract_id)
+        return await self.repository.list(
+            self.repository.readable(principal, own_contract=own),
+            params,
+            contract_id=contract_id,
+            start=start,
+            end=end,
+        )
 
     async def ingest_evaluations(
         self, principal: Principal, source_name: str, rows: Sequence[Any]

@@ -1,5 +1,5 @@
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from metrics.deps import ContractsDep
 from metrics.kpis.repository import KpiRepository, Scope
 from metrics.kpis.schemas import KpiReport
-from metrics.kpis.service import KpiQuery, KpiService
+from metrics.kpis.service import KpiQuery, KpiService, readable_scope
 from metrics.timeutil import parse_instant
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
@@ -58,21 +58,15 @@ async def get_kpis(
     include_flow_outs: bool = False,
     time_zone: TimeZoneName | None = None,
 ) -> KpiReport:
-    tenant = principal.tenant_client_id
-    if tenant is not None and client_id not in (None, tenant):
-        raise ValidationFailed.on("client_id", "not a client you may read")
-    if contract_id is None and client_id is None and not queue and not channel and not tenant:
-        raise ValidationFailed.on("contract_id", "give contract_id, client_id, queue or channel")
-    today = datetime.now(UTC).date()
-    terms = None
-    if contract_id is not None and (tenant is not None or time_zone is None):
-        # With the caller's token: a contract of another tenant answers 404 here, so a
-        # tenant's question about its own contract needs no client filter on the rows.
-        terms = await contracts.service_terms(
-            contract_id, today, today + timedelta(days=1), token=principal.token
-        )
-    elif tenant is not None:
-        client_id = tenant
+    readable = await readable_scope(
+        principal,
+        contracts,
+        contract_id=contract_id,
+        client_id=client_id,
+        filtered=bool(queue or channel),
+        time_zone=time_zone,
+    )
+    terms = readable.terms
     thresholds = tuple(threshold or [20])
     if any(t < 0 or t > 86_400 * 7 for t in thresholds) or len(thresholds) > 10:
         raise ValidationFailed.on("threshold", "up to 10 thresholds between 0 and 604800 s")
@@ -86,7 +80,7 @@ async def get_kpis(
     query = KpiQuery(
         scope=Scope(
             contract_id=contract_id,
-            client_id=client_id,
+            client_id=readable.client_id,
             queues=tuple(queue or ()),
             channels=tuple(channel or ()),
             direction=None if direction == "all" else direction,

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from metrics.activity.models import HANDLING_STATES, ActivityState
@@ -12,6 +13,11 @@ from metrics.kpis.figures import Sums, Variant
 from metrics.kpis.repository import KpiRepository, Scope, rollups_can_answer
 from metrics.kpis.schemas import Counts, FigureOut, KpiBucket, KpiReport, ServiceLevelOut
 from metrics.timeutil import aligned_to_interval
+from shared.auth import Principal
+from shared.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from metrics.contracts_client import ContractsClient
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,46 @@ def _bucket_order(row: tuple[datetime, tuple[Any, ...], Sums]) -> tuple[Any, ...
     bucket, group, _ = row
     value = group[0] if group else None
     return (bucket, value is None, value or "")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadableScope:
+    """The client the KPI rows are limited to, and the terms of the contract asked about
+    (fetched with the caller's token) when they were needed."""
+
+    client_id: uuid.UUID | None
+    terms: dict[str, Any] | None
+
+
+async def readable_scope(
+    principal: Principal,
+    contracts: ContractsClient,
+    *,
+    contract_id: uuid.UUID | None,
+    client_id: uuid.UUID | None,
+    filtered: bool,
+    time_zone: str | None,
+) -> ReadableScope:
+    """What the caller may read of the KPIs asked for (``filtered``: by queue or channel).
+
+    A tenant-scoped caller reads only its own client: another client named is refused, and
+    a contract named is fetched with the caller's token (another tenant's answers 404 there),
+    so a tenant's question about its own contract needs no client filter on the rows; without
+    a contract, the rows are limited to the caller's client."""
+    tenant = principal.tenant_client_id
+    if tenant is not None and client_id not in (None, tenant):
+        raise ValidationFailed.on("client_id", "not a client you may read")
+    if contract_id is None and client_id is None and not filtered and not tenant:
+        raise ValidationFailed.on("contract_id", "give contract_id, client_id, queue or channel")
+    today = datetime.now(UTC).date()
+    terms = None
+    if contract_id is not None and (tenant is not None or time_zone is None):
+        terms = await contracts.service_terms(
+            contract_id, today, today + timedelta(days=1), token=principal.token
+        )
+    elif tenant is not None:
+        client_id = tenant
+    return ReadableScope(client_id=client_id, terms=terms)
 
 
 class KpiService:

@@ -1,6 +1,5 @@
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,6 +9,7 @@ from metrics.deps import ContractsDep, IngestDep
 from metrics.ingestion.decode import decode_batch
 from metrics.records.repository import RecordRepository
 from metrics.records.schemas import BatchResult, ContactBatch, ContactRecordRead
+from metrics.records.service import RecordService
 from shared.auth import Principal, Role, require
 from shared.db import SessionDep
 from shared.errors import FieldError, ValidationFailed
@@ -107,19 +107,8 @@ async def list_contact_records(
     enqueued_from: Annotated[AwareDateTime | None, Query(alias="from")] = None,
     enqueued_to: Annotated[AwareDateTime | None, Query(alias="to")] = None,
 ) -> Page[ContactRecordRead]:
-    client_id = principal.tenant_client_id
-    if client_id is not None and contract_id is not None:
-        # The contracts service answers 404 for another tenant's contract; a contract of the
-        # caller's own lists all its records, also those pushed without a client.
-        today = datetime.now(UTC).date()
-        await contracts.service_terms(contract_id, today, today, token=principal.token)
-        client_id = None
-    items, next_cursor = await RecordRepository(session).list_contacts(
-        page,
-        contract_id=contract_id,
-        client_id=client_id,
-        start=enqueued_from,
-        end=enqueued_to,
+    items, next_cursor = await RecordService(RecordRepository(session), contracts).list_contacts(
+        principal, page, contract_id=contract_id, start=enqueued_from, end=enqueued_to
     )
     return Page[ContactRecordRead](
         items=[ContactRecordRead.model_validate(r) for r in items],
