@@ -8,10 +8,11 @@ per window (month, ISO week or day, cut at the period's edges) and compares with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -203,6 +204,40 @@ def measure(
         score_sum, evaluations = quality or (Decimal(0), 0)
         return f.quality_score(score_sum, evaluations)
     raise ValueError(f"unknown metric {metric!r}")
+
+
+def counter(sl: Mapping[str, Any]) -> Callable[[Sums], tuple[int, int]]:
+    """(numerator, denominator) of the service level's metric over sums: those of ``measure``
+    without the ratio (which is then one of summed counts), for the metrics of contacts (not
+    occupancy, agent activity, nor quality_score, a sum of QA scores). Resolved once per
+    level, for the loops that count slice by slice."""
+    metric = sl["metric"]
+    short = int(sl.get("short_abandon_seconds") or 0)
+    if metric == "service_level":
+        return partial(
+            f.service_level_counts,
+            threshold_seconds=int(sl["threshold_seconds"]),
+            strict=bool(sl.get("strict")),
+            variant=Variant(sl.get("variant") or Variant.answered_over_offered),
+            short_abandon_seconds=short,
+            include_flow_outs=bool(sl.get("include_flow_outs")),
+        )
+    if metric == "abandonment_rate":
+        return partial(f.abandonment_rate_counts, short_abandon_seconds=short)
+    if metric == "nps":
+        return f.nps_counts
+    simple: dict[str, Callable[[Sums], tuple[int, int]]] = {
+        "asa": lambda s: (s.wait_answered, s.answered),
+        "aht": lambda s: (s.handle_seconds, s.answered),
+        "fcr": lambda s: (s.fcr_resolved, s.fcr_known),
+        "transfer_rate": lambda s: (s.transferred, s.answered),
+        "csat": (lambda s: (s.csat_top2, s.csat_responses))
+        if sl.get("csat_mode") == "top2"
+        else (lambda s: (s.csat_sum, s.csat_responses)),
+    }
+    if metric in simple:
+        return simple[metric]
+    raise ValueError(f"no counts of contacts for metric {metric!r}")
 
 
 def judge(fig: Figure, target: Decimal, direction: str) -> tuple[str, str | None]:
