@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from metrics.kpis.figures import Sums
+from metrics.kpis.figures import SCALAR_FIELDS, Sums
 from metrics.risk.service import RiskService
 from metrics.sla.evaluate import Slice, thresholds_of
 from metrics.sla.service import EvaluationInputs
@@ -255,3 +255,11 @@ EARLY: list[tuple[Any, ...]] = [
     ("transfers", 95, 1055, "0.094907", 0.984, "on_track", 13188.75, Decimal("0.100766")),
 ]
 EARLY_DIGEST = "9f4203729d18a64e63fd0c7351320557bb95cf0567257baa8983cbde14bf0814"
+
+
+def test_sums_add_every_field() -> None:
+    """``Sums.add`` spells its fields out: a field added to ``Sums`` must be added there too."""
+    ones = Sums(**dict.fromkeys(SCALAR_FIELDS, 1), answered_le={5: 1}, abandoned_le={5: 2})
+    total = Sums().add(ones).add(ones)
+    assert all(getattr(total, name) == 2 for name in SCALAR_FIELDS), total
+    assert (total.answered_le, total.abandoned_le) == ({5: 2}, {5: 4})

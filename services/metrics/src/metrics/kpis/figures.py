@@ -49,8 +49,26 @@ class Sums:
     abandoned_le: dict[int, int] = field(default_factory=dict)
 
     def add(self, other: Sums) -> Sums:
-        for f in SCALAR_FIELDS:
-            setattr(self, f, getattr(self, f) + getattr(other, f))
+        # Every scalar field, spelled out (a loop over SCALAR_FIELDS with getattr and setattr
+        # is four times slower, and slices are summed by the thousand); a test checks all are.
+        self.contacts += other.contacts
+        self.answered += other.answered
+        self.abandoned += other.abandoned
+        self.flow_outs += other.flow_outs
+        self.wait_answered += other.wait_answered
+        self.wait_abandoned += other.wait_abandoned
+        self.handle_seconds += other.handle_seconds
+        self.handle_units_6 += other.handle_units_6
+        self.handle_units_60 += other.handle_units_60
+        self.transferred += other.transferred
+        self.fcr_resolved += other.fcr_resolved
+        self.fcr_known += other.fcr_known
+        self.csat_responses += other.csat_responses
+        self.csat_sum += other.csat_sum
+        self.csat_top2 += other.csat_top2
+        self.nps_responses += other.nps_responses
+        self.nps_promoters += other.nps_promoters
+        self.nps_detractors += other.nps_detractors
         for k, v in other.answered_le.items():
             self.answered_le[k] = self.answered_le.get(k, 0) + v
         for k, v in other.abandoned_le.items():

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 HISTORY_WEEKS = 8
@@ -161,16 +162,24 @@ def rest_of_period(
     out = []
     at = start
     while at < end:
-        local = at.astimezone(tz)
+        local, day, weekday, slot = _clock(at, tz)
         if closed(local):
             out.append(SlotForecast(at, 0.0, 0.0))
         else:
-            weekday = SUNDAY if local.date() in holidays else local.weekday()
-            slot = slot_of(local)
+            if day in holidays:
+                weekday = SUNDAY
             m, v = profile.slot(weekday, slot)
             out.append(SlotForecast(at, m, v, profile.slot_numerator(weekday, slot)))
         at += SLOT
     return out
+
+
+@lru_cache(maxsize=16_384)
+def _clock(at: datetime, tz: ZoneInfo) -> tuple[datetime, date, int, int]:
+    """(local time, local day, weekday, quarter hour) of an instant: every level of a
+    projection, and every projection of a contract, walks the same quarter hours."""
+    local = at.astimezone(tz)
+    return local, local.date(), local.weekday(), slot_of(local)
 
 
 def band(slots: Iterable[SlotForecast]) -> tuple[float, float, float]:

@@ -493,15 +493,21 @@ def _probability(
     limit = float(bound(target, direction))
     if expected <= 0 or rate is None:  # nothing more to expect: the window stands as it is
         return 1.0 if meets(n, d, scale, target, direction) else 0.0
+    # The draws as ``fc.rest_rate_variance`` and ``rng.gauss`` make them, with the loop's
+    # invariants bound once: the same numbers in the same order.
+    gauss, sqrt = rng.gauss, math.sqrt
+    per_day = profile.rate_variance_per_day * profile.daily_volume
+    spread_of = profile.daily_volume > 0
+    at_least = direction == "at_least"
     met = 0
     for _ in range(DRAWS):
-        rest = max(0.0, rng.gauss(expected, sigma))
-        spread = math.sqrt(fc.rest_rate_variance(profile, rest)) if rest > 0 else 0.0
-        drawn = rng.gauss(rate, spread)
+        rest = max(0.0, gauss(expected, sigma))
+        spread = sqrt(per_day / rest) if rest > 0 and spread_of else 0.0
+        drawn = gauss(rate, spread)
         drawn = max(low, drawn if high is None else min(high, drawn))
         total = d + rest
         if total <= 0:
             continue
         value = scale * (n + drawn * rest) / total
-        met += value >= limit if direction == "at_least" else value < limit
+        met += value >= limit if at_least else value < limit
     return met / DRAWS

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ class Slice:
     sums: Sums
 
 
+@lru_cache(maxsize=1024)
 def parse_clock(text: str) -> int:
     """ "HH:MM" -> minutes after midnight ("24:00" is 1440)."""
     hours, minutes = text.split(":")
