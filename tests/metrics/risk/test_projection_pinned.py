@@ -8,6 +8,7 @@ import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -263,3 +264,16 @@ def test_sums_add_every_field() -> None:
     total = Sums().add(ones).add(ones)
     assert all(getattr(total, name) == 2 for name in SCALAR_FIELDS), total
     assert (total.answered_le, total.abandoned_le) == ({5: 2}, {5: 4})
+
+
+async def test_the_history_is_read_once() -> None:
+    """Month to date is the end of the history: the slices of a time are read once."""
+    stand_in = StandIn(generated_slices())
+    await RiskService(stand_in).risk(  # type: ignore[arg-type]
+        SimpleNamespace(token="t"),  # type: ignore[arg-type]
+        CONTRACT,
+        "2026-10",
+        datetime.fromisoformat("2026-10-13T17:07:00Z"),
+    )
+    reads = sorted(stand_in.reads)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(reads)), reads

@@ -180,7 +180,15 @@ class RiskService:
         began = min(date.fromisoformat(v["effective_from"]) for v in terms["versions"])
         history_start = max(cut - timedelta(weeks=fc.HISTORY_WEEKS), local_midnight(began, tz))
         history: list[Slice] = []
-        if cut > history_start:
+        if history_start <= start:
+            # Month to date is the history's end (slices come by time, split at a midnight):
+            # only the weeks before it are read again.
+            if start > history_start:
+                history = (
+                    await self.sla.read_slices(contract_id, version, tz, history_start, start)
+                ).slices
+            history += observed
+        elif cut > history_start:
             history = (
                 await self.sla.read_slices(contract_id, version, tz, history_start, cut)
             ).slices
