@@ -103,6 +103,7 @@ class Shared:
         self._local: dict[datetime, tuple[date, int, bool]] = {}
         self._admitted: dict[tuple[int, tuple[Any, ...]], list[tuple[date, int, Sums]]] = {}
         self._held: list[Sequence[Slice]] = []  # keeps the ids of the keys alive
+        self.inside: dict[datetime, bool] = {}  # a local quarter hour inside business hours
 
     def admitted(
         self, sl: Mapping[str, Any], pieces: Sequence[Slice]
@@ -286,10 +287,16 @@ def level_risk(
     profile = fc.learn(_cells(count, shared.admitted(sl, history)), history_days)
     observed_counts = [(day, count(sums)) for day, _, sums in shared.admitted(sl, observed)]
 
+    business_only = bool(sl.get("business_hours_only"))
+    inside = shared.inside
+
     def closed(local: datetime) -> bool:
-        return bool(sl.get("business_hours_only")) and not in_business_hours(
-            local, span.hours, span.holidays
-        )
+        if not business_only:
+            return False
+        held = inside.get(local)
+        if held is None:
+            held = inside[local] = in_business_hours(local, span.hours, span.holidays)
+        return not held
 
     rng = random.Random(f"{seed}:{sl['key']}")  # noqa: S311 (a simulation)
     probability = 1.0

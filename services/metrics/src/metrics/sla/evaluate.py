@@ -260,19 +260,26 @@ def evaluate_level(
     holidays: set[date],
     activity: Sequence[Mapping[str, Any]] = (),
     evaluations: Sequence[Mapping[str, Any]] = (),
+    clock: dict[datetime, tuple[date, bool]] | None = None,
 ) -> dict[str, Any]:
+    """``clock``: (local day, inside business hours) per slice start, which the levels of a
+    version share (the same hours and time zone), filled as they go."""
     queues, channels = set(sl.get("queues") or ()), set(sl.get("channels") or ())
     business_only = bool(sl.get("business_hours_only"))
+    known = {} if clock is None else clock
     by_day: dict[date, Sums] = {}
     for piece in slices:
         if queues and piece.queue not in queues:
             continue
         if channels and piece.channel not in channels:
             continue
-        local = piece.start.astimezone(tz)
-        if business_only and not in_business_hours(local, hours, holidays):
+        at = known.get(piece.start)
+        if at is None:
+            local = piece.start.astimezone(tz)
+            at = known[piece.start] = (local.date(), in_business_hours(local, hours, holidays))
+        day, inside = at
+        if business_only and not inside:
             continue
-        day = local.date()
         held = by_day.get(day)
         by_day[day] = held.add(piece.sums) if held is not None else Sums().add(piece.sums)
     target = Decimal(str(sl["target"]))
@@ -372,6 +379,7 @@ def evaluate(
     ``evaluations``: the QA evaluations made in the period, for quality_score ones."""
     hours = version.get("hours") or {d: [["00:00", "24:00"]] for d in DAY_KEYS}
     holidays = {date.fromisoformat(h) for h in version.get("holidays") or ()}
+    clock: dict[datetime, tuple[date, bool]] = {}
     return [
         evaluate_level(
             sl,
@@ -383,6 +391,7 @@ def evaluate(
             holidays=holidays,
             activity=activity,
             evaluations=evaluations,
+            clock=clock,
         )
         for sl in version.get("service_levels") or ()
     ]
