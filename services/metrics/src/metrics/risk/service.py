@@ -105,6 +105,15 @@ class Shared:
         self._held: list[Sequence[Slice]] = []  # keeps the ids of the keys alive
         self.inside: dict[datetime, bool] = {}  # a local quarter hour inside business hours
 
+    def local(self, start: datetime) -> tuple[date, int, bool]:
+        """(local day, quarter hour, inside business hours) of a slice start."""
+        at = self._local.get(start)
+        if at is None:
+            local = start.astimezone(self.span.tz)
+            inside = in_business_hours(local, self.span.hours, self.span.holidays)
+            at = self._local[start] = (local.date(), fc.slot_of(local), inside)
+        return at
+
     def admitted(
         self, sl: Mapping[str, Any], pieces: Sequence[Slice]
     ) -> list[tuple[date, int, Sums]]:
@@ -116,7 +125,6 @@ class Shared:
         found = self._admitted.get(key)
         if found is not None:
             return found
-        tz, hours, holidays = self.span.tz, self.span.hours, self.span.holidays
         known = self._local
         out = []
         for piece in pieces:
@@ -124,11 +132,7 @@ class Shared:
                 continue
             if channels and piece.channel not in channels:
                 continue
-            at = known.get(piece.start)
-            if at is None:
-                local = piece.start.astimezone(tz)
-                inside = in_business_hours(local, hours, holidays)
-                at = known[piece.start] = (local.date(), fc.slot_of(local), inside)
+            at = known.get(piece.start) or self.local(piece.start)
             if business_only and not at[2]:
                 continue
             out.append((at[0], at[1], piece.sums))
@@ -213,7 +217,7 @@ class RiskService:
                     shared=shared,
                 )
             )
-        offered = fc.learn(_offered(history, tz), history_days)
+        offered = fc.learn(_offered(history, shared), history_days)
         rest = fc.rest_of_period(offered, cut, end, tz, holidays=holidays, closed=_open)
         intervals = [
             IntervalForecast(start=s.start, expected_contacts=round(s.expected, 3)) for s in rest
@@ -467,11 +471,11 @@ def _cells(
     return observed
 
 
-def _offered(history: Sequence[Slice], tz: ZoneInfo) -> fc.Observed:
+def _offered(history: Sequence[Slice], shared: Shared) -> fc.Observed:
     observed = fc.Observed()
     for piece in history:
-        local = piece.start.astimezone(tz)
-        observed.add(local.date(), fc.slot_of(local), 0, piece.sums.offered)
+        day, slot, _ = shared.local(piece.start)
+        observed.add(day, slot, 0, piece.sums.offered)
     return observed
 
 
