@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 HISTORY_WEEKS = 8
@@ -42,8 +43,10 @@ class Observed:
         self.cells[(day, slot)] = (n + numerator, d + denominator)
 
 
-@dataclass(frozen=True)
-class SlotForecast:
+class SlotForecast(NamedTuple):
+    """(A tuple: a month of them is made per level and window, and a frozen dataclass is
+    several times slower to make.)"""
+
     start: datetime  # UTC
     expected: float  # the level's denominator expected in this quarter hour
     variance: float
