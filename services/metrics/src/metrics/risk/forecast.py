@@ -86,15 +86,17 @@ def learn(observed: Observed, days: Iterable[date]) -> Profile:
     mean: dict[tuple[int, int], float] = {}
     variance: dict[tuple[int, int], float] = {}
     numerators: dict[tuple[int, int], float] = {}
+    get, nothing = observed.cells.get, (0, 0)
     for weekday, weekdays in by_weekday.items():
+        count = len(weekdays)
         for slot in range(slots_of_day):
-            cells = [observed.cells.get((d, slot), (0, 0)) for d in weekdays]
+            cells = [get((d, slot), nothing) for d in weekdays]
             values = [d for _, d in cells]
-            m = sum(values) / len(values)
+            m = sum(values) / count
             mean[(weekday, slot)] = m
-            numerators[(weekday, slot)] = sum(n for n, _ in cells) / len(cells)
+            numerators[(weekday, slot)] = sum([n for n, _ in cells]) / count
             # Between-week spread, and at least Poisson's (a count's own noise)
-            spread = sum((v - m) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else m
+            spread = sum([(v - m) ** 2 for v in values]) / (count - 1) if count > 1 else m
             variance[(weekday, slot)] = max(spread, m)
     numerator = sum(n for n, _ in observed.cells.values())
     denominator = sum(d for _, d in observed.cells.values())
