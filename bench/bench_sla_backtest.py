@@ -32,7 +32,7 @@ from contrato.demo.traffic import ContractTraffic, QueueProfile, as_json, contac
 from metrics.ingestion.normalize import normalize_contact
 from metrics.kpis.figures import Sums
 from metrics.risk.forecast import HISTORY_WEEKS
-from metrics.risk.service import Period, level_risk
+from metrics.risk.service import Period, Shared, level_risk
 from metrics.rollups.deltas import rollup_deltas
 from metrics.sla.evaluate import Slice, evaluate, thresholds_of
 from metrics.timeutil import local_midnight
@@ -143,8 +143,11 @@ def main() -> None:
                 d for d in history_days if d not in holidays and d < cut.astimezone(TZ).date()
             ]
             mtd = evaluate(version, slices=observed, tz=TZ, first=first, last=last)
+            shared = Shared(span)  # as the service shares them between a projection's levels
             for sl, so_far, result in zip(levels, mtd, final, strict=True):
-                risk = level_risk(sl, so_far, observed, history, history_days, span, cut, "bt")
+                risk = level_risk(
+                    sl, so_far, observed, history, history_days, span, cut, "bt", shared=shared
+                )
                 if result["measured"] is None or so_far["measured"] is None:
                     continue
                 if risk.projected_value is None:

@@ -49,8 +49,26 @@ class Sums:
     abandoned_le: dict[int, int] = field(default_factory=dict)
 
     def add(self, other: Sums) -> Sums:
-        for f in SCALAR_FIELDS:
-            setattr(self, f, getattr(self, f) + getattr(other, f))
+        # Every scalar field, spelled out (a loop over SCALAR_FIELDS with getattr and setattr
+        # is four times slower, and slices are summed by the thousand); a test checks all are.
+        self.contacts += other.contacts
+        self.answered += other.answered
+        self.abandoned += other.abandoned
+        self.flow_outs += other.flow_outs
+        self.wait_answered += other.wait_answered
+        self.wait_abandoned += other.wait_abandoned
+        self.handle_seconds += other.handle_seconds
+        self.handle_units_6 += other.handle_units_6
+        self.handle_units_60 += other.handle_units_60
+        self.transferred += other.transferred
+        self.fcr_resolved += other.fcr_resolved
+        self.fcr_known += other.fcr_known
+        self.csat_responses += other.csat_responses
+        self.csat_sum += other.csat_sum
+        self.csat_top2 += other.csat_top2
+        self.nps_responses += other.nps_responses
+        self.nps_promoters += other.nps_promoters
+        self.nps_detractors += other.nps_detractors
         for k, v in other.answered_le.items():
             self.answered_le[k] = self.answered_le.get(k, 0) + v
         for k, v in other.abandoned_le.items():
@@ -115,7 +133,7 @@ def inclusive(threshold_seconds: int, strict: bool) -> int:
     return threshold_seconds - 1 if strict else threshold_seconds
 
 
-def service_level(
+def service_level_counts(
     s: Sums,
     threshold_seconds: int,
     *,
@@ -123,7 +141,8 @@ def service_level(
     variant: Variant = Variant.answered_over_offered,
     short_abandon_seconds: int = 0,
     include_flow_outs: bool = False,
-) -> Figure:
+) -> tuple[int, int]:
+    """(numerator, denominator) of ``service_level``: what it is a ratio of."""
     t = inclusive(threshold_seconds, strict)
     ai, abi = s.answered_within(t), s.abandoned_within(t)
     a, ab = s.answered, s.abandoned
@@ -137,12 +156,37 @@ def service_level(
         numerator, denominator = ai, a + ab - abi
     if include_flow_outs:
         denominator += s.flow_outs
-    return ratio(numerator, denominator)
+    return numerator, denominator
+
+
+def service_level(
+    s: Sums,
+    threshold_seconds: int,
+    *,
+    strict: bool = False,
+    variant: Variant = Variant.answered_over_offered,
+    short_abandon_seconds: int = 0,
+    include_flow_outs: bool = False,
+) -> Figure:
+    return ratio(
+        *service_level_counts(
+            s,
+            threshold_seconds,
+            strict=strict,
+            variant=variant,
+            short_abandon_seconds=short_abandon_seconds,
+            include_flow_outs=include_flow_outs,
+        )
+    )
+
+
+def abandonment_rate_counts(s: Sums, short_abandon_seconds: int = 0) -> tuple[int, int]:
+    short = s.short_abandons(short_abandon_seconds)
+    return s.abandoned - short, s.answered + s.abandoned - short
 
 
 def abandonment_rate(s: Sums, short_abandon_seconds: int = 0) -> Figure:
-    short = s.short_abandons(short_abandon_seconds)
-    return ratio(s.abandoned - short, s.answered + s.abandoned - short)
+    return ratio(*abandonment_rate_counts(s, short_abandon_seconds))
 
 
 def asa(s: Sums) -> Figure:
@@ -169,8 +213,12 @@ def csat_top2(s: Sums) -> Figure:
     return ratio(s.csat_top2, s.csat_responses)
 
 
+def nps_counts(s: Sums) -> tuple[int, int]:
+    return s.nps_promoters - s.nps_detractors, s.nps_responses
+
+
 def nps(s: Sums) -> Figure:
-    return ratio(s.nps_promoters - s.nps_detractors, s.nps_responses, scale=100)
+    return ratio(*nps_counts(s), scale=100)
 
 
 def transfer_rate(s: Sums) -> Figure:

@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 HISTORY_WEEKS = 8
@@ -41,8 +43,10 @@ class Observed:
         self.cells[(day, slot)] = (n + numerator, d + denominator)
 
 
-@dataclass(frozen=True)
-class SlotForecast:
+class SlotForecast(NamedTuple):
+    """(A tuple: a month of them is made per level and window, and a frozen dataclass is
+    several times slower to make.)"""
+
     start: datetime  # UTC
     expected: float  # the level's denominator expected in this quarter hour
     variance: float
@@ -82,15 +86,17 @@ def learn(observed: Observed, days: Iterable[date]) -> Profile:
     mean: dict[tuple[int, int], float] = {}
     variance: dict[tuple[int, int], float] = {}
     numerators: dict[tuple[int, int], float] = {}
+    get, nothing = observed.cells.get, (0, 0)
     for weekday, weekdays in by_weekday.items():
+        count = len(weekdays)
         for slot in range(slots_of_day):
-            cells = [observed.cells.get((d, slot), (0, 0)) for d in weekdays]
+            cells = [get((d, slot), nothing) for d in weekdays]
             values = [d for _, d in cells]
-            m = sum(values) / len(values)
+            m = sum(values) / count
             mean[(weekday, slot)] = m
-            numerators[(weekday, slot)] = sum(n for n, _ in cells) / len(cells)
+            numerators[(weekday, slot)] = sum([n for n, _ in cells]) / count
             # Between-week spread, and at least Poisson's (a count's own noise)
-            spread = sum((v - m) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else m
+            spread = sum([(v - m) ** 2 for v in values]) / (count - 1) if count > 1 else m
             variance[(weekday, slot)] = max(spread, m)
     numerator = sum(n for n, _ in observed.cells.values())
     denominator = sum(d for _, d in observed.cells.values())
@@ -161,16 +167,24 @@ def rest_of_period(
     out = []
     at = start
     while at < end:
-        local = at.astimezone(tz)
+        local, day, weekday, slot = _clock(at, tz)
         if closed(local):
             out.append(SlotForecast(at, 0.0, 0.0))
         else:
-            weekday = SUNDAY if local.date() in holidays else local.weekday()
-            slot = slot_of(local)
+            if day in holidays:
+                weekday = SUNDAY
             m, v = profile.slot(weekday, slot)
             out.append(SlotForecast(at, m, v, profile.slot_numerator(weekday, slot)))
         at += SLOT
     return out
+
+
+@lru_cache(maxsize=16_384)
+def _clock(at: datetime, tz: ZoneInfo) -> tuple[datetime, date, int, int]:
+    """(local time, local day, weekday, quarter hour) of an instant: every level of a
+    projection, and every projection of a contract, walks the same quarter hours."""
+    local = at.astimezone(tz)
+    return local, local.date(), local.weekday(), slot_of(local)
 
 
 def band(slots: Iterable[SlotForecast]) -> tuple[float, float, float]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,9 +36,9 @@ from metrics.risk.schemas import (
 from metrics.sla.evaluate import (
     DAY_KEYS,
     Slice,
+    counter,
     evaluate,
     in_business_hours,
-    measure,
     windows,
 )
 from metrics.sla.service import SlaService, reported_version
@@ -93,6 +93,54 @@ class Period:
     holidays: set[date]
 
 
+class Shared:
+    """What the levels of one projection share, computed once for all of them: each slice's
+    local day, quarter hour and business-hours admission (per slice start), and the slices
+    each distinct filter (queues, channels, business hours) admits."""
+
+    def __init__(self, span: Period) -> None:
+        self.span = span
+        self._local: dict[datetime, tuple[date, int, bool]] = {}
+        self._admitted: dict[tuple[int, tuple[Any, ...]], list[tuple[date, int, Sums]]] = {}
+        self._held: list[Sequence[Slice]] = []  # keeps the ids of the keys alive
+        self.inside: dict[datetime, bool] = {}  # a local quarter hour inside business hours
+
+    def local(self, start: datetime) -> tuple[date, int, bool]:
+        """(local day, quarter hour, inside business hours) of a slice start."""
+        at = self._local.get(start)
+        if at is None:
+            local = start.astimezone(self.span.tz)
+            inside = in_business_hours(local, self.span.hours, self.span.holidays)
+            at = self._local[start] = (local.date(), fc.slot_of(local), inside)
+        return at
+
+    def admitted(
+        self, sl: Mapping[str, Any], pieces: Sequence[Slice]
+    ) -> list[tuple[date, int, Sums]]:
+        """(local day, quarter hour, sums) of the slices of ``pieces`` the level's filters
+        admit (the SLA report's: queues, channels and business hours), in their order."""
+        queues, channels = tuple(sl.get("queues") or ()), tuple(sl.get("channels") or ())
+        business_only = bool(sl.get("business_hours_only"))
+        key = (id(pieces), (queues, channels, business_only))
+        found = self._admitted.get(key)
+        if found is not None:
+            return found
+        known = self._local
+        out = []
+        for piece in pieces:
+            if queues and piece.queue not in queues:
+                continue
+            if channels and piece.channel not in channels:
+                continue
+            at = known.get(piece.start) or self.local(piece.start)
+            if business_only and not at[2]:
+                continue
+            out.append((at[0], at[1], piece.sums))
+        self._held.append(pieces)
+        self._admitted[key] = out
+        return out
+
+
 class RiskService:
     def __init__(self, sla: SlaService) -> None:
         self.sla = sla
@@ -137,21 +185,39 @@ class RiskService:
         began = min(date.fromisoformat(v["effective_from"]) for v in terms["versions"])
         history_start = max(cut - timedelta(weeks=fc.HISTORY_WEEKS), local_midnight(began, tz))
         history: list[Slice] = []
-        if cut > history_start:
+        if history_start <= start:
+            # Month to date is the history's end (slices come by time, split at a midnight):
+            # only the weeks before it are read again.
+            if start > history_start:
+                history = (
+                    await self.sla.read_slices(contract_id, version, tz, history_start, start)
+                ).slices
+            history += observed
+        elif cut > history_start:
             history = (
                 await self.sla.read_slices(contract_id, version, tz, history_start, cut)
             ).slices
         history_days = _whole_days(history_start, cut, tz, holidays)
         seed = f"{contract_id}:{period}:{cut.isoformat()}"
 
+        shared = Shared(span)
         levels = []
         for sl, mtd in zip(version.get("service_levels") or (), month_to_date, strict=True):
             levels.append(
                 level_risk(
-                    sl, mtd, observed, history, history_days, span, cut, seed, staffing=staffing
+                    sl,
+                    mtd,
+                    observed,
+                    history,
+                    history_days,
+                    span,
+                    cut,
+                    seed,
+                    staffing=staffing,
+                    shared=shared,
                 )
             )
-        offered = fc.learn(_offered(history, tz), history_days)
+        offered = fc.learn(_offered(history, shared), history_days)
         rest = fc.rest_of_period(offered, cut, end, tz, holidays=holidays, closed=_open)
         intervals = [
             IntervalForecast(start=s.start, expected_contacts=round(s.expected, 3)) for s in rest
@@ -185,9 +251,12 @@ def level_risk(
     seed: str,
     *,
     staffing: bool = False,
+    shared: Shared | None = None,
 ) -> LevelRisk:
     """One service level's risk: month to date, forecast, projection, probability, recovery
-    and status. Pure: it reads what it is given (the backtest calls it on simulated months)."""
+    and status. Pure: it reads what it is given (the backtest calls it on simulated months);
+    ``shared``: what the other levels of the same projection computed (the same figures
+    either way, only faster with it)."""
     target, direction = Decimal(str(sl["target"])), sl.get("direction") or "at_least"
     base = {
         "key": sl["key"],
@@ -216,15 +285,22 @@ def level_risk(
         )
     scale, low, high = units
 
-    def admitted(piece: Slice) -> bool:
-        return _admits(sl, piece, span)
+    if shared is None:
+        shared = Shared(span)
+    count = counter(sl)
+    profile = fc.learn(_cells(count, shared.admitted(sl, history)), history_days)
+    observed_counts = [(day, count(sums)) for day, _, sums in shared.admitted(sl, observed)]
 
-    profile = fc.learn(_cells(sl, history, span, admitted), history_days)
+    business_only = bool(sl.get("business_hours_only"))
+    inside = shared.inside
 
     def closed(local: datetime) -> bool:
-        return bool(sl.get("business_hours_only")) and not in_business_hours(
-            local, span.hours, span.holidays
-        )
+        if not business_only:
+            return False
+        held = inside.get(local)
+        if held is None:
+            held = inside[local] = in_business_hours(local, span.hours, span.holidays)
+        return not held
 
     rng = random.Random(f"{seed}:{sl['key']}")  # noqa: S311 (a simulation)
     probability = 1.0
@@ -243,7 +319,10 @@ def level_risk(
     for first, last in windows(sl.get("window") or "month", span.first, span.last):
         w_start = local_midnight(first, span.tz)
         w_end = local_midnight(last + timedelta(days=1), span.tz)
-        n, d = _sum(sl, (p for p in observed if w_start <= p.start < w_end and admitted(p)))
+        n = d = 0
+        for day, (numerator, denominator) in observed_counts:
+            if first <= day <= last:
+                n, d = n + numerator, d + denominator
         rest_slots = fc.rest_of_period(
             profile, max(cut, w_start), w_end, span.tz, holidays=span.holidays, closed=closed
         )
@@ -284,7 +363,9 @@ def level_risk(
                 needed=got.needed,
                 expected_rest=rest,
                 rest_must_reach=got.rest_must_reach,
-                staffing=recovery_staffing(sl, got, rest_slots, history, admitted)
+                staffing=recovery_staffing(
+                    sl, got, rest_slots, (sums for _, _, sums in shared.admitted(sl, history))
+                )
                 if staffing
                 else None,
             )
@@ -319,8 +400,7 @@ def recovery_staffing(
     sl: Mapping[str, Any],
     got: Recovery,
     rest_slots: Sequence[fc.SlotForecast],
-    history: Sequence[Slice],
-    admitted: Any,
+    history: Iterable[Sums],
 ) -> RecoveryStaffing | None:
     """The agents each remaining quarter hour needs for its service level to reach what the
     rest must: Erlang C, and Erlang A with the callers' patience seen in the history (waits
@@ -330,9 +410,8 @@ def recovery_staffing(
     if got.rest_must_reach is None or not 0 < got.rest_must_reach < 1:
         return None
     total = Sums()
-    for piece in history:
-        if admitted(piece):
-            total.add(piece.sums)
+    for sums in history:
+        total.add(sums)
     if not total.answered or not total.abandoned:
         return None  # no handle time or no patience to go by
     aht = total.handle_seconds / total.answered
@@ -377,46 +456,26 @@ def _open(_: datetime) -> bool:
     return False
 
 
-def _admits(sl: Mapping[str, Any], piece: Slice, span: Period) -> bool:
-    """The SLA report's filters: the level's queues, channels and business hours."""
-    queues, channels = sl.get("queues") or (), sl.get("channels") or ()
-    if queues and piece.queue not in queues:
-        return False
-    if channels and piece.channel not in channels:
-        return False
-    return not sl.get("business_hours_only") or in_business_hours(
-        piece.start.astimezone(span.tz), span.hours, span.holidays
-    )
-
-
-def _sum(sl: Mapping[str, Any], pieces: Any) -> tuple[int, int]:
-    total = Sums()
-    for piece in pieces:
-        total.add(piece.sums)
-    figure = measure(sl, total)
-    # Projected metrics count contacts, seconds or survey points: whole numbers (only
-    # quality_score's sums of decimal scores are not, and it is not projected).
-    return int(figure.numerator), figure.denominator
-
-
 def _cells(
-    sl: Mapping[str, Any], history: Sequence[Slice], span: Period, admitted: Any
+    count: Callable[[Sums], tuple[int, int]], admitted: Iterable[tuple[date, int, Sums]]
 ) -> fc.Observed:
+    """The level's (numerator, denominator) per local (day, quarter hour) of the history: the
+    sums of each slice's, in the order the cells first come (as ``fc.Observed.add`` keeps
+    them)."""
     observed = fc.Observed()
-    for piece in history:
-        if not admitted(piece):
-            continue
-        local = piece.start.astimezone(span.tz)
-        figure = measure(sl, piece.sums)
-        observed.add(local.date(), fc.slot_of(local), int(figure.numerator), figure.denominator)
+    cells = observed.cells
+    for day, slot, sums in admitted:
+        n, d = count(sums)
+        held = cells.get((day, slot))
+        cells[(day, slot)] = (n, d) if held is None else (held[0] + n, held[1] + d)
     return observed
 
 
-def _offered(history: Sequence[Slice], tz: ZoneInfo) -> fc.Observed:
+def _offered(history: Sequence[Slice], shared: Shared) -> fc.Observed:
     observed = fc.Observed()
     for piece in history:
-        local = piece.start.astimezone(tz)
-        observed.add(local.date(), fc.slot_of(local), 0, piece.sums.offered)
+        day, slot, _ = shared.local(piece.start)
+        observed.add(day, slot, 0, piece.sums.offered)
     return observed
 
 
@@ -453,15 +512,21 @@ def _probability(
     limit = float(bound(target, direction))
     if expected <= 0 or rate is None:  # nothing more to expect: the window stands as it is
         return 1.0 if meets(n, d, scale, target, direction) else 0.0
+    # The draws as ``fc.rest_rate_variance`` and ``rng.gauss`` make them, with the loop's
+    # invariants bound once: the same numbers in the same order.
+    gauss, sqrt = rng.gauss, math.sqrt
+    per_day = profile.rate_variance_per_day * profile.daily_volume
+    spread_of = profile.daily_volume > 0
+    at_least = direction == "at_least"
     met = 0
     for _ in range(DRAWS):
-        rest = max(0.0, rng.gauss(expected, sigma))
-        spread = math.sqrt(fc.rest_rate_variance(profile, rest)) if rest > 0 else 0.0
-        drawn = rng.gauss(rate, spread)
+        rest = max(0.0, gauss(expected, sigma))
+        spread = sqrt(per_day / rest) if rest > 0 and spread_of else 0.0
+        drawn = gauss(rate, spread)
         drawn = max(low, drawn if high is None else min(high, drawn))
         total = d + rest
         if total <= 0:
             continue
         value = scale * (n + drawn * rest) / total
-        met += value >= limit if direction == "at_least" else value < limit
+        met += value >= limit if at_least else value < limit
     return met / DRAWS

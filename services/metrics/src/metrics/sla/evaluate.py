@@ -8,10 +8,11 @@ per window (month, ISO week or day, cut at the period's edges) and compares with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ class Slice:
     sums: Sums
 
 
+@lru_cache(maxsize=1024)
 def parse_clock(text: str) -> int:
     """ "HH:MM" -> minutes after midnight ("24:00" is 1440)."""
     hours, minutes = text.split(":")
@@ -205,6 +207,40 @@ def measure(
     raise ValueError(f"unknown metric {metric!r}")
 
 
+def counter(sl: Mapping[str, Any]) -> Callable[[Sums], tuple[int, int]]:
+    """(numerator, denominator) of the service level's metric over sums: those of ``measure``
+    without the ratio (which is then one of summed counts), for the metrics of contacts (not
+    occupancy, agent activity, nor quality_score, a sum of QA scores). Resolved once per
+    level, for the loops that count slice by slice."""
+    metric = sl["metric"]
+    short = int(sl.get("short_abandon_seconds") or 0)
+    if metric == "service_level":
+        return partial(
+            f.service_level_counts,
+            threshold_seconds=int(sl["threshold_seconds"]),
+            strict=bool(sl.get("strict")),
+            variant=Variant(sl.get("variant") or Variant.answered_over_offered),
+            short_abandon_seconds=short,
+            include_flow_outs=bool(sl.get("include_flow_outs")),
+        )
+    if metric == "abandonment_rate":
+        return partial(f.abandonment_rate_counts, short_abandon_seconds=short)
+    if metric == "nps":
+        return f.nps_counts
+    simple: dict[str, Callable[[Sums], tuple[int, int]]] = {
+        "asa": lambda s: (s.wait_answered, s.answered),
+        "aht": lambda s: (s.handle_seconds, s.answered),
+        "fcr": lambda s: (s.fcr_resolved, s.fcr_known),
+        "transfer_rate": lambda s: (s.transferred, s.answered),
+        "csat": (lambda s: (s.csat_top2, s.csat_responses))
+        if sl.get("csat_mode") == "top2"
+        else (lambda s: (s.csat_sum, s.csat_responses)),
+    }
+    if metric in simple:
+        return simple[metric]
+    raise ValueError(f"no counts of contacts for metric {metric!r}")
+
+
 def judge(fig: Figure, target: Decimal, direction: str) -> tuple[str, str | None]:
     """(status, margin): margin is positive when better than the target."""
     if fig.value is None:
@@ -224,19 +260,26 @@ def evaluate_level(
     holidays: set[date],
     activity: Sequence[Mapping[str, Any]] = (),
     evaluations: Sequence[Mapping[str, Any]] = (),
+    clock: dict[datetime, tuple[date, bool]] | None = None,
 ) -> dict[str, Any]:
+    """``clock``: (local day, inside business hours) per slice start, which the levels of a
+    version share (the same hours and time zone), filled as they go."""
     queues, channels = set(sl.get("queues") or ()), set(sl.get("channels") or ())
     business_only = bool(sl.get("business_hours_only"))
+    known = {} if clock is None else clock
     by_day: dict[date, Sums] = {}
     for piece in slices:
         if queues and piece.queue not in queues:
             continue
         if channels and piece.channel not in channels:
             continue
-        local = piece.start.astimezone(tz)
-        if business_only and not in_business_hours(local, hours, holidays):
+        at = known.get(piece.start)
+        if at is None:
+            local = piece.start.astimezone(tz)
+            at = known[piece.start] = (local.date(), in_business_hours(local, hours, holidays))
+        day, inside = at
+        if business_only and not inside:
             continue
-        day = local.date()
         held = by_day.get(day)
         by_day[day] = held.add(piece.sums) if held is not None else Sums().add(piece.sums)
     target = Decimal(str(sl["target"]))
@@ -336,6 +379,7 @@ def evaluate(
     ``evaluations``: the QA evaluations made in the period, for quality_score ones."""
     hours = version.get("hours") or {d: [["00:00", "24:00"]] for d in DAY_KEYS}
     holidays = {date.fromisoformat(h) for h in version.get("holidays") or ()}
+    clock: dict[datetime, tuple[date, bool]] = {}
     return [
         evaluate_level(
             sl,
@@ -347,6 +391,7 @@ def evaluate(
             holidays=holidays,
             activity=activity,
             evaluations=evaluations,
+            clock=clock,
         )
         for sl in version.get("service_levels") or ()
     ]
