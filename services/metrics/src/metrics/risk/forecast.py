@@ -115,13 +115,6 @@ def learn(observed: Observed, days: Iterable[date]) -> Profile:
             rate_variance = sum(d * (r - rate) ** 2 for d, r in weighted) / denominator
     daily_volume = denominator / history_days if history_days else 0.0
     typical = _weighted_median([(n / d, d) for n, d in daily.values() if d > 0])
-    import os
-
-    if os.environ.get("RISK_MODE") == "2" and typical is not None:
-        pairs = [(n / d, n, d) for n, d in daily.values() if d > 0]
-        dev = _weighted_median([(abs(r - typical), d) for r, _, d in pairs]) or 0.0
-        kept = [(n, d) for r, n, d in pairs if abs(r - typical) <= 3 * 1.4826 * dev]
-        typical = sum(n for n, _ in kept) / sum(d for _, d in kept) if kept else typical
     return Profile(
         mean, variance, numerators, rate, rate_variance, daily_volume, history_days, typical
     )
