@@ -15,9 +15,9 @@ from starlette.requests import Request
 
 from shared.db import Database
 from shared.docs import add_offline_docs
-from shared.errors import problem_response
+from shared.health import database_state, not_ready
 from shared.logging import configure_logging
-from shared.migrations import current_revisions, head_revisions
+from shared.migrations import head_revisions
 from shared.observability import Metrics, RequestContextMiddleware
 from shared.openapi import document_problems
 from shared.query import reject_unknown_query_parameters
@@ -94,17 +94,20 @@ def build_service_app(
         "/readyz", tags=["health"], summary="Readiness: database reachable, migrations at head"
     )
     async def readyz(request: Request) -> Any:
-        database: Database = request.app.state.database
-        try:
-            current = await current_revisions(database.engine)
-        except Exception as exc:  # any failure to reach the database means "not ready"
-            return _not_ready(settings.service_name, f"database unreachable: {type(exc).__name__}")
-        if current != heads:
-            return _not_ready(
-                settings.service_name,
-                f"migrations not at head (database {sorted(current)}, code {sorted(heads)})",
+        state = await database_state(request.app.state.database, heads)
+        if state.error is not None:
+            return not_ready(f"database unreachable: {state.error}", service=settings.service_name)
+        if not state.at_head:
+            return not_ready(
+                f"migrations not at head (database {sorted(state.current or ())}, "
+                f"code {sorted(heads)})",
+                service=settings.service_name,
             )
-        return {"status": "ready", "service": settings.service_name, "revision": sorted(current)}
+        return {
+            "status": "ready",
+            "service": settings.service_name,
+            "revision": sorted(state.current or ()),
+        }
 
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
     add_offline_docs(app, title=title)
@@ -122,14 +125,3 @@ def build_service_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-def _not_ready(service: str, detail: str) -> Any:
-    body = {
-        "type": "https://contrato.dev/problems/not-ready",
-        "title": "Not ready",
-        "status": 503,
-        "detail": detail,
-        "service": service,
-    }
-    return problem_response(503, body)
