@@ -33,18 +33,10 @@ from bench_gateway import (
     started_platform,
     wait,
 )
+from bench_invoice_run import OPERATOR
 
 MINIMAL_PORT = 18902
 PATH = "/v1/organizations?limit=1"
-ORGANIZATION = {
-    "kind": "operator",
-    "legal_name": "Contact Partners Ltda.",
-    "display_name": "Contact Partners",
-    "country": "BR",
-    "tax_id": "11.222.333/0001-44",
-    "billing_email": "billing@contactpartners.example",
-    "time_zone": "America/Sao_Paulo",
-}
 
 
 def ensure_wrk() -> str:
@@ -93,7 +85,7 @@ def main() -> None:
             wait(f"http://127.0.0.1:{MINIMAL_PORT}/static")
             created = httpx.post(
                 f"http://127.0.0.1:{SERVICE_PORT}/v1/organizations",
-                json=ORGANIZATION,
+                json=OPERATOR,
                 headers=headers,
             )
             assert created.status_code == 201, created.text
